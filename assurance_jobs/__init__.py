@@ -1,0 +1,8 @@
+"""Runtime assurance for non-human identities (NHIs)."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("assurance-jobs")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"

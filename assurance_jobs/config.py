@@ -1,0 +1,154 @@
+"""The one configuration file, validated with pydantic.
+
+A bad file must stop the run with a single message that names the offending field, because the people who
+edit it are security engineers reading a terminal, not Python developers reading a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_STORAGE_ROOT = "./assurance-data"
+DEFAULT_OUTPUT_DIR = "./assurance-output"
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the person who edits the file."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountConfig(_Strict):
+    """One AWS account to scan, reached through the standard credential chain."""
+
+    name: str = Field(min_length=1, description="Label used in reports.")
+    profile: str | None = Field(default=None, description="Named profile from ~/.aws/config.")
+    role_arn: str | None = Field(default=None, description="Role to assume (read-only auditor role).")
+    external_id: str | None = None
+    regions: list[str] = Field(default_factory=lambda: ["us-east-1"], min_length=1)
+    collect_organizations: bool = Field(
+        default=False, description="Also snapshot organizations:ListAccounts (management account only)."
+    )
+
+    @field_validator("regions")
+    @classmethod
+    def _regions_look_like_regions(cls, regions: list[str]) -> list[str]:
+        bad = [region for region in regions if not _REGION.match(region)]
+        if bad:
+            raise ValueError(f"not an AWS region name: {', '.join(bad)}")
+        return regions
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn_is_an_iam_role(cls, role_arn: str | None) -> str | None:
+        if role_arn is not None and not _ROLE_ARN.match(role_arn):
+            raise ValueError("must look like arn:aws:iam::<12-digit account>:role/<name>")
+        return role_arn
+
+
+class ScheduleConfig(_Strict):
+    cron: str = Field(default="0 6 * * *", description="When the daily run starts.")
+    timezone: str = "UTC"
+
+
+class HumanMarker(_Strict):
+    """How a team marks the few IAM principals that really are people (everything else is an NHI)."""
+
+    tag_key: str = "identity-type"
+    tag_values: list[str] = Field(default_factory=lambda: ["human"])
+    name_patterns: list[str] = Field(default_factory=list, description="fnmatch globs on the principal name.")
+
+
+class DirectoryFeedConfig(_Strict):
+    """A CSV export from HR or the IdP saying whether an owner is still here."""
+
+    path: str
+    email_column: str = "email"
+    status_column: str = "status"
+    termination_date_column: str = "termination_date"
+    active_values: list[str] = Field(default_factory=lambda: ["active"])
+
+
+class AssuranceConfig(_Strict):
+    storage_root: str = Field(default=DEFAULT_STORAGE_ROOT, description="Local folder or s3://bucket/prefix.")
+    output_dir: str = DEFAULT_OUTPUT_DIR
+    accounts: list[AccountConfig] = Field(default_factory=lambda: [AccountConfig(name="default")], min_length=1)
+    owner_tag_keys: list[str] = Field(default_factory=lambda: ["owner", "Owner", "owner-email"], min_length=1)
+    known_accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = Field(
+        default_factory=list, description="Third-party accounts trusted without an ExternalId."
+    )
+    human_marker: HumanMarker = Field(default_factory=HumanMarker)
+    directory_feed: DirectoryFeedConfig | None = None
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    max_attempts: int = Field(default=10, ge=1, le=20, description="botocore adaptive retry attempts.")
+
+    @field_validator("storage_root")
+    @classmethod
+    def _storage_root_is_a_folder_or_s3(cls, root: str) -> str:
+        if root.startswith("s3://") and len(root) <= len("s3://"):
+            raise ValueError("an s3:// root needs a bucket name")
+        if "://" in root and not root.startswith("s3://"):
+            raise ValueError("must be a local folder or s3://bucket/prefix")
+        return root
+
+    @model_validator(mode="after")
+    def _account_names_are_unique(self) -> AssuranceConfig:
+        names = [account.name for account in self.accounts]
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        if duplicated:
+            raise ValueError(f"account names must be unique, repeated: {', '.join(duplicated)}")
+        return self
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{source}: field '{field}': {message}{suffix}"
+
+
+def parse_config(data: object, source: str = "configuration") -> AssuranceConfig:
+    """Validate already-parsed YAML; raise ConfigError naming the first bad field."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of settings at the top level")
+    try:
+        return AssuranceConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, source)) from None
+
+
+def load_config(path: str | Path | None) -> AssuranceConfig:
+    """Read the YAML file at `path`; with no path, the defaults (one account from the ambient credentials)."""
+    if path is None:
+        return AssuranceConfig()
+    config_path = Path(path)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{config_path}: cannot read configuration file ({error.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{config_path}: not valid YAML{where}") from None
+    return parse_config(data, str(config_path))
+
+
+def is_account_id(value: str) -> bool:
+    return bool(_ACCOUNT_ID.match(value))
+

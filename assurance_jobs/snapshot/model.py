@@ -1,0 +1,129 @@
+"""The snapshot contract shared by the collector, the store and the inventory (see docs/design.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+CollectionState = Literal["ok", "partial", "error"]
+
+# Source names: the file stem of each raw response in a snapshot.
+STS_CALLER_IDENTITY = "sts_caller_identity"
+IAM_CREDENTIAL_REPORT = "iam_credential_report"
+IAM_AUTHORIZATION_DETAILS = "iam_authorization_details"
+IAM_ROLES = "iam_roles"
+IAM_SERVER_CERTIFICATES = "iam_server_certificates"
+ORGANIZATIONS_ACCOUNTS = "organizations_accounts"
+SECRETSMANAGER_SECRETS = "secretsmanager_secrets"
+
+GLOBAL_REGION = None  # IAM, STS and Organizations are global: their rows carry region None.
+
+
+@dataclass(frozen=True)
+class CollectionStatus:
+    """What one API call (over all its pages) yielded: the evidence-completeness record."""
+
+    account_id: str
+    source: str
+    api: str
+    region: str | None
+    status: CollectionState
+    error_code: str | None = None
+    message: str | None = None
+    pages: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SourceBlob:
+    """One raw response file, ready to be written into a snapshot."""
+
+    account_id: str
+    source: str
+    content: bytes
+    region: str | None = None
+    extension: str = "json"
+
+    @property
+    def relative_path(self) -> str:
+        region_part = f".{self.region}" if self.region else ""
+        return f"{self.account_id}/{self.source}{region_part}.{self.extension}"
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    path: str
+    account_id: str
+    source: str
+    region: str | None
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    snapshot_id: str
+    partition_date: date
+    taken_at: datetime
+    tool_version: str
+    duration_seconds: float
+    accounts: list[str]
+    files: list[ManifestFile]
+    collection_status: list[CollectionStatus]
+    schema_version: int = 1
+
+    def to_json(self) -> bytes:
+        body = {
+            "schema_version": self.schema_version,
+            "snapshot_id": self.snapshot_id,
+            "partition_date": self.partition_date.isoformat(),
+            "taken_at": self.taken_at.isoformat(),
+            "tool_version": self.tool_version,
+            "duration_seconds": round(self.duration_seconds, 3),
+            "accounts": self.accounts,
+            "files": [asdict(entry) for entry in self.files],
+            "collection_status": [status.to_dict() for status in self.collection_status],
+        }
+        return json.dumps(body, indent=2, sort_keys=True).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Manifest:
+        body = json.loads(raw)
+        return cls(
+            schema_version=body["schema_version"],
+            snapshot_id=body["snapshot_id"],
+            partition_date=date.fromisoformat(body["partition_date"]),
+            taken_at=datetime.fromisoformat(body["taken_at"]),
+            tool_version=body["tool_version"],
+            duration_seconds=body["duration_seconds"],
+            accounts=list(body["accounts"]),
+            files=[ManifestFile(**entry) for entry in body["files"]],
+            collection_status=[CollectionStatus(**status) for status in body["collection_status"]],
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A committed snapshot read back into memory: the manifest plus the raw bytes of every file."""
+
+    manifest: Manifest
+    location: str
+    contents: dict[str, bytes] = field(repr=False)
+
+    def file(self, account_id: str, source: str, region: str | None = None) -> ManifestFile | None:
+        for entry in self.manifest.files:
+            if (entry.account_id, entry.source, entry.region) == (account_id, source, region):
+                return entry
+        return None
+
+    def read(self, account_id: str, source: str, region: str | None = None) -> bytes | None:
+        entry = self.file(account_id, source, region)
+        return None if entry is None else self.contents[entry.path]
+
+    def pages(self, account_id: str, source: str, region: str | None = None) -> list[dict[str, Any]] | None:
+        raw = self.read(account_id, source, region)
+        return None if raw is None else json.loads(raw)["pages"]
