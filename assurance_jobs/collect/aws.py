@@ -1,0 +1,216 @@
+"""The boto3 collector: one account's raw IAM / Secrets Manager / Organizations responses plus their statuses.
+
+Why it looks like this:
+* It keeps raw API pages, not parsed objects, so a snapshot is evidence that can be re-analysed later and
+  checked against `aws iam get-account-authorization-details` output.
+* Retries belong to botocore (adaptive mode); the only hand-written wait is the credential report poll.
+* A failure never aborts the run and is never hidden: every API call ends as a CollectionStatus row
+  (ok / partial / error), and rules that depend on a non-ok source report INCOMPLETE instead of PASS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from assurance_jobs.collect import credential_report
+from assurance_jobs.config import AccountConfig
+from assurance_jobs.snapshot.model import (
+    IAM_AUTHORIZATION_DETAILS,
+    IAM_CREDENTIAL_REPORT,
+    IAM_ROLES,
+    IAM_SERVER_CERTIFICATES,
+    ORGANIZATIONS_ACCOUNTS,
+    SECRETSMANAGER_SECRETS,
+    STS_CALLER_IDENTITY,
+    CollectionStatus,
+    SourceBlob,
+)
+
+ROLE_SESSION_NAME = "assurance-jobs"
+UNKNOWN_ACCOUNT_PREFIX = "unknown"
+# IAM's largest page (MaxItems=1000); the other services cap lower.
+PAGE_SIZES = {"iam": 1000, "secretsmanager": 100, "organizations": 20}
+
+
+@dataclass(frozen=True)
+class _PagedSource:
+    source: str
+    service: str
+    operation: str  # the AWS operation name, as in IAM actions ("ListRoles")
+    method: str  # the boto3 paginator name ("list_roles")
+
+
+_GLOBAL_SOURCES = (
+    _PagedSource(
+        IAM_AUTHORIZATION_DETAILS,
+        "iam",
+        "GetAccountAuthorizationDetails",
+        "get_account_authorization_details",
+    ),
+    _PagedSource(IAM_ROLES, "iam", "ListRoles", "list_roles"),
+    _PagedSource(IAM_SERVER_CERTIFICATES, "iam", "ListServerCertificates", "list_server_certificates"),
+)
+_ORGANIZATIONS = _PagedSource(ORGANIZATIONS_ACCOUNTS, "organizations", "ListAccounts", "list_accounts")
+_SECRETS = _PagedSource(SECRETSMANAGER_SECRETS, "secretsmanager", "ListSecrets", "list_secrets")
+
+
+@dataclass(frozen=True)
+class _Failure:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class _Result:
+    pages: list[dict[str, Any]]
+    failure: _Failure | None = None
+    truncated_without_marker: bool = False
+
+
+def client_config(max_attempts: int) -> Config:
+    return Config(retries={"mode": "adaptive", "max_attempts": max_attempts})
+
+
+def session_for(account: AccountConfig, base: boto3.Session | None = None) -> boto3.Session:
+    """A session for `account`: its profile (or the standard chain), then its role if it names one.
+
+    No endpoint_url is passed anywhere, so AWS_ENDPOINT_URL / AWS_PROFILE behave exactly as for the AWS CLI.
+    The assumed-role credentials last one hour (the STS default), ample for one account's collection.
+    """
+    if base is None:
+        base = boto3.Session(profile_name=account.profile) if account.profile else boto3.Session()
+    if account.role_arn is None:
+        return base
+    sts = base.client("sts", region_name=account.regions[0])
+    request: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
+    if account.external_id:
+        request["ExternalId"] = account.external_id
+    credentials = sts.assume_role(**request)["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=base.region_name,
+    )
+
+
+def collect_account(
+    session: boto3.Session, account: AccountConfig, *, max_attempts: int
+) -> tuple[list[SourceBlob], list[CollectionStatus], str]:
+    """Collect every source of docs/design.md for one account; return (blobs, statuses, account_id)."""
+    config = client_config(max_attempts)
+    home = account.regions[0]
+
+    def client(service: str, region: str = home) -> Any:
+        return session.client(service, region_name=region, config=config)
+
+    identity = _run(lambda: [client("sts").get_caller_identity()])
+    account_id = _account_id(identity, account)
+    blobs: list[SourceBlob] = []
+    statuses: list[CollectionStatus] = []
+
+    def keep(source: str, api: str, region: str | None, result: _Result, blob: SourceBlob | None) -> None:
+        statuses.append(_status(account_id, source, api, region, result))
+        if blob is not None:
+            blobs.append(blob)
+
+    sts_blob = _json_blob(account_id, STS_CALLER_IDENTITY, None, identity)
+    keep(STS_CALLER_IDENTITY, "sts:GetCallerIdentity", None, identity, sts_blob)
+    report, csv = _credential_report(lambda: client("iam"))
+    csv_blob = None if csv is None else SourceBlob(account_id, IAM_CREDENTIAL_REPORT, csv, extension="csv")
+    keep(IAM_CREDENTIAL_REPORT, "iam:GenerateCredentialReport", None, report, csv_blob)
+    for spec, region in _paged_sources(account):
+        result = _run(lambda spec=spec, region=region: _paginate(client(spec.service, region or home), spec))
+        blob = _json_blob(account_id, spec.source, region, result)
+        keep(spec.source, f"{spec.service}:{spec.operation}", region, result, blob)
+    return blobs, statuses, account_id
+
+
+def _paged_sources(account: AccountConfig) -> list[tuple[_PagedSource, str | None]]:
+    sources: list[tuple[_PagedSource, str | None]] = [(spec, None) for spec in _GLOBAL_SOURCES]
+    if account.collect_organizations:
+        sources.append((_ORGANIZATIONS, None))
+    sources.extend((_SECRETS, region) for region in account.regions)
+    return sources
+
+
+def _account_id(identity: _Result, account: AccountConfig) -> str:
+    if identity.failure is None and identity.pages:
+        return str(identity.pages[0]["Account"])
+    return f"{UNKNOWN_ACCOUNT_PREFIX}-{account.name}"
+
+
+def _paginate(client: Any, spec: _PagedSource) -> Iterable[dict[str, Any]]:
+    paginator = client.get_paginator(spec.method)
+    return paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZES[spec.service]})
+
+
+def _run(call: Callable[[], Iterable[dict[str, Any]]]) -> _Result:
+    """Drain the pages `call` yields, turning any AWS failure into a recorded _Failure (pages kept)."""
+    pages: list[dict[str, Any]] = []
+    try:
+        for page in call():
+            pages.append({key: value for key, value in page.items() if key != "ResponseMetadata"})
+    except (ClientError, BotoCoreError) as error:
+        return _Result(pages, _failure(error))
+    cut_short = bool(pages) and bool(pages[-1].get("IsTruncated")) and not pages[-1].get("Marker")
+    return _Result(pages, truncated_without_marker=cut_short)
+
+
+def _credential_report(make_iam: Callable[[], Any]) -> tuple[_Result, bytes | None]:
+    try:
+        content = credential_report.fetch_credential_report(make_iam(), credential_report.DEFAULT_POLLING)
+    except (ClientError, BotoCoreError) as error:
+        return _Result([], _failure(error)), None
+    except credential_report.CredentialReportTimeout as error:
+        return _Result([], _Failure(error.error_code, str(error))), None
+    return _Result([{}]), content
+
+
+def _failure(error: ClientError | BotoCoreError) -> _Failure:
+    """The AWS error code when there is one (AccessDenied, Throttling), else the exception's name."""
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return _Failure(details.get("Code") or "ClientError", details.get("Message") or str(error))
+    return _Failure(type(error).__name__, str(error))
+
+
+def _status(account_id: str, source: str, api: str, region: str | None, result: _Result) -> CollectionStatus:
+    pages = len(result.pages)
+    if result.failure is not None:
+        state = "partial" if pages else "error"
+        code, message = result.failure.code, result.failure.message
+    elif result.truncated_without_marker:
+        state, code = "partial", "TruncatedWithoutMarker"
+        message = "the last page said IsTruncated but gave no Marker to continue from"
+    else:
+        state, code, message = "ok", None, None
+    return CollectionStatus(account_id, source, api, region, state, code, message, pages)
+
+
+def _json_blob(account_id: str, source: str, region: str | None, result: _Result) -> SourceBlob | None:
+    if not result.pages:
+        return None
+    return SourceBlob(account_id, source, encode_pages(result.pages), region=region)
+
+
+def encode_pages(pages: list[dict[str, Any]]) -> bytes:
+    """Deterministic JSON: same responses, same bytes, same sha256 — so unchanged estates hash the same."""
+    text = json.dumps({"pages": pages}, sort_keys=True, separators=(",", ":"), default=_json_default)
+    return text.encode("utf-8")
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
