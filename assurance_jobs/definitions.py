@@ -1,0 +1,15 @@
+"""The Dagster code location: everything is defined in `defs/`, by concern; this file only gathers it."""
+
+import dagster as dg
+
+from assurance_jobs.defs import schedules, snapshot
+from assurance_jobs.defs.resources import settings_from_environment
+
+ALL_ASSETS = dg.load_assets_from_modules([snapshot])
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    jobs=[schedules.daily_assurance_job],
+    schedules=[schedules.daily_schedule],
+    resources={"settings": settings_from_environment()},
+)

@@ -1,0 +1,116 @@
+"""The daily run's steps as plain functions: Dagster assets and the CLI call these and stay thin.
+
+Each step reads what the previous one stored and writes its own output under the storage root, so any step
+can be rerun from stored evidence alone (evaluation and reports never call AWS).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pandas as pd
+from botocore.exceptions import BotoCoreError, ClientError
+
+from assurance_jobs.collect.aws import collect_account, session_for
+from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
+from assurance_jobs.snapshot.storage import Storage, storage_for
+from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
+
+ASSUME_ROLE_SOURCE = "sts_assume_role"
+INVENTORY_PREFIX = "inventory"
+
+
+class MissingSnapshotError(RuntimeError):
+    """A past partition has no stored snapshot: the live estate cannot be observed retroactively."""
+
+
+@dataclass(frozen=True)
+class SnapshotOutcome:
+    manifest: Manifest
+    location: str
+    reused: bool
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def snapshot_partition(config: AssuranceConfig, partition_date: date) -> SnapshotOutcome:
+    """Collect today's partition afresh; for a past day, reuse the stored snapshot (history is evidence)."""
+    storage = storage_for(config.storage_root)
+    if partition_date != utc_today():
+        stored = latest_snapshot(storage, partition_date)
+        if stored is None:
+            raise MissingSnapshotError(
+                f"no snapshot is stored for {partition_date.isoformat()} under {storage.location()}; "
+                "a past day cannot be collected from the live estate"
+            )
+        return SnapshotOutcome(stored.manifest, stored.location, reused=True)
+    manifest = collect_snapshot(config, storage, partition_date)
+    return SnapshotOutcome(manifest, storage.location(f"snapshots/{partition_date}/{manifest.snapshot_id}"), False)
+
+
+def collect_snapshot(config: AssuranceConfig, storage: Storage, partition_date: date) -> Manifest:
+    """Collect every configured account and write one immutable snapshot."""
+    started = time.monotonic()
+    taken_at = datetime.now(UTC)
+    blobs: list[SourceBlob] = []
+    statuses: list[CollectionStatus] = []
+    accounts: list[str] = []
+    for account in config.accounts:
+        try:
+            session = session_for(account)
+        except (ClientError, BotoCoreError) as error:
+            statuses.append(_unreachable_account(account.name, error))
+            continue
+        account_blobs, account_statuses, account_id = collect_account(
+            session, account, max_attempts=config.max_attempts
+        )
+        blobs.extend(account_blobs)
+        statuses.extend(account_statuses)
+        accounts.append(account_id)
+    return write_snapshot(
+        storage, partition_date, taken_at, blobs, statuses, accounts, duration_seconds=time.monotonic() - started
+    )
+
+
+def _unreachable_account(name: str, error: ClientError | BotoCoreError) -> CollectionStatus:
+    """An account whose role could not be assumed: every rule for it must read INCOMPLETE."""
+    code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else type(error).__name__
+    return CollectionStatus(
+        account_id=f"unreachable:{name}",
+        source=ASSUME_ROLE_SOURCE,
+        api="sts:AssumeRole",
+        region=None,
+        status="error",
+        error_code=code,
+        message=str(error),
+    )
+
+
+def load_partition_snapshot(config: AssuranceConfig, partition_date: date) -> Snapshot:
+    snapshot = latest_snapshot(storage_for(config.storage_root), partition_date)
+    if snapshot is None:
+        raise MissingSnapshotError(f"no snapshot is stored for {partition_date.isoformat()}")
+    return snapshot
+
+
+def table_key(partition_date: date, table: str) -> str:
+    return f"{INVENTORY_PREFIX}/{partition_date.isoformat()}/{table}.parquet"
+
+
+def store_table(storage: Storage, partition_date: date, table: str, frame: pd.DataFrame) -> str:
+    """Store one derived table as Parquet; derived tables are reproducible, so a rerun replaces them."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    key = table_key(partition_date, table)
+    storage.write_bytes(key, buffer.getvalue())
+    return storage.location(key)
+
+
+def read_table(storage: Storage, partition_date: date, table: str) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(storage.read_bytes(table_key(partition_date, table))))
