@@ -10,12 +10,16 @@ import io
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs.collect.aws import collect_account, session_for
 from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.scan.facts import inventory_with_policy_facts
+from assurance_jobs.scan.inventory import Inventory, build_inventory
+from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
@@ -114,3 +118,37 @@ def store_table(storage: Storage, partition_date: date, table: str, frame: pd.Da
 
 def read_table(storage: Storage, partition_date: date, table: str) -> pd.DataFrame:
     return pd.read_parquet(io.BytesIO(storage.read_bytes(table_key(partition_date, table))))
+
+
+INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status")
+
+
+def read_directory_feed(config: AssuranceConfig) -> DirectoryFeed | None:
+    """The HR/IdP export, if configured. An unreadable file is an error, not an empty feed (owners would pass)."""
+    if config.directory_feed is None:
+        return None
+    text = Path(config.directory_feed.path).read_text(encoding="utf-8")
+    return parse_directory_feed(text, config.directory_feed)
+
+
+def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Inventory:
+    inventory = build_inventory(
+        snapshot,
+        owner_tag_keys=config.owner_tag_keys,
+        human_marker=config.human_marker,
+        directory=read_directory_feed(config),
+    )
+    return inventory_with_policy_facts(inventory, config.known_accounts)
+
+
+def store_inventory(config: AssuranceConfig, partition_date: date, inventory: Inventory) -> dict[str, str]:
+    storage = storage_for(config.storage_root)
+    return {
+        table: store_table(storage, partition_date, table, getattr(inventory, table)) for table in INVENTORY_TABLES
+    }
+
+
+def load_inventory(config: AssuranceConfig, partition_date: date) -> Inventory:
+    storage = storage_for(config.storage_root)
+    tables = {table: read_table(storage, partition_date, table) for table in INVENTORY_TABLES}
+    return Inventory(**tables)
