@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assurance_jobs.output import catalogue as catalogue_module
 from assurance_jobs.output.catalogue import CatalogueError, load_catalogue
 
 GOOD = """\
@@ -115,3 +116,26 @@ def test_empty_folder_is_an_error_not_an_empty_catalogue(tmp_path: Path) -> None
 def test_missing_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="not a folder"):
         load_catalogue(tmp_path / "nowhere")
+
+
+def test_default_folder_is_the_repository_reports_frameworks() -> None:
+    repo_root = Path(catalogue_module.__file__).resolve().parents[2]
+    assert catalogue_module._default_folder() == repo_root / "reports" / "frameworks"
+
+
+def test_without_a_repository_the_packaged_copy_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "packaged_catalogue"
+    (package / "frameworks").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    write(package / "frameworks", "demo-framework.yaml", GOOD)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(catalogue_module, "_REPO_FOLDER", tmp_path / "no-repo")
+    monkeypatch.setattr(catalogue_module, "_PACKAGED_FOLDER", ("packaged_catalogue", "frameworks"))
+    assert list(load_catalogue().frameworks) == ["demo-framework"]
+
+
+def test_with_neither_copy_the_error_says_where_it_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalogue_module, "_REPO_FOLDER", tmp_path / "no-repo")
+    monkeypatch.setattr(catalogue_module, "_PACKAGED_FOLDER", ("assurance_jobs.output", "no-such-folder"))
+    with pytest.raises(CatalogueError, match=r"no framework catalogue found: looked in .*no-repo"):
+        load_catalogue()
