@@ -76,7 +76,7 @@ class _Result:
 
 
 def client_config(max_attempts: int) -> Config:
-    return Config(retries={"mode": "adaptive", "max_attempts": max_attempts})
+    return Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts})
 
 
 def session_for(account: AccountConfig, base: boto3.Session | None = None) -> boto3.Session:
@@ -108,9 +108,12 @@ def collect_account(
     """Collect every source of docs/design.md for one account; return (blobs, statuses, account_id)."""
     config = client_config(max_attempts)
     home = account.regions[0]
+    clients: dict[tuple[str, str], Any] = {}
 
     def client(service: str, region: str = home) -> Any:
-        return session.client(service, region_name=region, config=config)
+        if (service, region) not in clients:  # client creation is costly (endpoint rules, models): reuse
+            clients[service, region] = session.client(service, region_name=region, config=config)
+        return clients[service, region]
 
     identity = _run(lambda: [client("sts").get_caller_identity()])
     account_id = _account_id(identity, account)
