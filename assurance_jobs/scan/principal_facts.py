@@ -15,6 +15,7 @@ is cached per distinct set of documents, so thousands of principals take seconds
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,23 +53,31 @@ class _PrincipalDocs:
 
 
 def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)  # None or NaN
+    """None, NaN or pd.NA (object, float and Arrow string columns spell 'absent' differently)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _text(document: object) -> str:
+    """Documents are JSON strings by contract; a dict is accepted and serialised (stable, hashable cache key)."""
+    return document if isinstance(document, str) else json.dumps(document, sort_keys=True)
 
 
 def _group(policies: pd.DataFrame) -> dict[str, _PrincipalDocs]:
     """principal_arn -> its documents by role; rows without a usable document become error counts."""
     groups: dict[str, _PrincipalDocs] = {}
     columns = ("principal_arn", "attachment", "document", "parse_error")
-    for arn, attachment, document, error in zip(*(policies[c] for c in columns), strict=True):
+    if policies.empty:
+        return groups
+    for arn, attachment, document, error in zip(*(policies[c].tolist() for c in columns), strict=True):
         docs = groups.setdefault(arn, _PrincipalDocs())
         if not _missing(error) or _missing(document):
             docs.errors += 0 if error == NOT_IN_SNAPSHOT else 1
         elif attachment == "boundary":
-            docs.boundary.append(document)
+            docs.boundary.append(_text(document))
         elif attachment == "trust":
-            docs.trust.append(document)
+            docs.trust.append(_text(document))
         elif attachment in IDENTITY_ATTACHMENTS:
-            docs.identity.append(document)
+            docs.identity.append(_text(document))
     return groups
 
 
@@ -135,7 +144,11 @@ def _fallback_trust(identities: pd.DataFrame) -> dict[str, str]:
     """identities.trust_policy for roles that have no 'trust' row in the policies table."""
     if "trust_policy" not in identities.columns:
         return {}
-    return {a: t for a, t in zip(identities["arn"], identities["trust_policy"], strict=True) if not _missing(t)}
+    return {
+        a: t
+        for a, t in zip(identities["arn"].tolist(), identities["trust_policy"].tolist(), strict=True)
+        if not _missing(t)
+    }
 
 
 def policy_facts_for(policies: pd.DataFrame, identities: pd.DataFrame, known_accounts: list[str]) -> pd.DataFrame:
@@ -144,7 +157,7 @@ def policy_facts_for(policies: pd.DataFrame, identities: pd.DataFrame, known_acc
     fallback = _fallback_trust(identities)
     known = frozenset(known_accounts)
     rows = []
-    for account_id, arn in zip(identities["account_id"], identities["arn"], strict=True):
+    for account_id, arn in zip(identities["account_id"].tolist(), identities["arn"].tolist(), strict=True):
         docs = groups.get(arn, _PrincipalDocs())
         if not docs.trust and arn in fallback:
             docs.trust.append(fallback[arn])

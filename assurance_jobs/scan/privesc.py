@@ -54,7 +54,13 @@ def methods() -> tuple[EscalationMethod, ...]:
     )
 
 
+@cache
+def _method_masks() -> tuple[tuple[str, int], ...]:
+    """(name, mask) sorted by name; methods whose actions the catalogue lacks (mask 0) can never match."""
+    return tuple(sorted((m.name, m.mask) for m in methods() if m.mask))
+
+
 def reachable_methods(perms: EffectivePermissions, unscoped_only: bool = False) -> list[str]:
     """Sorted names of the methods whose required actions are all allowed."""
     held = perms.unscoped_mask if unscoped_only else perms.allowed_mask
-    return sorted(m.name for m in methods() if m.mask and (held & m.mask) == m.mask)
+    return [name for name, mask in _method_masks() if held & mask == mask]
