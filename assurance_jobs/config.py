@@ -151,4 +151,3 @@ def load_config(path: str | Path | None) -> AssuranceConfig:
 
 def is_account_id(value: str) -> bool:
     return bool(_ACCOUNT_ID.match(value))
-

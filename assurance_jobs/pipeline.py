@@ -143,9 +143,7 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> In
 
 def store_inventory(config: AssuranceConfig, partition_date: date, inventory: Inventory) -> dict[str, str]:
     storage = storage_for(config.storage_root)
-    return {
-        table: store_table(storage, partition_date, table, getattr(inventory, table)) for table in INVENTORY_TABLES
-    }
+    return {table: store_table(storage, partition_date, table, getattr(inventory, table)) for table in INVENTORY_TABLES}
 
 
 def load_inventory(config: AssuranceConfig, partition_date: date) -> Inventory:

@@ -69,8 +69,15 @@ def materialize_partition(options: RunRequestOptions, instance: dg.DagsterInstan
         raise_on_error=False,
         tags={"assurance/trigger": "evaluate-only" if options.evaluate_only else "cli"},
     )
-    errors = [event.event_specific_data.error.message.strip() for event in result.get_step_failure_events()]
+    errors = [_root_cause(event.event_specific_data.error) for event in result.get_step_failure_events()]
     return PartitionRun(result.success, result.run_id, partition_key, settings, errors)
+
+
+def _root_cause(error: object) -> str:
+    """The user's own exception message, not Dagster's 'error occurred while executing' wrapper."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause  # type: ignore[attr-defined]
+    return str(getattr(error, "message", error)).strip()
 
 
 def run_partition(options: RunRequestOptions) -> int:

@@ -21,9 +21,7 @@ class AssuranceSettings(dg.ConfigurableResource):
     def load(self) -> AssuranceConfig:
         config = load_config(self.config_path)
         overrides = {
-            key: value
-            for key, value in (("storage_root", self.storage_root), ("output_dir", self.output_dir))
-            if value
+            key: value for key, value in (("storage_root", self.storage_root), ("output_dir", self.output_dir)) if value
         }
         if not overrides:
             return config

@@ -5,13 +5,11 @@ import os
 import dagster as dg
 
 from assurance_jobs.config import ConfigError, ScheduleConfig, load_config
-from assurance_jobs.defs.partitions import daily_partitions
 from assurance_jobs.defs.resources import CONFIG_ENV
 
 daily_assurance_job = dg.define_asset_job(
     "daily_assurance",
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Snapshot → inventory → evaluation → reports for one day.",
 )
 
