@@ -75,7 +75,7 @@ def test_partition_materialises_snapshot_and_inventory(
     assert snapshot_meta["api_errors"].value == 0
     identities = pd.read_parquet(tmp_path / "data" / "inventory" / TODAY / "identities.parquet")
     assert sorted(identities["name"]) == ["app-lambda", "svc-deploy"]
-    assert list((tmp_path / "data" / "snapshots" / TODAY).iterdir())[0].joinpath("manifest.json").exists()
+    assert next(iter((tmp_path / "data" / "snapshots" / TODAY).iterdir())).joinpath("manifest.json").exists()
 
 
 def test_rerun_on_the_same_day_keeps_the_earlier_snapshot(
