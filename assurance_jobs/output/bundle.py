@@ -1,0 +1,74 @@
+"""Everything the HTML report needs, gathered before rendering so that rendering does no I/O and reads no clock.
+
+An auditor must be able to reproduce a report from stored evidence: the same bundle gives byte-identical files.
+That only holds if the renderer's inputs are all here, explicit, including the as-of time (the snapshot's
+`taken_at`, never `now()`) and the history used for the trend and the day-over-day changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from assurance_jobs.output.waivers import Waiver
+
+FAMILIES: tuple[str, ...] = ("rotation", "expiry", "least_privilege", "offboarding")
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """One file the report's conclusions rest on, with the digest an auditor can recompute."""
+
+    path: str
+    sha256: str
+    bytes: int | None = None
+    kind: str = "snapshot"  # 'snapshot' | 'suite' | 'waivers' | anything else worth listing
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The evidence appendix: what was read, its digests, and which run produced the report."""
+
+    snapshot_id: str | None = None
+    files: Sequence[EvidenceFile] = ()
+    tool_version: str | None = None
+    dagster_run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """Findings per family on one stored partition date (the trend chart's data)."""
+
+    day: date
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ReportBundle:
+    """The renderer's whole input. DataFrames follow the design.md contracts; missing optional columns are fine.
+
+    `findings` should already carry the waiver columns (`apply_waivers`); rows without them count as open.
+    `rules` is the expectation meta per rule plus an optional `threshold` text (or `kwargs` dict).
+    `previous_findings` is None when no earlier partition is stored: the report then says so instead of
+    calling every finding new.
+    """
+
+    partition_date: date
+    as_of: datetime
+    accounts: Sequence[str]
+    identities: pd.DataFrame
+    credentials: pd.DataFrame
+    findings: pd.DataFrame
+    rule_results: pd.DataFrame
+    rules: Sequence[Mapping[str, Any]]
+    catalogue: Any = None  # assurance_jobs.output.catalogue.Catalogue; Any keeps the import optional
+    collection_status: Sequence[Mapping[str, Any]] = ()
+    evidence: Evidence = field(default_factory=Evidence)
+    history: Sequence[HistoryPoint] = ()
+    previous_findings: pd.DataFrame | None = None
+    waivers: Sequence[Waiver] = ()

@@ -1,0 +1,127 @@
+"""Pure judgements the report shows: rule status, control status, evidence gaps and day-over-day changes.
+
+Kept apart from the HTML so the rules of aggregation can be tested as plain functions. The one principle:
+missing evidence is never a pass. A rule with an INCOMPLETE scope and no failure is INCOMPLETE; a rule with no
+result at all is INCOMPLETE ("not evaluated"); a control is PASS only when every rule behind it passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+PASS, FAIL, INCOMPLETE, WAIVED, NOT_COVERED = "PASS", "FAIL", "INCOMPLETE", "WAIVED", "NOT_COVERED"
+STATUS_LABELS: dict[str, str] = {
+    PASS: "PASS",
+    FAIL: "FAIL",
+    INCOMPLETE: "INCOMPLETE",
+    WAIVED: "PASS (failures waived)",
+    NOT_COVERED: "not covered by automation",
+}
+_CONTROL_PRECEDENCE = (FAIL, INCOMPLETE, WAIVED, PASS)
+_EXTRA_MAPPINGS = {"nist-800-207": "zero_trust_tenets", "nist-800-63b": "sp800_63b"}
+CHANGE_KEY = ["rule_id", "resource_arn"]
+
+
+def open_mask(findings: pd.DataFrame) -> pd.Series:
+    """Findings that still count against the estate: open, or re-opened by an expired waiver."""
+    if "waiver_status" not in findings.columns:
+        return pd.Series(True, index=findings.index)
+    return findings["waiver_status"].fillna("open") != "waived"
+
+
+def rule_statuses(rule_ids: Iterable[str], rule_results: pd.DataFrame, findings: pd.DataFrame) -> dict[str, str]:
+    """One status per rule across all its scopes: FAIL beats INCOMPLETE beats WAIVED beats PASS."""
+    open_counts = findings.loc[open_mask(findings), "rule_id"].value_counts().to_dict() if len(findings) else {}
+    any_counts = findings["rule_id"].value_counts().to_dict() if len(findings) else {}
+    by_rule = {rid: set(group["status"]) for rid, group in rule_results.groupby("rule_id")} if len(rule_results) else {}
+    statuses = {}
+    for rule_id in sorted(set(rule_ids)):
+        scopes = by_rule.get(rule_id, set())
+        n_open, n_any = open_counts.get(rule_id, 0), any_counts.get(rule_id, 0)
+        if n_open or (FAIL in scopes and not n_any):
+            statuses[rule_id] = FAIL
+        elif INCOMPLETE in scopes or not scopes:
+            statuses[rule_id] = INCOMPLETE
+        elif n_any:
+            statuses[rule_id] = WAIVED
+        else:
+            statuses[rule_id] = PASS
+    return statuses
+
+
+def control_status(statuses: Sequence[str]) -> str:
+    """A control's status from the statuses of the rules behind it; no rules means not covered."""
+    if not statuses:
+        return NOT_COVERED
+    for status in _CONTROL_PRECEDENCE:
+        if status in statuses:
+            return status
+    return INCOMPLETE
+
+
+def rules_by_control(rules: Sequence[Mapping[str, Any]], framework_id: str) -> dict[str, list[str]]:
+    """Control id → sorted rule ids citing it (800-207 tenets and 800-63B come from their own meta keys)."""
+    mapping: dict[str, set[str]] = {}
+    extra_key = _EXTRA_MAPPINGS.get(framework_id)
+    for rule in rules:
+        cited = list((rule.get("controls") or {}).get(framework_id, []))
+        if extra_key:
+            cited += list(rule.get(extra_key) or [])
+        for control_id in cited:
+            mapping.setdefault(str(control_id), set()).add(str(rule["rule_id"]))
+    return {control_id: sorted(rule_ids) for control_id, rule_ids in mapping.items()}
+
+
+def incomplete_scopes(rule_results: pd.DataFrame) -> list[dict[str, Any]]:
+    """INCOMPLETE (rule, account, region) scopes, sorted, for the evidence-completeness banner."""
+    if not len(rule_results):
+        return []
+    rows = rule_results[rule_results["status"] == INCOMPLETE]
+    scopes = [
+        {
+            "rule_id": str(row["rule_id"]),
+            "account_id": str(row["account_id"]),
+            "region": _text(row.get("region")) or "global",
+            "missing_sources": _text(row.get("missing_sources")) or "",
+        }
+        for _, row in rows.iterrows()
+    ]
+    return sorted(scopes, key=lambda s: (s["account_id"], s["region"], s["rule_id"]))
+
+
+def failed_collections(collection_status: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Collection calls that did not return everything (status other than ok), sorted."""
+    rows = [
+        {key: _text(row.get(key)) or "" for key in ("account_id", "source", "api", "region", "status", "error_code")}
+        for row in collection_status
+        if row.get("status") != "ok"
+    ]
+    for row in rows:
+        row["region"] = row["region"] or "global"
+    return sorted(rows, key=lambda r: (r["account_id"], r["source"], r["region"]))
+
+
+def changes(findings: pd.DataFrame, previous: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(new, resolved) findings keyed by rule_id + resource_arn, each sorted by that key."""
+    current_keys = set(zip(findings["rule_id"], findings["resource_arn"], strict=True)) if len(findings) else set()
+    previous_keys = set(zip(previous["rule_id"], previous["resource_arn"], strict=True)) if len(previous) else set()
+    new = _rows_with_keys(findings, current_keys - previous_keys)
+    resolved = _rows_with_keys(previous, previous_keys - current_keys)
+    return new, resolved
+
+
+def _rows_with_keys(frame: pd.DataFrame, keys: set[tuple[str, str]]) -> pd.DataFrame:
+    if not len(frame) or not keys:
+        return frame.iloc[0:0]
+    keyed = pd.Series(list(zip(frame["rule_id"], frame["resource_arn"], strict=True)), index=frame.index)
+    chosen = frame[keyed.isin(keys)]
+    return chosen.sort_values(CHANGE_KEY, kind="mergesort").drop_duplicates(CHANGE_KEY)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return str(value)

@@ -1,0 +1,185 @@
+"""View models: turn the bundle's DataFrames into sorted plain dicts of strings for the templates.
+
+Templates only loop and print; every ordering, grouping and formatting decision is made here so that it is
+explicit, testable and the same on every run (determinism is the auditor's reproducibility guarantee).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
+from assurance_jobs.output.status import open_mask
+
+TRUST_RULES = frozenset({"NHI-LP-004", "NHI-LP-005", "NHI-LP-006"})
+"""Rules judged on the trust policy: an identity failing one shows its trust policy text."""
+
+_FILE_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def text(value: Any) -> str:
+    """A cell as text: None/NaN → '', whole floats without '.0', timestamps in ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else f"{value:.1f}"
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(text(item) for item in value)
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def file_name(identifier: str) -> str:
+    """A file-system-safe, stable name for a rule or framework id."""
+    return _FILE_SAFE.sub("_", identifier)
+
+
+def identity_key(arn: str) -> str:
+    return hashlib.sha256(arn.encode("utf-8")).hexdigest()
+
+
+def identity_href(arn: str) -> str:
+    """Link (relative to the report root) to an identity: 256 bucket pages keyed by the ARN's hash."""
+    key = identity_key(arn)
+    return f"identities/{key[:2]}.html#i{key[:12]}"
+
+
+def split_arn(arn: str) -> tuple[str, str]:
+    """('arn:aws:iam::123456789012:', 'role/x'): tables print the prefix once per run of rows."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        return ":".join(parts[:5]) + ":", parts[5]
+    return "", arn
+
+
+def records(frame: pd.DataFrame | None, sort_by: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows as dicts, sorted by the given columns (stable) with whatever columns exist."""
+    if frame is None or not len(frame):
+        return []
+    keys = [key for key in sort_by if key in frame.columns]
+    ordered = frame.sort_values(keys, kind="mergesort") if keys else frame
+    return ordered.to_dict("records")
+
+
+def finding_row(row: Mapping[str, Any]) -> dict[str, str]:
+    """The compact finding row every table prints."""
+    arn = text(row.get("resource_arn"))
+    identity = text(row.get("identity_arn")) or arn
+    prefix, rest = split_arn(arn)
+    status = text(row.get("waiver_status")) or "open"
+    return {
+        "rule_id": text(row.get("rule_id")),
+        "rule_file": file_name(text(row.get("rule_id"))),
+        "severity": text(row.get("severity")),
+        "arn": arn,
+        "prefix": prefix,
+        "rest": rest,
+        "identity": identity,
+        "href": identity_href(identity),
+        "observed": text(row.get("observed")),
+        "status": status,
+        "justification": text(row.get("waiver_justification")),
+        "approver": text(row.get("waiver_approver")),
+        "expires": text(row.get("waiver_expires")),
+    }
+
+
+def runs_by_prefix(rows: Sequence[Mapping[str, str]]) -> list[tuple[str, list[Mapping[str, str]]]]:
+    """Consecutive rows sharing an ARN prefix (rows are sorted by ARN, so each prefix is one run)."""
+    return [(prefix, list(group)) for prefix, group in itertools.groupby(rows, key=lambda r: r["prefix"])]
+
+
+def pages(rows: Sequence[Any], page_size: int) -> Iterator[tuple[int, Sequence[Any]]]:
+    """(1-based page number, rows) — at least one page, even when empty, so every link has a target."""
+    count = max(1, math.ceil(len(rows) / page_size))
+    for number in range(1, count + 1):
+        yield number, rows[(number - 1) * page_size : number * page_size]
+
+
+def page_file(stem: str, number: int) -> str:
+    return f"{stem}.html" if number == 1 else f"{stem}-p{number}.html"
+
+
+def pager(stem: str, number: int, count: int) -> list[dict[str, Any]]:
+    """A short pager (first, neighbours, last) so a 200-page series does not repeat 200 links per page."""
+    wanted = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+    links: list[dict[str, Any]] = []
+    previous = 0
+    for page in wanted:
+        if page - previous > 1:
+            links.append({"gap": True})
+        links.append({"number": page, "file": page_file(stem, page), "current": page == number})
+        previous = page
+    return links if count > 1 else []
+
+
+def rule_meta(bundle: ReportBundle) -> dict[str, dict[str, Any]]:
+    """Rule id → meta, completed from findings/rule_results for any rule the suites did not describe."""
+    metas: dict[str, dict[str, Any]] = {str(rule["rule_id"]): dict(rule) for rule in bundle.rules}
+    for frame in (bundle.rule_results, bundle.findings):
+        if not len(frame):
+            continue
+        for row in frame.drop_duplicates("rule_id").to_dict("records"):
+            meta = metas.setdefault(str(row["rule_id"]), {"rule_id": str(row["rule_id"])})
+            for key in ("title", "family", "severity"):
+                meta.setdefault(key, text(row.get(key)))
+    for meta in metas.values():
+        meta["threshold_text"] = threshold_text(meta, bundle.findings)
+        meta["file"] = file_name(meta["rule_id"])
+    return dict(sorted(metas.items(), key=lambda item: _rule_order(item[1])))
+
+
+def _rule_order(meta: Mapping[str, Any]) -> tuple[int, str]:
+    family = meta.get("family")
+    return (FAMILIES.index(family) if family in FAMILIES else len(FAMILIES), str(meta["rule_id"]))
+
+
+def threshold_text(meta: Mapping[str, Any], findings: pd.DataFrame) -> str:
+    """The threshold in words: meta `threshold`, else the expectation kwargs, else what the findings say."""
+    if meta.get("threshold"):
+        return text(meta["threshold"])
+    kwargs = meta.get("kwargs") or {}
+    if kwargs:
+        shown = {key: value for key, value in kwargs.items() if key not in ("meta", "result_format")}
+        return ", ".join(
+            f"{key} = {json.dumps(value, sort_keys=True, default=str)}" for key, value in sorted(shown.items())
+        )
+    if len(findings) and "threshold" in findings.columns:
+        values = findings.loc[findings["rule_id"] == meta["rule_id"], "threshold"].dropna()
+        if len(values):
+            return text(values.iloc[0])
+    return ""
+
+
+def count_table(findings: pd.DataFrame, column: str, order: Sequence[str]) -> list[dict[str, Any]]:
+    """Open and waived finding counts per value of `column`, in the given order then any others sorted."""
+    if not len(findings) or column not in findings.columns:
+        return [{"key": key, "open": 0, "waived": 0} for key in order]
+    is_open = open_mask(findings)
+    open_counts = findings.loc[is_open, column].value_counts().to_dict()
+    waived_counts = findings.loc[~is_open, column].value_counts().to_dict()
+    keys = list(order) + sorted({str(k) for k in findings[column].dropna()} - set(order))
+    return [
+        {"key": key, "open": int(open_counts.get(key, 0)), "waived": int(waived_counts.get(key, 0))} for key in keys
+    ]
+
+
