@@ -1,0 +1,215 @@
+"""The approved baseline: reviewed YAML files that write down the operating model every identity must stay inside.
+
+WHY pydantic with ``extra="forbid"``: a baseline is a security control edited by people in code review. A typo
+such as ``aproved_actions`` must stop the run with a message naming the file, the entry and the field, never be
+silently ignored (an ignored allow-list would turn every permission into a finding, or worse, none).
+
+Semantics (documented here because reviewers read this file):
+
+* An identity entry selects identities by ``arn`` (an fnmatch glob, case-sensitive) and/or ``tag`` (key equals,
+  value glob); with both, an identity must match both. Several entries may select one identity: their approvals
+  are united (a broad entry for a path plus a specific one for a role).
+* An approval list that is omitted (``None``) means "not governed by this entry"; an empty list means "nothing
+  approved". ``approved_actions`` patterns must match at least one action of the policy engine's catalogue, so
+  a typo fails review instead of approving nothing.
+* ``jit_grants`` approve an elevated policy for one identity inside a time window (timezone required).
+* ``agents`` maps an AI agent id to the tool scopes it is approved to hold or request (fnmatch globs allowed).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from assurance_jobs.scan import actions
+
+MAX_REPORTED_ERRORS = 10
+
+
+class BaselineError(Exception):
+    """A baseline file problem, phrased for the reviewer who edits the file."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TagSelector(_Strict):
+    key: str = Field(min_length=1)
+    value: str = Field(min_length=1, description="fnmatch glob on the tag value.")
+
+
+class IdentityEntry(_Strict):
+    """Approvals for the identities an ARN glob and/or a tag select."""
+
+    name: str | None = Field(default=None, description="Label shown in errors and reports.")
+    arn: str | None = Field(default=None, description="fnmatch glob on the identity ARN.")
+    tag: TagSelector | None = None
+    approved_managed_policies: list[str] | None = Field(default=None, description="Policy ARNs or ARN globs.")
+    approved_actions: list[str] | None = Field(default=None, description="IAM action patterns, wildcards allowed.")
+    approved_trust_principals: list[str] | None = Field(
+        default=None, description="ARNs (globs), account ids, service principals or OIDC providers (ARN or host)."
+    )
+    approved_owner: str | None = None
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> IdentityEntry:
+        if self.arn is None and self.tag is None:
+            raise ValueError("an entry needs 'arn' (glob) and/or 'tag' to select identities")
+        return self
+
+    @field_validator("arn")
+    @classmethod
+    def _arn_glob(cls, arn: str | None) -> str | None:
+        if arn is not None and not arn.startswith(("arn:", "*")):
+            raise ValueError("must be an identity ARN or ARN glob, e.g. arn:aws:iam::123456789012:role/ci-*")
+        return arn
+
+    @field_validator("approved_managed_policies")
+    @classmethod
+    def _policy_arns(cls, arns: list[str] | None) -> list[str] | None:
+        bad = [arn for arn in arns or [] if not arn.startswith(("arn:", "*"))]
+        if bad:
+            raise ValueError(f"not a policy ARN or ARN glob: {', '.join(bad)}")
+        return arns
+
+    @field_validator("approved_actions")
+    @classmethod
+    def _known_actions(cls, patterns: list[str] | None) -> list[str] | None:
+        unknown = [p for p in patterns or [] if actions.expand_mask(p) == 0]
+        if unknown:
+            raise ValueError(f"matches no IAM action in the catalogue: {', '.join(unknown)}")
+        return patterns
+
+    def selects(self, arn: str, tags: Mapping[str, str]) -> bool:
+        if self.arn is not None and not fnmatch.fnmatchcase(arn, self.arn):
+            return False
+        if self.tag is not None:
+            value = tags.get(self.tag.key)
+            return value is not None and fnmatch.fnmatchcase(value, self.tag.value)
+        return True
+
+
+class JitGrant(_Strict):
+    """A just-in-time elevation: ``elevated_policy`` is approved for ``identity_arn`` only inside the window."""
+
+    identity_arn: str = Field(pattern=r"^arn:")
+    elevated_policy: str = Field(min_length=1, description="Managed policy ARN, or a policy name (inline too).")
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> JitGrant:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start")
+        return self
+
+    def active_at(self, moment: datetime) -> bool:
+        return self.window_start <= moment <= self.window_end
+
+    def names(self, policy_arn: str | None, policy_name: str | None) -> bool:
+        """Does an attached policy (by ARN or name) match the elevated policy of this grant?"""
+        return self.elevated_policy in (policy_arn, policy_name)
+
+
+class Baseline(_Strict):
+    identities: list[IdentityEntry] = Field(default_factory=list)
+    jit_grants: list[JitGrant] = Field(default_factory=list)
+    agents: dict[str, list[str]] = Field(default_factory=dict, description="agent id -> approved tool scopes.")
+
+    def entries_for(self, arn: str, tags: Mapping[str, str]) -> list[IdentityEntry]:
+        return [entry for entry in self.identities if entry.selects(arn, tags)]
+
+    def grants_for(self, arn: str) -> list[JitGrant]:
+        return [grant for grant in self.jit_grants if grant.identity_arn == arn]
+
+
+EMPTY_BASELINE = Baseline()
+
+
+def _entry_label(data: Any, loc: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """('identities', 2, 'arn') -> ("identities[2] 'ci-deployers'", ('arn',)) using the raw entry for its name."""
+    if len(loc) >= 2 and loc[0] in ("identities", "jit_grants") and isinstance(loc[1], int):
+        raw = data.get(loc[0]) if isinstance(data, dict) else None
+        item = raw[loc[1]] if isinstance(raw, list) and loc[1] < len(raw) else None
+        hint = item.get("name") or item.get("identity_arn") or item.get("arn") if isinstance(item, dict) else None
+        return f"{loc[0]}[{loc[1]}]" + (f" '{hint}'" if hint else ""), loc[2:]
+    if len(loc) >= 2 and loc[0] == "agents":
+        return f"agents['{loc[1]}']", loc[2:]
+    return "(top level)", loc
+
+
+def _describe(error: ValidationError, data: Any, source: str) -> str:
+    lines = []
+    for problem in error.errors()[:MAX_REPORTED_ERRORS]:
+        entry, rest = _entry_label(data, tuple(problem["loc"]))
+        field = ".".join(str(part) for part in rest) or "(entry)"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{source}: {entry}: field '{field}': {message}")
+    more = len(error.errors()) - MAX_REPORTED_ERRORS
+    return "\n".join(lines + ([f"{source}: ... and {more} more problems"] if more > 0 else []))
+
+
+def parse_baseline(data: object, source: str = "baseline") -> Baseline:
+    """Validate already-parsed YAML; raise BaselineError naming file, entry and field of every problem."""
+    if data is None:
+        return EMPTY_BASELINE
+    if not isinstance(data, dict):
+        raise BaselineError(f"{source}: expected a mapping with identities / jit_grants / agents at the top level")
+    try:
+        return Baseline.model_validate(data)
+    except ValidationError as error:
+        raise BaselineError(_describe(error, data, source)) from None
+
+
+def merge_baselines(parts: Iterable[tuple[str, Baseline]]) -> Baseline:
+    """One baseline from several reviewed files; an agent approved in two files is ambiguous and rejected."""
+    identities: list[IdentityEntry] = []
+    grants: list[JitGrant] = []
+    agents: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}
+    for source, part in parts:
+        identities += part.identities
+        grants += part.jit_grants
+        for agent_id, scopes in part.agents.items():
+            if agent_id in seen:
+                raise BaselineError(f"{source}: agents['{agent_id}']: already approved in {seen[agent_id]}")
+            seen[agent_id], agents[agent_id] = source, scopes
+    return Baseline(identities=identities, jit_grants=grants, agents=agents)
+
+
+def _read(path: Path) -> Baseline:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BaselineError(f"{path}: cannot read baseline file ({error.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise BaselineError(f"{path}: not valid YAML{where}") from None
+    return parse_baseline(data, str(path))
+
+
+def load_baseline(*paths: str | Path) -> Baseline:
+    """Read and merge the given baseline files (no paths: the empty baseline)."""
+    return merge_baselines((str(p), _read(Path(p))) for p in paths)
+
+
+def baseline_files(folder: str | Path) -> list[Path]:
+    """The baseline files of a folder: ``*.yaml`` / ``*.yml`` sorted, skipping ``*.example.*`` samples."""
+    root = Path(folder)
+    found = [*root.glob("*.yaml"), *root.glob("*.yml")]
+    return sorted(p for p in found if ".example." not in p.name)
+
+
+def load_baseline_dir(folder: str | Path) -> Baseline:
+    return load_baseline(*baseline_files(folder))

@@ -1,0 +1,106 @@
+"""The AI agent registry: a file export (YAML or JSON) listing each agent, the IAM identity it runs as, and its tool
+scopes (granted and requested).
+
+WHY a snapshotted source: the registry changes like IAM does (an agent is granted a broader tool scope), so the
+exact bytes used for a day's findings are stored in the snapshot beside the AWS responses (``registry_blob``) and
+re-evaluating an old day reads the old registry. Parsing is pure: the caller reads the bytes.
+
+The registry is an export from another system, so unknown fields are ignored (its schema is not ours to forbid),
+but the fields we judge on must be present and well-formed, or parsing stops with the entry and field named.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assurance_jobs.snapshot.model import SourceBlob
+
+AGENT_REGISTRY = "agent_registry"  # source name (file stem) in the snapshot
+
+
+class RegistryError(ValueError):
+    """A registry export we cannot judge on, phrased for whoever produced the export."""
+
+
+class RegistryAgent(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(min_length=1)
+    runtime_identity_arn: str = Field(pattern=r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:")
+    scopes_granted: tuple[str, ...] = ()
+    scopes_requested: tuple[str, ...] = ()
+    name: str | None = None
+    owner: str | None = None
+
+    @field_validator("scopes_granted", "scopes_requested", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return () if value is None else value
+
+    @property
+    def account_id(self) -> str:
+        return self.runtime_identity_arn.split(":")[4]
+
+
+def _load(raw: bytes, source: str) -> Any:
+    """JSON first (exact), then YAML (a superset); a document of neither is an error."""
+    text = raw.decode("utf-8-sig")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise RegistryError(f"{source}: neither valid JSON nor valid YAML") from error
+
+
+def _entries(data: Any, source: str) -> list[Any]:
+    if data is None:
+        return []
+    items = data.get("agents") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise RegistryError(f"{source}: expected a list of agents (or a mapping with an 'agents' list)")
+    return items
+
+
+def _agent(item: Any, index: int, source: str) -> RegistryAgent:
+    try:
+        return RegistryAgent.model_validate(item)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(entry)"
+        label = f" '{item['id']}'" if isinstance(item, dict) and isinstance(item.get("id"), str) else ""
+        raise RegistryError(f"{source}: agents[{index}]{label}: field '{field}': {first['msg']}") from None
+
+
+def parse_registry(raw: bytes, source: str = AGENT_REGISTRY) -> list[RegistryAgent]:
+    """The agents of a registry export, in file order; duplicated agent ids are rejected (ambiguous approvals)."""
+    agents = [_agent(item, i, source) for i, item in enumerate(_entries(_load(raw, source), source))]
+    ids = [agent.id for agent in agents]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise RegistryError(f"{source}: agent ids appear more than once: {', '.join(duplicated)}")
+    return agents
+
+
+def _extension(raw: bytes) -> str:
+    try:
+        json.loads(raw.decode("utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "yaml"
+    return "json"
+
+
+def registry_blob(account_id: str, raw_bytes: bytes) -> SourceBlob:
+    """The registry export as a snapshot file, stored byte for byte (it is evidence).
+
+    Raises RegistryError when the export cannot be parsed, so the snapshot step records a collection error
+    (making NHI-BL-004 INCOMPLETE) instead of storing something no rule can read.
+    """
+    parse_registry(raw_bytes)
+    return SourceBlob(account_id=account_id, source=AGENT_REGISTRY, content=raw_bytes, extension=_extension(raw_bytes))
