@@ -107,6 +107,8 @@ class CredentialReport:
                 frame[name] = pd.to_datetime(frame[name], utc=True)
             elif kind == _BOOL:
                 frame[name] = frame[name].astype("boolean")
+            else:
+                frame[name] = frame[name].astype("str")
         return frame
 
 
