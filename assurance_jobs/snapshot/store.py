@@ -1,0 +1,165 @@
+"""Immutable, verifiable snapshots: write once, read back only if every byte matches its manifest hash.
+
+Why: a snapshot is the evidence behind every finding. It must never be half-written (a crash leaves nothing
+visible), never overwritten (a rerun adds a new snapshot_id beside the old one), and never silently altered
+(every file's sha256 is in the manifest and checked on read). Layout: docs/design.md, "Snapshot layout".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from assurance_jobs import __version__
+from assurance_jobs.snapshot.model import CollectionStatus, Manifest, ManifestFile, Snapshot, SourceBlob
+from assurance_jobs.snapshot.storage import LocalStorage, S3Storage, Storage, storage_for
+
+__all__ = [
+    "MANIFEST_NAME",
+    "SNAPSHOTS_PREFIX",
+    "LocalStorage",
+    "S3Storage",
+    "SnapshotIntegrityError",
+    "Storage",
+    "latest_snapshot",
+    "list_partition_dates",
+    "list_snapshots",
+    "new_snapshot_id",
+    "read_manifest",
+    "read_snapshot",
+    "snapshot_prefix",
+    "storage_for",
+    "write_snapshot",
+]
+
+SNAPSHOTS_PREFIX = "snapshots"
+MANIFEST_NAME = "manifest.json"
+SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
+
+
+class SnapshotIntegrityError(Exception):
+    """A committed snapshot's file is missing or does not match the sha256/size recorded in its manifest."""
+
+
+def new_snapshot_id(taken_at: datetime) -> str:
+    """`YYYYMMDDTHHMMSSZ-<8 hex>`: sorts by time; the suffix keeps same-second reruns apart."""
+    return f"{_utc(taken_at):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+def snapshot_prefix(partition_date: date, snapshot_id: str) -> str:
+    return f"{SNAPSHOTS_PREFIX}/{partition_date.isoformat()}/{snapshot_id}"
+
+
+def write_snapshot(
+    storage: Storage,
+    partition_date: date,
+    taken_at: datetime,
+    blobs: Iterable[SourceBlob],
+    statuses: Iterable[CollectionStatus],
+    accounts: Iterable[str],
+    duration_seconds: float,
+) -> Manifest:
+    """Write all blobs plus manifest.json as one new snapshot; it becomes visible only once complete."""
+    contents = _contents_by_path(blobs)
+    snapshot_id = new_snapshot_id(taken_at)
+    manifest = Manifest(
+        snapshot_id=snapshot_id,
+        partition_date=partition_date,
+        taken_at=_utc(taken_at),
+        tool_version=__version__,
+        duration_seconds=float(duration_seconds),
+        accounts=list(dict.fromkeys(accounts)),
+        files=[_manifest_file(blob, data) for blob, data in contents.values()],
+        collection_status=list(statuses),
+    )
+    files = {path: data for path, (_, data) in contents.items()}
+    files[MANIFEST_NAME] = manifest.to_json()
+    storage.publish(snapshot_prefix(partition_date, snapshot_id), files, MANIFEST_NAME)
+    return manifest
+
+
+def list_snapshots(storage: Storage, partition_date: date) -> list[str]:
+    """Committed snapshot ids for the day (those with a manifest), oldest first."""
+    folder = f"{SNAPSHOTS_PREFIX}/{partition_date.isoformat()}"
+    candidates = [name for name in storage.children(folder) if SNAPSHOT_ID.match(name)]
+    return sorted(name for name in candidates if storage.exists(f"{folder}/{name}/{MANIFEST_NAME}"))
+
+
+def list_partition_dates(storage: Storage) -> list[date]:
+    """Days that hold at least one committed snapshot, oldest first."""
+    days: list[date] = []
+    for name in storage.children(SNAPSHOTS_PREFIX):
+        try:
+            day = date.fromisoformat(name)
+        except ValueError:
+            continue
+        if list_snapshots(storage, day):
+            days.append(day)
+    return sorted(days)
+
+
+def latest_snapshot(storage: Storage, partition_date: date) -> Snapshot | None:
+    """The newest committed snapshot of the day (greatest snapshot_id), verified; None if there is none."""
+    snapshot_ids = list_snapshots(storage, partition_date)
+    return read_snapshot(storage, partition_date, snapshot_ids[-1]) if snapshot_ids else None
+
+
+def read_manifest(storage: Storage, partition_date: date, snapshot_id: str) -> Manifest:
+    prefix = snapshot_prefix(partition_date, snapshot_id)
+    try:
+        return Manifest.from_json(storage.read_bytes(f"{prefix}/{MANIFEST_NAME}"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no committed snapshot at {storage.location(prefix)}") from None
+
+
+def read_snapshot(storage: Storage, partition_date: date, snapshot_id: str) -> Snapshot:
+    """Read a committed snapshot; raise SnapshotIntegrityError if any file differs from its manifest."""
+    prefix = snapshot_prefix(partition_date, snapshot_id)
+    manifest = read_manifest(storage, partition_date, snapshot_id)
+    contents = {entry.path: _verified(storage, prefix, entry) for entry in manifest.files}
+    return Snapshot(manifest=manifest, location=storage.location(prefix), contents=contents)
+
+
+def _verified(storage: Storage, prefix: str, entry: ManifestFile) -> bytes:
+    where = storage.location(f"{prefix}/{entry.path}")
+    try:
+        data = storage.read_bytes(f"{prefix}/{entry.path}")
+    except FileNotFoundError:
+        raise SnapshotIntegrityError(f"{where}: listed in the manifest but missing") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != entry.sha256 or len(data) != entry.bytes:
+        raise SnapshotIntegrityError(
+            f"{where}: sha256 {digest} ({len(data)} bytes) does not match the manifest's "
+            f"{entry.sha256} ({entry.bytes} bytes); the snapshot was altered after it was written"
+        )
+    return data
+
+
+def _contents_by_path(blobs: Iterable[SourceBlob]) -> dict[str, tuple[SourceBlob, bytes]]:
+    contents: dict[str, tuple[SourceBlob, bytes]] = {}
+    for blob in blobs:
+        path = blob.relative_path
+        if path in contents or path == MANIFEST_NAME:
+            raise ValueError(f"two blobs would be written to the same snapshot path: {path}")
+        contents[path] = (blob, blob.content)
+    return dict(sorted(contents.items()))
+
+
+def _manifest_file(blob: SourceBlob, data: bytes) -> ManifestFile:
+    return ManifestFile(
+        path=blob.relative_path,
+        account_id=blob.account_id,
+        source=blob.source,
+        region=blob.region,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("taken_at must be timezone-aware (UTC); a naive time would be misread")
+    return moment.astimezone(UTC)
