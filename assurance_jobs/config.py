@@ -91,6 +91,8 @@ class AssuranceConfig(_Strict):
     directory_feed: DirectoryFeedConfig | None = None
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     max_attempts: int = Field(default=10, ge=1, le=20, description="botocore adaptive retry attempts.")
+    expectations_dir: str | None = Field(default=None, description="Rule suites (default: the repository's).")
+    waivers_file: str | None = Field(default=None, description="Reviewed waivers YAML.")
 
     @field_validator("storage_root")
     @classmethod

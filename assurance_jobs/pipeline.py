@@ -7,6 +7,7 @@ can be rerun from stored evidence alone (evaluation and reports never call AWS).
 from __future__ import annotations
 
 import io
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,6 +18,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs.collect.aws import collect_account, session_for
 from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.evaluate.engine import Evaluation, evaluate
+from assurance_jobs.evaluate.export import write_findings_exports
+from assurance_jobs.evaluate.suites import load_suites
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
@@ -141,12 +145,61 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> In
     return inventory_with_policy_facts(inventory, config.known_accounts)
 
 
-def store_inventory(config: AssuranceConfig, partition_date: date, inventory: Inventory) -> dict[str, str]:
+def store_inventory(
+    config: AssuranceConfig, partition_date: date, inventory: Inventory, manifest: Manifest
+) -> dict[str, str]:
+    """Write the tables, then a note of the snapshot they came from (so findings can name it)."""
     storage = storage_for(config.storage_root)
-    return {table: store_table(storage, partition_date, table, getattr(inventory, table)) for table in INVENTORY_TABLES}
+    locations = {
+        table: store_table(storage, partition_date, table, getattr(inventory, table)) for table in INVENTORY_TABLES
+    }
+    source = {"snapshot_id": manifest.snapshot_id, "taken_at": manifest.taken_at.isoformat()}
+    storage.write_bytes(_source_key(partition_date), json.dumps(source, sort_keys=True).encode())
+    return locations
+
+
+def _source_key(partition_date: date) -> str:
+    return f"{INVENTORY_PREFIX}/{partition_date.isoformat()}/source_snapshot.json"
+
+
+def inventory_source(config: AssuranceConfig, partition_date: date) -> dict[str, str]:
+    """{'snapshot_id', 'taken_at'} of the snapshot the stored inventory was built from."""
+    return json.loads(storage_for(config.storage_root).read_bytes(_source_key(partition_date)))
 
 
 def load_inventory(config: AssuranceConfig, partition_date: date) -> Inventory:
     storage = storage_for(config.storage_root)
     tables = {table: read_table(storage, partition_date, table) for table in INVENTORY_TABLES}
     return Inventory(**tables)
+
+
+@dataclass(frozen=True)
+class EvaluationOutcome:
+    evaluation: Evaluation
+    snapshot_id: str
+    findings_location: str
+    exports: list[str]
+
+
+def evaluate_partition(config: AssuranceConfig, partition_date: date) -> EvaluationOutcome:
+    """Judge the stored inventory with the rule suites; store findings and write the exports. No AWS calls."""
+    inventory = load_inventory(config, partition_date)
+    snapshot_id = inventory_source(config, partition_date)["snapshot_id"]
+    evaluation = evaluate(
+        inventory.identities,
+        inventory.credentials,
+        inventory.collection_status,
+        load_suites(config.expectations_dir),
+        snapshot_id=snapshot_id,
+        partition_date=partition_date,
+        directory_feed_present=config.directory_feed is not None,
+    )
+    storage = storage_for(config.storage_root)
+    location = store_table(storage, partition_date, "findings", evaluation.findings)
+    store_table(storage, partition_date, "rule_results", evaluation.rule_results)
+    exports = write_findings_exports(evaluation, partition_output_dir(config, partition_date))
+    return EvaluationOutcome(evaluation, snapshot_id, location, [str(path) for path in exports])
+
+
+def partition_output_dir(config: AssuranceConfig, partition_date: date) -> Path:
+    return Path(config.output_dir) / partition_date.isoformat()

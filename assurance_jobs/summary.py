@@ -9,13 +9,9 @@ from typing import TextIO
 import pandas as pd
 
 from assurance_jobs.config import AssuranceConfig
-from assurance_jobs.pipeline import read_table
-from assurance_jobs.snapshot.storage import storage_for
+from assurance_jobs.pipeline import partition_output_dir, read_table
+from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
-
-
-def partition_output_dir(config: AssuranceConfig, partition_date: date) -> Path:
-    return Path(config.output_dir) / partition_date.isoformat()
 
 
 def print_summary(config: AssuranceConfig, partition_date: date, run_id: str, out: TextIO) -> None:
@@ -36,7 +32,7 @@ def print_summary(config: AssuranceConfig, partition_date: date, run_id: str, ou
         return
     print(f"  inventory    {storage.location(f'inventory/{partition_date.isoformat()}')}", file=out)
     print(f"               {_counts(identities, 'kind')} identities; {_counts(credentials, 'kind')}", file=out)
-    _print_findings(config, partition_date, out)
+    _print_findings(config, storage, partition_date, out)
 
 
 def _counts(frame: pd.DataFrame, column: str) -> str:
@@ -60,12 +56,12 @@ def _print_collection(statuses: list, out: TextIO) -> None:
         )
 
 
-def _print_findings(config: AssuranceConfig, partition_date: date, out: TextIO) -> None:
+def _print_findings(config: AssuranceConfig, storage: Storage, partition_date: date, out: TextIO) -> None:
     folder = partition_output_dir(config, partition_date)
-    results_path = folder / "rule_results.csv"
-    if not results_path.exists():
+    try:
+        results = read_table(storage, partition_date, "rule_results")
+    except FileNotFoundError:
         return
-    results = pd.read_csv(results_path)
     by_rule = results.groupby("rule_id")["status"].agg(_worst)
     totals = by_rule.value_counts()
     print(

@@ -30,7 +30,7 @@ def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSetti
     inventory = build_partition_inventory(config, snapshot)
     for warning in inventory.parse_warnings:
         context.log.warning(warning)
-    locations = store_inventory(config, partition_date, inventory)
+    locations = store_inventory(config, partition_date, inventory, snapshot.manifest)
     for table, location in locations.items():
         frame = getattr(inventory, table)
         yield dg.MaterializeResult(

@@ -1,0 +1,103 @@
+"""Evaluation: the Great Expectations suites over the day's inventory, one asset check per rule."""
+
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+
+from assurance_jobs.defs.partitions import daily_partitions
+from assurance_jobs.defs.resources import AssuranceSettings
+from assurance_jobs.evaluate.suites import Rule, all_rules, load_suites
+from assurance_jobs.pipeline import evaluate_partition
+
+SAMPLE_SIZE = 10
+
+
+def check_name(rule_id: str) -> str:
+    """Dagster names allow [A-Za-z0-9_] only: NHI-ROT-001 → nhi_rot_001."""
+    return rule_id.lower().replace("-", "_")
+
+
+def _declared_rules() -> list[Rule]:
+    """The rules known when the code location loads; each becomes an asset check on `findings`."""
+    return all_rules(load_suites())
+
+
+RULES = _declared_rules()
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "findings",
+            deps=["identities", "credentials", "collection_status"],
+            group_name="evaluate",
+            kinds={"parquet"},
+            description="One row per (rule, resource) that fails, traced to its snapshot file and sha256.",
+        ),
+        dg.AssetSpec(
+            "rule_results",
+            deps=["identities", "credentials", "collection_status"],
+            group_name="evaluate",
+            kinds={"parquet"},
+            description="Per rule and account/region scope: PASS, FAIL or INCOMPLETE, evaluated and failed counts.",
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(check_name(rule.rule_id), asset="findings", description=f"{rule.rule_id}: {rule.title}")
+        for rule in RULES
+    ],
+    partitions_def=daily_partitions,
+)
+def evaluation(context: dg.AssetExecutionContext, settings: AssuranceSettings):
+    outcome = evaluate_partition(settings.load(), date.fromisoformat(context.partition_key))
+    findings, results = outcome.evaluation.findings, outcome.evaluation.rule_results
+    yield dg.MaterializeResult(
+        asset_key="findings",
+        metadata={
+            "dagster/row_count": len(findings),
+            "location": dg.MetadataValue.path(outcome.findings_location),
+            "exports": dg.MetadataValue.md("\n".join(f"- `{path}`" for path in outcome.exports)),
+            "snapshot_id": outcome.snapshot_id,
+            "by_severity": dg.MetadataValue.json(_counts(findings, "severity")),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="rule_results",
+        metadata={
+            "dagster/row_count": len(results),
+            "by_status": dg.MetadataValue.json(_counts(results, "status")),
+        },
+    )
+    for rule in RULES:
+        yield _check_result(rule, findings, results)
+
+
+def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
+    return {str(key): int(value) for key, value in frame[column].value_counts().sort_index().items()}
+
+
+def _check_result(rule: Rule, findings: pd.DataFrame, results: pd.DataFrame) -> dg.AssetCheckResult:
+    """Passed only when every scope PASSed: a failing resource or missing evidence both fail the check."""
+    scopes = results[results["rule_id"] == rule.rule_id]
+    failing = findings[findings["rule_id"] == rule.rule_id]
+    incomplete = scopes[scopes["status"] == "INCOMPLETE"]
+    status = "INCOMPLETE" if len(incomplete) else ("FAIL" if len(failing) else "PASS")
+    return dg.AssetCheckResult(
+        check_name=check_name(rule.rule_id),
+        asset_key="findings",
+        passed=status == "PASS" and len(scopes) > 0,
+        severity=dg.AssetCheckSeverity.WARN if rule.severity == "low" else dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "status": status if len(scopes) else "INCOMPLETE",
+            "failing": len(failing),
+            "evaluated": int(scopes["evaluated"].sum()),
+            "incomplete_scopes": ", ".join(
+                f"{row.account_id}/{row.region or 'global'}" for row in incomplete.itertuples()
+            )
+            or "none",
+            "sample_arns": dg.MetadataValue.md(
+                "\n".join(f"- `{arn}`" for arn in failing["resource_arn"].head(SAMPLE_SIZE)) or "none"
+            ),
+        },
+    )
