@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
+from assurance_jobs.output.bundle import FAMILIES, ReportBundle
 from assurance_jobs.output.status import open_mask
 
 TRUST_RULES = frozenset({"NHI-LP-004", "NHI-LP-005", "NHI-LP-006"})
@@ -127,7 +127,7 @@ def pager(stem: str, number: int, count: int) -> list[dict[str, Any]]:
     for page in wanted:
         if page - previous > 1:
             links.append({"gap": True})
-        links.append({"number": page, "file": page_file(stem, page), "current": page == number})
+        links.append({"gap": False, "number": page, "file": page_file(stem, page), "current": page == number})
         previous = page
     return links if count > 1 else []
 
@@ -181,5 +181,3 @@ def count_table(findings: pd.DataFrame, column: str, order: Sequence[str]) -> li
     return [
         {"key": key, "open": int(open_counts.get(key, 0)), "waived": int(waived_counts.get(key, 0))} for key in keys
     ]
-
-

@@ -1,0 +1,100 @@
+"""How rule and control statuses are derived: missing evidence is never a pass."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from assurance_jobs.output.status import (
+    FAIL,
+    INCOMPLETE,
+    NOT_COVERED,
+    PASS,
+    WAIVED,
+    changes,
+    control_status,
+    rule_statuses,
+    rules_by_control,
+)
+from assurance_jobs.output.synthetic import finding, rule_result
+from assurance_jobs.output.synthetic import rule_meta as meta
+
+ROLE = "arn:aws:iam::123456789012:role/app"
+
+
+def statuses(results: list[dict], found: list[dict] | None = None) -> dict[str, str]:
+    findings = pd.DataFrame(found) if found else pd.DataFrame(columns=["rule_id", "resource_arn"])
+    return rule_statuses(["NHI-LP-001"], pd.DataFrame(results), findings)
+
+
+def test_rule_with_a_failing_scope_fails_even_if_another_scope_is_incomplete() -> None:
+    results = [rule_result("NHI-LP-001", "FAIL"), rule_result("NHI-LP-001", "INCOMPLETE", account="210987654321")]
+    assert statuses(results, [finding("NHI-LP-001", ROLE)]) == {"NHI-LP-001": FAIL}
+
+
+def test_rule_with_an_incomplete_scope_and_no_failure_is_incomplete_not_pass() -> None:
+    results = [rule_result("NHI-LP-001", "PASS"), rule_result("NHI-LP-001", "INCOMPLETE", region="eu-west-1")]
+    assert statuses(results) == {"NHI-LP-001": INCOMPLETE}
+
+
+def test_rule_without_any_result_counts_as_incomplete() -> None:
+    assert rule_statuses(["NHI-LP-001"], pd.DataFrame(columns=["rule_id", "status"]), pd.DataFrame()) == {
+        "NHI-LP-001": INCOMPLETE
+    }
+
+
+def test_rule_whose_every_finding_is_waived_is_reported_as_waived() -> None:
+    waived = finding("NHI-LP-001", ROLE, waiver_status="waived")
+    assert statuses([rule_result("NHI-LP-001", "FAIL")], [waived]) == {"NHI-LP-001": WAIVED}
+
+
+def test_expired_waiver_keeps_the_rule_failing() -> None:
+    reopened = finding("NHI-LP-001", ROLE, waiver_status="waiver_expired")
+    assert statuses([rule_result("NHI-LP-001", "FAIL")], [reopened]) == {"NHI-LP-001": FAIL}
+
+
+def test_rule_passing_everywhere_passes() -> None:
+    assert statuses([rule_result("NHI-LP-001", "PASS")]) == {"NHI-LP-001": PASS}
+
+
+def test_control_with_a_failing_rule_fails() -> None:
+    assert control_status([PASS, INCOMPLETE, FAIL]) == FAIL
+
+
+def test_control_with_only_incomplete_rules_is_incomplete() -> None:
+    assert control_status([INCOMPLETE, INCOMPLETE]) == INCOMPLETE
+
+
+def test_control_with_a_passing_and_an_incomplete_rule_is_incomplete() -> None:
+    assert control_status([PASS, INCOMPLETE]) == INCOMPLETE
+
+
+def test_control_without_rules_is_not_covered_by_automation() -> None:
+    assert control_status([]) == NOT_COVERED
+
+
+def test_control_whose_rules_all_pass_passes() -> None:
+    assert control_status([PASS, PASS]) == PASS
+
+
+def test_zero_trust_tenets_and_800_63b_come_from_their_own_meta_keys() -> None:
+    rules = [
+        meta(
+            "NHI-LP-001",
+            "least_privilege",
+            "critical",
+            "identities",
+            "Admin",
+            zero_trust_tenets=["6"],
+            sp800_63b=["reauthentication"],
+        )
+    ]
+    assert rules_by_control(rules, "nist-800-207") == {"6": ["NHI-LP-001"]}
+    assert rules_by_control(rules, "nist-800-63b") == {"reauthentication": ["NHI-LP-001"]}
+
+
+def test_changes_are_keyed_by_rule_and_resource() -> None:
+    today = pd.DataFrame([finding("NHI-LP-001", ROLE), finding("NHI-LP-002", ROLE)])
+    yesterday = pd.DataFrame([finding("NHI-LP-001", ROLE, observed="other"), finding("NHI-OFF-003", ROLE)])
+    new, resolved = changes(today, yesterday)
+    assert list(new["rule_id"]) == ["NHI-LP-002"]
+    assert list(resolved["rule_id"]) == ["NHI-OFF-003"]
