@@ -103,16 +103,16 @@ def measure(n: int, endpoint: str) -> dict[str, Any]:
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     apis = sorted({api for row in rows for api in row["counts"]})
-    print(f"{'':42}" + "".join(f"{'N=' + str(row['n']):>12}" for row in rows))
-    estates = "".join(f"{row['users']}/{row['roles']}/{row['secrets']}".rjust(12) for row in rows)
+    print(f"{'':42}" + "".join(f"{'N=' + str(row['n']):>16}" for row in rows))
+    estates = "".join(f"{row['users']}/{row['roles']}/{row['secrets']}".rjust(16) for row in rows)
     print(f"{'users / roles / secrets':42}{estates}")
     for api in apis:
-        print(f"{api:42}" + "".join(f"{row['counts'].get(api, 0):>12}" for row in rows))
+        print(f"{api:42}" + "".join(f"{row['counts'].get(api, 0):>16}" for row in rows))
     for label, key, fmt in (
-        ("total HTTP requests", "total", "{:>12}"),
-        ("authorization-details pages (moto: 1)", "authz_pages", "{:>12}"),
-        ("snapshot bytes", "bytes", "{:>12,}"),
-        ("wall seconds", "seconds", "{:>12.2f}"),
+        ("total HTTP requests", "total", "{:>16}"),
+        ("authorization-details pages (moto: 1)", "authz_pages", "{:>16}"),
+        ("snapshot bytes", "bytes", "{:>16,}"),
+        ("wall seconds", "seconds", "{:>16.2f}"),
     ):
         print(f"{label:42}" + "".join(fmt.format(row[key]) for row in rows))
     for row in rows:

@@ -7,6 +7,8 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -32,6 +34,7 @@ from assurance_jobs.collect.aws import collect_account, encode_pages
 from assurance_jobs.collect.requests import RequestCounter
 from assurance_jobs.config import AccountConfig
 from assurance_jobs.snapshot.model import CollectionStatus, SourceBlob
+from assurance_jobs.snapshot.store import LocalStorage, read_snapshot, write_snapshot
 
 ACCOUNT = AccountConfig(name="prod", regions=["us-east-1", "eu-west-1"])
 MOTO_ACCOUNT = "123456789012"
@@ -275,3 +278,14 @@ def test_encoded_pages_are_byte_identical_for_equal_responses() -> None:
     first = encode_pages([{"b": 1, "a": {"y": 2, "x": 1}}])
     second = encode_pages([{"a": {"x": 1, "y": 2}, "b": 1}])
     assert first == second == b'{"pages":[{"a":{"x":1,"y":2},"b":1}]}'
+
+
+def test_a_collection_with_a_failed_source_writes_a_readable_snapshot(session: boto3.Session, tmp_path: Path) -> None:
+    on_call(session, "iam", "ListServerCertificates", Script([parsed_error("AccessDenied")]))
+    blobs, statuses, account_id = collect(session)
+    storage = LocalStorage(tmp_path)
+    manifest = write_snapshot(storage, date(2026, 11, 25), datetime.now(UTC), blobs, statuses, [account_id], 1.0)
+    snapshot = read_snapshot(storage, date(2026, 11, 25), manifest.snapshot_id)
+    assert snapshot.pages(account_id, "iam_roles") == pages_of(blobs, "iam_roles")
+    failed = [s for s in snapshot.manifest.collection_status if s.status != "ok"]
+    assert [(s.source, s.error_code) for s in failed] == [("iam_server_certificates", "AccessDenied")]
