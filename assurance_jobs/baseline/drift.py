@@ -235,7 +235,10 @@ def _owner_changes(common: list[dict[str, Any]], prev_owner: Mapping[str, Any]) 
 
 
 def _creep(
-    prev: pd.DataFrame, curr: pd.DataFrame, prev_perms: Mapping[str, EffectivePermissions], curr_perms: Mapping[str, EffectivePermissions]
+    prev: pd.DataFrame,
+    curr: pd.DataFrame,
+    prev_perms: Mapping[str, EffectivePermissions],
+    curr_perms: Mapping[str, EffectivePermissions],
 ) -> pd.DataFrame:
     before, after = sensitive_action_counts(prev_perms), sensitive_action_counts(curr_perms)
     present = set(prev["arn"])
