@@ -1,0 +1,64 @@
+"""evaluate(): inventory tables + rule suites -> findings and per-scope rule results.
+
+Pure with respect to the outside world (no AWS, no Dagster, no files): the Dagster asset reads the tables and the
+suites and hands them in, so the same call runs in tests, benchmarks and the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from assurance_jobs.evaluate.findings import combine_findings, identity_lookup, rule_findings
+from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
+from assurance_jobs.evaluate.results import Evidence, results_frame, rule_results
+from assurance_jobs.evaluate.suites import SUBJECTS, Suite, all_rules, check_unique_rule_ids
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The judgement of one snapshot: failing resources, and a verdict per rule and scope."""
+
+    findings: pd.DataFrame
+    rule_results: pd.DataFrame
+
+
+def _positional(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows addressed by position everywhere downstream, so the index the caller used does not matter."""
+    return table.reset_index(drop=True)
+
+
+def _outcomes(tables: dict[str, pd.DataFrame], suites: Sequence[Suite]) -> list[RuleOutcome]:
+    rules = all_rules(suites)
+    outcomes: dict[str, RuleOutcome] = {}
+    for subject in SUBJECTS:
+        subject_rules = [rule for rule in rules if rule.subject == subject]
+        outcomes.update(run_rules(tables[subject], subject_rules, subject))
+    return [outcomes[rule.rule_id] for rule in rules]
+
+
+def evaluate(
+    identities: pd.DataFrame,
+    credentials: pd.DataFrame,
+    collection_status: pd.DataFrame,
+    suites: Sequence[Suite],
+    *,
+    snapshot_id: str,
+    partition_date: date | str,
+    directory_feed_present: bool,
+) -> Evaluation:
+    """Run every rule of `suites` over the inventory tables of one snapshot."""
+    check_unique_rule_ids(suites)
+    tables = {"identities": _positional(identities), "credentials": _positional(credentials)}
+    day = partition_date.isoformat() if isinstance(partition_date, date) else str(partition_date)
+    evidence = Evidence.build(collection_status, tables.values(), directory_feed_present)
+    lookup = identity_lookup(tables["identities"])
+    findings, results = [], []
+    for outcome in _outcomes(tables, suites):
+        table = tables[outcome.rule.subject]
+        findings.append(rule_findings(outcome, table, lookup, snapshot_id, day))
+        results.extend(rule_results(outcome, table, evidence))
+    return Evaluation(findings=combine_findings(findings), rule_results=results_frame(results))

@@ -1,0 +1,89 @@
+"""findings.json and findings.csv: the machine-readable result of one evaluation.
+
+Both files are byte-for-byte identical for the same evaluation (fixed column order, fixed row order, no
+timestamps of their own), so a day's outputs can be diffed, hashed and committed as evidence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assurance_jobs.evaluate.engine import Evaluation
+from assurance_jobs.evaluate.findings import FINDINGS_COLUMNS
+from assurance_jobs.evaluate.results import RULE_RESULT_COLUMNS
+
+FINDINGS_JSON = "findings.json"
+FINDINGS_CSV = "findings.csv"
+EXPORT_SCHEMA_VERSION = 1
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a JSON-safe Python value: numpy scalars unwrapped, NaN/NA as None, times as ISO 8601."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows as dicts with keys in `columns` order."""
+    return [
+        {name: _plain(value) for name, value in zip(columns, row, strict=True)}
+        for row in frame[list(columns)].itertuples(index=False, name=None)
+    ]
+
+
+def findings_json(evaluation: Evaluation) -> bytes:
+    body = {
+        "schema_version": EXPORT_SCHEMA_VERSION,
+        "findings": records(evaluation.findings, FINDINGS_COLUMNS),
+        "rule_results": records(evaluation.rule_results, RULE_RESULT_COLUMNS),
+    }
+    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas: owner tags and names are attacker-influenced text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def findings_csv(evaluation: Evaluation) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FINDINGS_COLUMNS)
+    for row in records(evaluation.findings, FINDINGS_COLUMNS):
+        writer.writerow([_csv_cell(value) for value in row.values()])
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_findings_exports(evaluation: Evaluation, out_dir: str | Path) -> list[Path]:
+    """Write findings.json (findings + rule_results) and findings.csv (findings) into `out_dir`."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in ((FINDINGS_JSON, findings_json(evaluation)), (FINDINGS_CSV, findings_csv(evaluation))):
+        path = folder / name
+        path.write_bytes(content)
+        written.append(path)
+    return written

@@ -1,0 +1,157 @@
+"""Run one subject table's rules through Great Expectations and return, per rule, which rows were judged.
+
+GX is the judge: which rows fail comes from its `unexpected_index_list`. Two things need care.
+
+* Speed. `unexpected_index_column_names` looks failing rows up one by one and is ruinous at high failure rates
+  (see the stack notes), so the batch keeps a RangeIndex and the integer positions GX returns are mapped back to
+  rows by the caller in one vectorised take. GX only sees the columns the rules read, because every metric
+  re-applies the row condition and copies the filtered rows.
+* The evaluated count. Results are needed per account and region, which GX does not report, so the scope mask is
+  recomputed here from the *same* filter clause GX's pandas engine builds (`condition_to_filter_clause`, then
+  `DataFrame.eval`, which is what `DataFrame.query` does), and checked against GX's `element_count`.
+
+Nulls. GX column-map expectations skip null values, which would turn "rotation_enabled is unknown" into a pass.
+Missing evidence is never a pass here, so a null observed value inside a rule's scope counts as a failure of the
+range and set rules (the not-null rules already fail on it).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assurance_jobs.evaluate.suites import Rule, SuiteError
+
+_NULL_FAILS = frozenset({"expect_column_values_to_be_between", "expect_column_values_to_be_in_set"})
+_RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+
+
+class EvaluationError(Exception):
+    """The rules could not be evaluated over the given tables (a missing column, a GX failure)."""
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """Rows a rule looked at (`in_scope`, a mask over the table) and rows it failed (sorted positions)."""
+
+    rule: Rule
+    in_scope: np.ndarray
+    failed: np.ndarray
+
+
+def _condition_columns(condition: Any) -> Iterator[str]:
+    if isinstance(condition, dict):
+        column = condition.get("column")
+        if isinstance(column, dict) and isinstance(column.get("name"), str):
+            yield column["name"]
+        for child in condition.get("conditions", []):
+            yield from _condition_columns(child)
+
+
+def columns_needed(rule: Rule) -> list[str]:
+    """Every column a rule reads: the tested column, the scope's columns and the observed column."""
+    names = [rule.column, *_condition_columns(rule.row_condition), rule.observed_column]
+    return list(dict.fromkeys(names))
+
+
+def _narrow(table: pd.DataFrame, rules: Sequence[Rule], subject: str) -> pd.DataFrame:
+    wanted: list[str] = []
+    for rule in rules:
+        missing = [name for name in columns_needed(rule) if name not in table.columns]
+        if missing:
+            raise EvaluationError(
+                f"{rule.rule_id} reads {', '.join(missing)} from the {subject} table, which does not have it"
+            )
+        wanted.extend(name for name in columns_needed(rule) if name not in wanted)
+    return table[wanted].reset_index(drop=True)
+
+
+def _gx_expectation(gx: Any, rule: Rule) -> Any:
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    # Only the rule id travels into GX: GX copies an expectation's configuration (meta included) hundreds of
+    # times per run, and the long rationale/controls texts made that the dominant cost.
+    body = {key: rule.expectation[key] for key in ("type", "kwargs", "severity") if key in rule.expectation}
+    body["meta"] = {"rule_id": rule.rule_id}
+    try:
+        return ExpectationConfiguration(**body).to_domain_obj()
+    except Exception as error:  # GX raises many types; all mean the same to the suite's editor
+        raise SuiteError(f"{rule.suite_path}: {rule.rule_id}: Great Expectations rejects it: {error}") from None
+
+
+def _import_gx() -> Any:
+    """GX is imported only when rules run (seconds of import time); its own import-time noise is not ours."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import great_expectations as gx
+    return gx
+
+
+def _run_suite(frame: pd.DataFrame, rules: Sequence[Rule], subject: str) -> dict[str, Any]:
+    gx = _import_gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas(f"{subject}_source")
+        .add_dataframe_asset(subject)
+        .add_batch_definition_whole_dataframe("whole_table")
+    )
+    expectations = [_gx_expectation(gx, rule) for rule in rules]
+    suite = context.suites.add(gx.ExpectationSuite(name=f"{subject}_rules", expectations=expectations))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{subject}_validation", data=batch, suite=suite)
+    )
+    run = validation.run(batch_parameters={"dataframe": frame}, result_format=_RESULT_FORMAT)
+    by_rule: dict[str, Any] = {}
+    for result in run.results:
+        rule_id = result.expectation_config.meta["rule_id"]
+        info = result.exception_info or {}
+        if info.get("raised_exception"):
+            raise EvaluationError(f"{rule_id}: Great Expectations failed: {info.get('exception_message')}")
+        by_rule[rule_id] = result.result
+    return by_rule
+
+
+def _scope_mask(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
+    if rule.row_condition is None:
+        return np.ones(len(frame), dtype=bool)
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.expectations.row_conditions import deserialize_row_condition
+
+    clause = PandasExecutionEngine().condition_to_filter_clause(deserialize_row_condition(rule.row_condition))
+    mask = frame.eval(clause)
+    return np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+
+
+def _outcome(frame: pd.DataFrame, rule: Rule, result: Mapping[str, Any]) -> RuleOutcome:
+    in_scope = _scope_mask(frame, rule)
+    if int(in_scope.sum()) != int(result["element_count"]):
+        raise EvaluationError(
+            f"{rule.rule_id}: scope holds {int(in_scope.sum())} rows but GX evaluated {result['element_count']}"
+        )
+    failed = np.asarray(result.get("unexpected_index_list") or [], dtype=np.int64)
+    if rule.expectation_type in _NULL_FAILS:
+        nulls = np.flatnonzero(in_scope & frame[rule.column].isna().to_numpy())
+        failed = np.union1d(failed, nulls)
+    return RuleOutcome(rule=rule, in_scope=in_scope, failed=np.unique(failed))
+
+
+def run_rules(table: pd.DataFrame, rules: Sequence[Rule], subject: str) -> dict[str, RuleOutcome]:
+    """Evaluate `rules` (all with this `subject`) over `table`; positions refer to `table`'s row order."""
+    if not rules:
+        return {}
+    frame = _narrow(table, rules, subject)
+    if frame.empty:
+        empty = np.zeros(0, dtype=bool)
+        return {rule.rule_id: RuleOutcome(rule, empty, np.zeros(0, dtype=np.int64)) for rule in rules}
+    results = _run_suite(frame, rules, subject)
+    return {rule.rule_id: _outcome(frame, rule, results[rule.rule_id]) for rule in rules}

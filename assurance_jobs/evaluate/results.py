@@ -1,0 +1,145 @@
+"""Per-rule verdicts for each (account, region) scope: PASS, FAIL or INCOMPLETE.
+
+The verdict is about evidence as much as about rows. A scope is INCOMPLETE when a source the rule depends on
+was not collected cleanly for that account (and region, for regional sources), was not collected at all, or is
+the directory feed and none is configured. INCOMPLETE beats FAIL and PASS: a report must not say "3 failures"
+when the truth is "at least 3, the rest unknown", nor "pass" when nothing was looked at.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from assurance_jobs.evaluate.gx_runner import RuleOutcome
+from assurance_jobs.evaluate.suites import Rule
+
+REGIONAL_SOURCES: frozenset[str] = frozenset({"secretsmanager_secrets"})
+DIRECTORY_FEED = "directory_feed"
+RULE_RESULT_COLUMNS: tuple[str, ...] = (
+    "rule_id",
+    "family",
+    "title",
+    "severity",
+    "account_id",
+    "region",
+    "status",
+    "evaluated",
+    "failed",
+    "missing_sources",
+)
+
+Scope = tuple[str, str | None]
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What was collected: source statuses by (account, source), and whether a directory feed exists."""
+
+    statuses: Mapping[tuple[str, str], tuple[tuple[str | None, str], ...]]
+    accounts: tuple[str, ...]
+    directory_feed_present: bool
+
+    @classmethod
+    def build(
+        cls, collection_status: pd.DataFrame, tables: Iterable[pd.DataFrame], directory_feed_present: bool
+    ) -> Evidence:
+        statuses: dict[tuple[str, str], list[tuple[str | None, str]]] = defaultdict(list)
+        for row in collection_status.itertuples(index=False):
+            key = (str(row.account_id), str(row.source))
+            statuses[key].append((_text_or_none(row.region), str(row.status)))
+        accounts = {str(account) for account in collection_status.get("account_id", [])}
+        for table in tables:
+            if "account_id" in table.columns:
+                accounts.update(str(account) for account in table["account_id"].dropna().unique())
+        frozen = {key: tuple(value) for key, value in statuses.items()}
+        return cls(frozen, tuple(sorted(accounts)), directory_feed_present)
+
+    def regions(self, account: str, sources: Iterable[str]) -> set[str]:
+        return {
+            region
+            for source in sources
+            for region, _ in self.statuses.get((account, source), ())
+            if region is not None
+        }
+
+    def source_missing(self, account: str, region: str | None, source: str) -> bool:
+        """True when `source` gives no clean evidence for this scope."""
+        if source == DIRECTORY_FEED:
+            return not self.directory_feed_present
+        rows = self.statuses.get((account, source), ())
+        if source in REGIONAL_SOURCES and region is not None:
+            rows = tuple(row for row in rows if row[0] == region)
+        return not rows or any(status != "ok" for _, status in rows)
+
+
+def _scope_counts(accounts: np.ndarray, regions: np.ndarray, positions: np.ndarray) -> dict[Scope, int]:
+    if positions.size == 0:
+        return {}
+    keys = pd.DataFrame({"account": accounts[positions], "region": regions[positions]})
+    counts = keys.value_counts(dropna=False, sort=False)
+    return {(str(account), _text_or_none(region)): int(n) for (account, region), n in counts.items()}
+
+
+def _scopes(rule: Rule, evidence: Evidence, seen: Iterable[Scope]) -> list[Scope]:
+    regional = [source for source in rule.depends_on if source in REGIONAL_SOURCES]
+    scopes: set[Scope] = set(seen)
+    for account in evidence.accounts:
+        if not regional:
+            scopes.add((account, None))
+            continue
+        known = evidence.regions(account, regional) | {r for a, r in seen if a == account and r is not None}
+        scopes.update((account, region) for region in known)
+        if not known:
+            scopes.add((account, None))
+    return sorted(scopes, key=lambda scope: (scope[0], scope[1] or ""))
+
+
+def rule_results(outcome: RuleOutcome, table: pd.DataFrame, evidence: Evidence) -> list[dict[str, object]]:
+    """One result row per scope of one rule, in account then region order."""
+    rule = outcome.rule
+    regional = any(source in REGIONAL_SOURCES for source in rule.depends_on)
+    accounts = table["account_id"].astype(object).to_numpy() if len(table) else np.array([], dtype=object)
+    if regional and "region" in table.columns:
+        regions = table["region"].astype(object).to_numpy()
+    else:
+        regions = np.full(len(table), None, dtype=object)
+    evaluated = _scope_counts(accounts, regions, np.flatnonzero(outcome.in_scope))
+    failed = _scope_counts(accounts, regions, outcome.failed)
+    rows = []
+    for account, region in _scopes(rule, evidence, evaluated):
+        missing = [source for source in rule.depends_on if evidence.source_missing(account, region, source)]
+        n_failed = failed.get((account, region), 0)
+        status = "INCOMPLETE" if missing else ("FAIL" if n_failed else "PASS")
+        rows.append(
+            {
+                "rule_id": rule.rule_id,
+                "family": rule.family,
+                "title": rule.title,
+                "severity": rule.severity,
+                "account_id": account,
+                "region": region,
+                "status": status,
+                "evaluated": evaluated.get((account, region), 0),
+                "failed": n_failed,
+                "missing_sources": ",".join(sorted(missing)),
+            }
+        )
+    return rows
+
+
+def results_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Result rows as a frame: text columns as objects with None (not NaN) for a global region."""
+    frame = pd.DataFrame(rows, columns=list(RULE_RESULT_COLUMNS)).astype(object)
+    frame = frame.where(frame.notna(), None)
+    for name in ("evaluated", "failed"):
+        frame[name] = frame[name].astype("int64")
+    return frame

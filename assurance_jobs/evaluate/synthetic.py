@@ -1,0 +1,242 @@
+"""Contract-shaped inventory rows for tests and benchmarks, built to docs/design.md ("Rule facts").
+
+The evaluation is developed against the column contract, not against one inventory implementation, so its
+tests build tables from here: one healthy NHI per kind, each overridable in the one fact a test is about. The
+dtypes are those the inventory uses (nullable `boolean` and `Int64` where a fact can be unknown, `str` for text)
+because the rules' row conditions must behave on exactly those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+ACCOUNT = "111111111111"
+UTC_TIME = "datetime64[us, UTC]"
+TAKEN_AT = pd.Timestamp("2026-11-25T06:00:00Z")
+
+IDENTITY_SCHEMA: dict[str, str] = {
+    "account_id": "str",
+    "arn": "str",
+    "kind": "str",
+    "name": "str",
+    "path": "str",
+    "id": "str",
+    "created": UTC_TIME,
+    "tags": "str",
+    "owner": "str",
+    "owner_tag_key": "str",
+    "last_used": UTC_TIME,
+    "console_access": "boolean",
+    "max_session_seconds": "float64",
+    "is_service_linked": "bool",
+    "trust_policy": "str",
+    "permissions_boundary_arn": "str",
+    "groups": "object",
+    "source_file": "str",
+    "source_sha256": "str",
+    "is_nhi": "bool",
+    "classification_reason": "str",
+    "owner_status": "str",
+    "days_since_last_use": "float64",
+    "never_used": "boolean",
+    "active_access_key_count": "Int64",
+    "effective_admin": "bool",
+    "sensitive_wildcard_services": "str",
+    "sensitive_wildcard_count": "int64",
+    "privesc_methods": "str",
+    "privesc_method_count": "int64",
+    "trust_open_unconditioned": "bool",
+    "cross_account_without_external_id": "str",
+    "cross_account_without_external_id_count": "int64",
+    "oidc_subject_unconstrained": "bool",
+    "policy_parse_errors": "int64",
+}
+
+CREDENTIAL_SCHEMA: dict[str, str] = {
+    "account_id": "str",
+    "credential_id": "str",
+    "kind": "str",
+    "owner_arn": "str",
+    "region": "str",
+    "created": UTC_TIME,
+    "last_rotated": UTC_TIME,
+    "last_used": UTC_TIME,
+    "active": "bool",
+    "rotation_enabled": "boolean",
+    "rotation_interval_days": "float64",
+    "expires": UTC_TIME,
+    "source_file": "str",
+    "source_sha256": "str",
+    "owner_is_nhi": "bool",
+    "age_days": "float64",
+    "days_since_last_use": "float64",
+    "never_used": "boolean",
+    "days_since_rotation": "float64",
+    "days_to_expiry": "float64",
+}
+
+STATUS_SCHEMA: dict[str, str] = {
+    "account_id": "str",
+    "source": "str",
+    "api": "str",
+    "region": "str",
+    "status": "str",
+    "error_code": "str",
+    "message": "str",
+    "pages": "int64",
+}
+
+_SHA = "0" * 64
+_GLOBAL_SOURCES = {
+    "iam_credential_report": "iam:GetCredentialReport",
+    "iam_authorization_details": "iam:GetAccountAuthorizationDetails",
+    "iam_roles": "iam:ListRoles",
+    "iam_server_certificates": "iam:ListServerCertificates",
+}
+
+
+def user_arn(name: str, account: str = ACCOUNT) -> str:
+    return f"arn:aws:iam::{account}:user/{name}"
+
+
+def role_arn(name: str, account: str = ACCOUNT) -> str:
+    return f"arn:aws:iam::{account}:role/{name}"
+
+
+def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any) -> dict[str, Any]:
+    """A healthy, owned, recently used NHI user or role; `facts` override single columns."""
+    arn = role_arn(name, account) if kind == "role" else user_arn(name, account)
+    row: dict[str, Any] = {
+        "account_id": account,
+        "arn": arn,
+        "kind": kind,
+        "name": name,
+        "path": "/",
+        "id": "AID" + hashlib.sha256(arn.encode()).hexdigest()[:16].upper(),
+        "created": TAKEN_AT - pd.Timedelta(days=200),
+        "tags": '{"owner": "team@example.com"}',
+        "owner": "team@example.com",
+        "owner_tag_key": "owner",
+        "last_used": TAKEN_AT - pd.Timedelta(days=1),
+        "console_access": False if kind == "user" else None,
+        "max_session_seconds": 3600.0 if kind == "role" else None,
+        "is_service_linked": False,
+        "trust_policy": "{}" if kind == "role" else None,
+        "permissions_boundary_arn": None,
+        "groups": [],
+        "source_file": f"{account}/iam_authorization_details.json",
+        "source_sha256": _SHA,
+        "is_nhi": True,
+        "classification_reason": "no human marker tag",
+        "owner_status": "active",
+        "days_since_last_use": 1.0,
+        "never_used": False,
+        "active_access_key_count": 1 if kind == "user" else 0,
+        "effective_admin": False,
+        "sensitive_wildcard_services": "",
+        "sensitive_wildcard_count": 0,
+        "privesc_methods": "",
+        "privesc_method_count": 0,
+        "trust_open_unconditioned": False,
+        "cross_account_without_external_id": "",
+        "cross_account_without_external_id_count": 0,
+        "oidc_subject_unconstrained": False,
+        "policy_parse_errors": 0,
+    }
+    return _override(row, facts)
+
+
+def credential(
+    credential_id: str, kind: str = "access_key", owner_arn: str | None = None, account: str = ACCOUNT, **facts: Any
+) -> dict[str, Any]:
+    """A healthy credential of `kind`: young, in use, rotating, far from expiry; `facts` override columns."""
+    regional = kind == "secret"
+    row: dict[str, Any] = {
+        "account_id": account,
+        "credential_id": credential_id,
+        "kind": kind,
+        "owner_arn": owner_arn,
+        "region": "eu-west-1" if regional else None,
+        "created": TAKEN_AT - pd.Timedelta(days=10),
+        "last_rotated": TAKEN_AT - pd.Timedelta(days=10) if regional else None,
+        "last_used": TAKEN_AT - pd.Timedelta(days=1),
+        "active": True,
+        "rotation_enabled": True if regional else None,
+        "rotation_interval_days": 30.0 if regional else None,
+        "expires": TAKEN_AT + pd.Timedelta(days=300) if kind != "access_key" else None,
+        "source_file": _source_file(kind, account),
+        "source_sha256": _SHA,
+        "owner_is_nhi": True,
+        "age_days": 10.0,
+        "days_since_last_use": 1.0,
+        "never_used": False,
+        "days_since_rotation": 10.0,
+        "days_to_expiry": 300.0 if kind == "server_certificate" else None,
+    }
+    return _override(row, facts)
+
+
+def _source_file(kind: str, account: str) -> str:
+    if kind == "secret":
+        return f"{account}/secretsmanager_secrets.eu-west-1.json"
+    if kind == "server_certificate":
+        return f"{account}/iam_server_certificates.json"
+    return f"{account}/iam_credential_report.csv"
+
+
+def _override(row: dict[str, Any], facts: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(facts) - set(row))
+    if unknown:
+        raise KeyError(f"not a contract column: {', '.join(unknown)}")
+    row.update(facts)
+    return row
+
+
+def status(
+    source: str, account: str = ACCOUNT, region: str | None = None, state: str = "ok", error_code: str | None = None
+) -> dict[str, Any]:
+    """One collection-status row (the manifest's evidence-completeness record)."""
+    api = _GLOBAL_SOURCES.get(source, "secretsmanager:ListSecrets")
+    return {
+        "account_id": account,
+        "source": source,
+        "api": api,
+        "region": region,
+        "status": state,
+        "error_code": error_code,
+        "message": None if state == "ok" else f"{error_code or 'error'} while collecting",
+        "pages": 1 if state == "ok" else 0,
+    }
+
+
+def all_ok(account: str = ACCOUNT, regions: Iterable[str] = ("eu-west-1",)) -> list[dict[str, Any]]:
+    """Clean collection of every source for one account."""
+    rows = [status(source, account) for source in _GLOBAL_SOURCES]
+    rows += [status("secretsmanager_secrets", account, region) for region in regions]
+    return rows
+
+
+def table(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
+    """Rows -> a DataFrame with exactly `schema`'s columns and dtypes, RangeIndex."""
+    rows = list(rows)
+    data = {}
+    for name, dtype in schema.items():
+        values = [row.get(name) for row in rows]
+        data[name] = pd.Series(values, dtype=object) if dtype == "object" else pd.Series(values).astype(dtype)
+    return pd.DataFrame(data)
+
+
+def identities(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    return table(rows, IDENTITY_SCHEMA)
+
+
+def credentials(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    return table(rows, CREDENTIAL_SCHEMA)
+
+
+def collection_status(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    return table(rows, STATUS_SCHEMA)
