@@ -1,0 +1,112 @@
+"""Small corrections to moto so the demo account looks like AWS where the rules look.
+
+moto 5.2 answers every server-certificate call with fixed dates (uploaded 2010, expired 2012) and never reports
+a secret's `LastAccessedDate`. Left alone, every certificate in the demo would be "expired" and the secret
+last-access rule (NHI-OFF-005) could never fire, so the demo would show findings AWS would not produce and miss
+one it would. These patches are applied only while `emulated_aws()` is open and are undone on exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from unittest import mock
+
+from cryptography import x509
+from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
+from moto.iam.models import Certificate, IAMBackend
+from moto.iam.responses import IamResponse
+from moto.secretsmanager.models import FakeSecret, secretsmanager_backends
+
+_LAST_ACCESSED = "_demo_last_accessed_epoch"
+_UPLOADED = "_demo_upload_date"
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _certificate_metadata(certificate_id: str, cert: Certificate) -> dict[str, Any]:
+    """The metadata AWS derives from the uploaded PEM: real expiry, real upload time."""
+    expiry = x509.load_pem_x509_certificate(cert.cert_body.encode()).not_valid_after_utc
+    uploaded = getattr(cert, _UPLOADED, None) or utcnow()
+    return {
+        "ServerCertificateName": cert.cert_name,
+        "Path": cert.path,
+        "Arn": cert.arn,
+        "UploadDate": _iso(uploaded),
+        "ServerCertificateId": certificate_id,
+        "Expiration": _iso(expiry),
+    }
+
+
+def _find(backend: IAMBackend, name: str) -> tuple[str, Certificate]:
+    backend.get_server_certificate(name)  # raises moto's NotFound with the AWS message
+    return next((cid, cert) for cid, cert in backend.certificates.items() if cert.cert_name == name)
+
+
+def _upload_server_certificate(self: IamResponse) -> ActionResult:
+    cert = self.backend.upload_server_certificate(
+        self._get_param("ServerCertificateName"),
+        self._get_param("CertificateBody"),
+        self._get_param("PrivateKey"),
+        cert_chain=self._get_param("CertificateChain"),
+        path=self._get_param("Path"),
+    )
+    setattr(cert, _UPLOADED, utcnow())
+    certificate_id = next(cid for cid, known in self.backend.certificates.items() if known is cert)
+    return ActionResult({"ServerCertificateMetadata": _certificate_metadata(certificate_id, cert)})
+
+
+def _list_server_certificates(self: IamResponse) -> ActionResult:
+    listing = [_certificate_metadata(cid, cert) for cid, cert in self.backend.certificates.items()]
+    return ActionResult({"ServerCertificateMetadataList": listing, "IsTruncated": False})
+
+
+def _get_server_certificate(self: IamResponse) -> ActionResult:
+    certificate_id, cert = _find(self.backend, self._get_param("ServerCertificateName"))
+    body: dict[str, Any] = {
+        "ServerCertificateMetadata": _certificate_metadata(certificate_id, cert),
+        "CertificateBody": cert.cert_body,
+    }
+    if cert.cert_chain:
+        body["CertificateChain"] = cert.cert_chain
+    return ActionResult({"ServerCertificate": body})
+
+
+_original_secret_to_dict = FakeSecret.to_dict
+
+
+def _secret_to_dict(self: FakeSecret) -> dict[str, Any]:
+    body = _original_secret_to_dict(self)
+    last_accessed = getattr(self, _LAST_ACCESSED, None)
+    if last_accessed is not None:
+        body["LastAccessedDate"] = last_accessed
+    return body
+
+
+@contextmanager
+def moto_fidelity_patches() -> Iterator[None]:
+    """Apply the corrections for the duration of the block (in this process: the threaded server shares it)."""
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.object(IamResponse, "upload_server_certificate", _upload_server_certificate))
+        stack.enter_context(mock.patch.object(IamResponse, "list_server_certificates", _list_server_certificates))
+        stack.enter_context(mock.patch.object(IamResponse, "get_server_certificate", _get_server_certificate))
+        stack.enter_context(mock.patch.object(FakeSecret, "to_dict", _secret_to_dict))
+        yield
+
+
+def record_secret_access(account_id: str, region: str, secret_arn: str, when: datetime) -> None:
+    """Stamp a secret as last read on `when`'s day, as AWS reports it (date only, midnight UTC).
+
+    Stands in for a workload reading the secret, which the demo must not do: nothing in the product calls
+    GetSecretValue. Works because the emulated server runs in this process.
+    """
+    secret = secretsmanager_backends[account_id][region].secrets[secret_arn]
+    day = when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    setattr(secret, _LAST_ACCESSED, int(day.timestamp()))
