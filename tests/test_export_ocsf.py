@@ -198,3 +198,15 @@ def test_written_file_is_byte_identical_across_runs(findings: pd.DataFrame, tmp_
 def test_naive_as_of_is_refused(findings: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         ocsf_findings(findings, RULES, snapshot_id="s", as_of=datetime(2026, 11, 25), tool_version="0.1.0")
+
+
+def test_no_findings_writes_an_empty_array(tmp_path: Path) -> None:
+    kwargs = {"snapshot_id": "s", "as_of": AS_OF, "tool_version": "0.1.0"}
+    assert json.loads(write_ocsf(tmp_path / "ocsf.json", pd.DataFrame(), RULES, **kwargs).read_text()) == []
+
+
+def test_file_holds_one_event_per_line(findings: pd.DataFrame, tmp_path: Path) -> None:
+    kwargs = {"snapshot_id": "s", "as_of": AS_OF, "tool_version": "0.1.0"}
+    lines = write_ocsf(tmp_path / "ocsf.json", findings, RULES, **kwargs).read_text().splitlines()
+    assert lines[0] == "[" and lines[-1] == "]"
+    assert len(lines) == 2 + len(findings)
