@@ -127,9 +127,7 @@ def combine_findings(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
         return empty_findings()
     combined = pd.concat(frames, ignore_index=True).astype(object)
     combined = combined.where(combined.notna(), None)
-    combined = combined.sort_values(
-        ["rule_id", "account_id", "resource_arn"], kind="mergesort", na_position="last"
-    )
+    combined = combined.sort_values(["rule_id", "account_id", "resource_arn"], kind="mergesort", na_position="last")
     return combined.reset_index(drop=True)
 
 

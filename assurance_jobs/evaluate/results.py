@@ -65,10 +65,7 @@ class Evidence:
 
     def regions(self, account: str, sources: Iterable[str]) -> set[str]:
         return {
-            region
-            for source in sources
-            for region, _ in self.statuses.get((account, source), ())
-            if region is not None
+            region for source in sources for region, _ in self.statuses.get((account, source), ()) if region is not None
         }
 
     def source_missing(self, account: str, region: str | None, source: str) -> bool:

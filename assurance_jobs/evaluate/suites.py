@@ -236,9 +236,7 @@ def check_unique_rule_ids(suites: Iterable[Suite]) -> None:
     for suite in suites:
         for rule in suite.rules:
             if rule.rule_id in seen:
-                raise SuiteError(
-                    f"{suite.path}: rule id {rule.rule_id} is already defined in {seen[rule.rule_id]}"
-                )
+                raise SuiteError(f"{suite.path}: rule id {rule.rule_id} is already defined in {seen[rule.rule_id]}")
             seen[rule.rule_id] = suite.path
 
 
