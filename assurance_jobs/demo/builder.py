@@ -19,6 +19,11 @@ from assurance_jobs.demo.server import DEMO_REGION
 POLICY_AGE_DAYS = 720  # shared policies and groups predate every principal that uses them
 
 
+def credential_id(user_arn: str, credential: str) -> str:
+    """The inventory's id for a user's key or password (`<user arn>#access_key_1`, `#console_password`)."""
+    return f"{user_arn}#{credential}"
+
+
 @dataclass(frozen=True)
 class Expectation:
     """One line of the ledger: what a rule must (or must not) say about one resource."""
@@ -117,7 +122,7 @@ class EstateBuilder:
         self.plan.at(days_ago, create)
         if used_days_ago is not None:
             self.plan.at(used_days_ago, lambda ctx: ctx.call_as(*ctx.keys[(user, slot)]))
-        return f"{self.arn('user', user)}/access_key_{slot}"
+        return credential_id(self.arn("user", user), f"access_key_{slot}")
 
     def role(
         self,

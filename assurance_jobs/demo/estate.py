@@ -49,6 +49,10 @@ class DemoEstate:
     sensitive_values: tuple[str, ...] = field(repr=False, default=())
     """Secret access keys and console passwords issued while seeding: must never appear in any output."""
 
+    def expected_findings(self) -> set[tuple[str, str]]:
+        """(rule id, resource) of every finding a scan taken at `now` must report: the ledger is exact."""
+        return {(defect.rule_id, defect.resource) for defect in self.defects}
+
     def rule_ids(self) -> set[str]:
         return {defect.rule_id for defect in self.defects}
 

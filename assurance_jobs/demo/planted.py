@@ -1,6 +1,9 @@
 """The named cases of the demo estate: one or more planted examples of every defect the rules detect, the
 look-alikes the rules must NOT flag, and fully compliant identities.
 
+The ledger is meant to be exact: the findings of a scan taken at `now` are the ledger's (rule, resource)
+pairs, no more and no fewer (checked end to end in tests/test_demo_pipeline.py).
+
 Names say what is wrong (`svc-legacy-billing` has a 200-day-old key) so a person reading a report can check
 every finding against this file. Unless a case is about usage, its identity is kept otherwise healthy (owner
 active, used within days, scoped permissions) so it trips the one rule it was planted for.
@@ -9,7 +12,7 @@ active, used within days, scoped permissions) so it trips the one rule it was pl
 from __future__ import annotations
 
 from assurance_jobs.demo import documents as doc
-from assurance_jobs.demo.builder import EstateBuilder
+from assurance_jobs.demo.builder import EstateBuilder, credential_id
 
 ACTIVE_OWNER = "priya.raman@example.com"
 DEPARTED_OWNER = "dana.whitfield@example.com"
@@ -79,7 +82,13 @@ def plant_expiry_and_console(b: EstateBuilder) -> None:
 
     user = _user(b, "svc-jenkins-legacy", "jenkins", console=True, days_ago=30)
     b.expect("console password on a service user", user, "NHI-LP-007", user)
-    b.expect("console password that never expires", f"{user}/console_password", "NHI-EXP-002", user)
+    b.expect("console password that never expires", credential_id(user, "console_password"), "NHI-EXP-002", user)
+
+
+def _admin_consequences(b: EstateBuilder, arn: str) -> None:
+    """`*:*` also grants every sensitive service and every escalation path; the rules report those too."""
+    b.expect("admin holds sensitive service wildcards", arn, "NHI-LP-002", arn)
+    b.expect("admin can escalate privileges", arn, "NHI-LP-003", arn)
 
 
 def plant_admin_and_wildcards(b: EstateBuilder) -> None:
@@ -87,11 +96,14 @@ def plant_admin_and_wildcards(b: EstateBuilder) -> None:
     b.group("platform-admins", managed=(full,))
     role = _role(b, "ops-break-glass-automation", "break-glass", managed=(full,))
     b.expect("effective admin via *:* customer managed policy", role, "NHI-LP-001", role)
+    _admin_consequences(b, role)
     user = _user(b, "svc-terraform-legacy", "terraform", groups=("platform-admins",))
     b.expect("effective admin inherited from group platform-admins", user, "NHI-LP-001", user)
+    _admin_consequences(b, user)
 
     user = _user(b, "svc-iam-sync", "iam-sync", inline=doc.policy(doc.allow("iam:*")))
     b.expect("iam:* on every resource", user, "NHI-LP-002", user)
+    b.expect("iam:* includes privilege escalation", user, "NHI-LP-003", user)
     role = _role(b, "kms-key-rotator", "kms-rotator", inline=doc.policy(doc.allow("kms:*")))
     b.expect("kms:* on every resource", role, "NHI-LP-002", role)
     role = _role(b, "s3-bulk-migrator", "s3-migrator", inline=doc.policy(doc.allow("s3:*")))
