@@ -154,7 +154,7 @@ def test_800_207_page_lists_tenets(report: Path) -> None:
 
 def test_control_link_leads_to_the_identity_section(report: Path) -> None:
     href = re.search(
-        r'href="\.\./(identities/[0-9a-f]{2}\.html)#(i[0-9a-f]{12})"><code>' + re.escape(APP["arn"]),
+        r'href="\.\./(ids/[0-9a-f]{2}\.html)#(i[0-9a-f]{10})"><code>' + re.escape(APP["arn"]),
         read(report, "frameworks/nist-800-53r5.html"),
     )
     assert f'id="{href.group(2)}"' in read(report, href.group(1))
@@ -183,8 +183,8 @@ def test_without_a_previous_partition_nothing_is_called_new(tmp_path: Path) -> N
 
 
 def test_identity_page_shows_owner_classification_and_findings(report: Path) -> None:
-    text = "".join(p.read_text() for p in (report / "identities").glob("??.html"))
-    assert "team@example.com" in text and "non-human — no human marker" in text and "NHI-LP-001" in text
+    text = "".join(p.read_text() for p in (report / "ids").glob("??.html"))
+    assert "team@example.com" in text and "non-human: no human marker" in text and "NHI-LP-001" in text
 
 
 def test_findings_tables_are_paginated(tmp_path: Path) -> None:

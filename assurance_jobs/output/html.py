@@ -87,7 +87,13 @@ def render_report(bundle: ReportBundle, out_dir: Path, page_size: int = PAGE_SIZ
     for relative, template, context in page_builders.paged_pages(model, page_size):
         site.page(relative, template, m=model, **context)
     for bucket, identities in model.identity_buckets():
-        site.page(f"identities/{bucket}.html", "identities.html.j2", m=model, bucket=bucket, identities=identities)
+        rules_here = [
+            model.rules[r]
+            for r in sorted({f["rule_id"] for i in identities for f in i["findings"]})
+            if r in model.rules
+        ]
+        context = {"bucket": bucket, "identities": identities, "rules_here": rules_here}
+        site.page(f"ids/{bucket}.html", "identities.html.j2", m=model, **context)
     site.page("changes.html", "changes.html.j2", m=model)
     site.page("waivers.html", "waivers.html.j2", m=model)
     site.page("evidence.html", "evidence.html.j2", m=model)

@@ -245,7 +245,7 @@ class ReportModel:
         for arn in sorted(set(known) | set(findings_by)):
             key = vw.identity_key(arn)
             entry = _identity(arn, known.get(arn), findings_by.get(arn, []), creds_by.get(arn, []), self.rules)
-            entry["anchor"] = "i" + key[:12]
+            entry["anchor"] = "i" + key[:10]
             buckets[key[:2]].append(entry)
         for bucket in sorted(buckets):
             yield bucket, sorted(buckets[bucket], key=lambda e: e["arn"])
@@ -259,6 +259,8 @@ class ReportModel:
         return [
             {
                 "arn": arn,
+                "prefix": vw.split_arn(arn)[0],
+                "rest": vw.split_arn(arn)[1],
                 "href": vw.identity_href(arn),
                 "kind": vw.text((known.get(arn) or {}).get("kind")),
                 "owner": vw.text((known.get(arn) or {}).get("owner")),
@@ -305,8 +307,11 @@ def _identity(
     row = row or {}
     is_nhi = row.get("is_nhi")
     trust = vw.text(row.get("trust_policy")) if any(f["rule_id"] in vw.TRUST_RULES for f in findings) else ""
+    prefix, rest = vw.split_arn(arn)
     return {
         "arn": arn,
+        "prefix": prefix,
+        "rest": rest,
         "known": bool(row),
         "name": vw.text(row.get("name")) or vw.split_arn(arn)[1],
         "account_id": vw.text(row.get("account_id")),
@@ -315,8 +320,8 @@ def _identity(
         "owner_status": vw.text(row.get("owner_status")),
         "classification": "" if is_nhi is None or pd.isna(is_nhi) else ("non-human" if is_nhi else "human"),
         "reason": vw.text(row.get("classification_reason")),
-        "created": vw.text(row.get("created")),
-        "last_used": vw.text(row.get("last_used")),
+        "created": vw.short_time(row.get("created")),
+        "last_used": vw.short_time(row.get("last_used")),
         "tags": vw.text(row.get("tags")),
         "trust_policy": trust,
         "credentials": credentials,
@@ -334,7 +339,7 @@ def _credential(row: dict[str, Any]) -> dict[str, str]:
         "active": vw.text(row.get("active")),
         "age_days": vw.text(row.get("age_days")),
         "days_since_last_use": vw.text(row.get("days_since_last_use")),
-        "last_rotated": vw.text(row.get("last_rotated")),
+        "last_rotated": vw.short_time(row.get("last_rotated")),
     }
 
 
@@ -346,7 +351,7 @@ def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, 
         waived = len(all_rows) - len(rows)
         yield from _series(f"rules/{meta['file']}", "rule.html.j2", rows, page_size, rule=meta, waived=waived)
     series = {
-        "identities/index": ("identity_list.html.j2", model.identity_list(), "Identities"),
+        "ids/index": ("identity_list.html.j2", model.identity_list(), "Identities"),
         "changes-new": ("findings_list.html.j2", model.new or [], "New findings since the previous partition"),
         "changes-resolved": (
             "findings_list.html.j2",

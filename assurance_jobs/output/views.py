@@ -48,6 +48,18 @@ def text(value: Any) -> str:
     return str(value)
 
 
+def short_time(value: Any) -> str:
+    """A timestamp to the minute in UTC ('2026-11-25 06:00Z'): enough for an auditor, a third of the bytes."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return text(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%d %H:%MZ")
+
+
 def file_name(identifier: str) -> str:
     """A file-system-safe, stable name for a rule or framework id."""
     return _FILE_SAFE.sub("_", identifier)
@@ -58,9 +70,11 @@ def identity_key(arn: str) -> str:
 
 
 def identity_href(arn: str) -> str:
-    """Link (relative to the report root) to an identity: 256 bucket pages keyed by the ARN's hash."""
+    """Link (relative to the report root) to an identity: up to 256 bucket pages keyed by the ARN's hash.
+
+    The anchor repeats 10 hex digits of the hash (40 bits): collisions inside one bucket are negligible."""
     key = identity_key(arn)
-    return f"identities/{key[:2]}.html#i{key[:12]}"
+    return f"ids/{key[:2]}.html#i{key[:10]}"
 
 
 def split_arn(arn: str) -> tuple[str, str]:
