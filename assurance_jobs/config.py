@@ -79,6 +79,22 @@ class DirectoryFeedConfig(_Strict):
     active_values: list[str] = Field(default_factory=lambda: ["active"])
 
 
+class ChangeEventsConfig(_Strict):
+    """The SQS queue an EventBridge rule fills with IAM/STS/Secrets Manager changes (docs/change-events.md)."""
+
+    queue_url: str = Field(min_length=1, description="SQS queue URL the sensor polls.")
+    region: str = Field(default="us-east-1", description="The queue's region (IAM events arrive in us-east-1).")
+    debounce_seconds: int = Field(default=120, ge=0, le=3600, description="Quiet time that ends a burst.")
+    max_messages_per_tick: int = Field(default=100, ge=1, le=1000, description="Messages read per sensor tick.")
+
+    @field_validator("region")
+    @classmethod
+    def _region_looks_like_a_region(cls, region: str) -> str:
+        if not _REGION.match(region):
+            raise ValueError(f"not an AWS region name: {region}")
+        return region
+
+
 class AssuranceConfig(_Strict):
     storage_root: str = Field(default=DEFAULT_STORAGE_ROOT, description="Local folder or s3://bucket/prefix.")
     output_dir: str = DEFAULT_OUTPUT_DIR
@@ -93,6 +109,9 @@ class AssuranceConfig(_Strict):
     max_attempts: int = Field(default=10, ge=1, le=20, description="botocore adaptive retry attempts.")
     expectations_dir: str | None = Field(default=None, description="Rule suites (default: the repository's).")
     waivers_file: str | None = Field(default=None, description="Reviewed waivers YAML.")
+    change_events: ChangeEventsConfig | None = Field(
+        default=None, description="Rerun after IAM changes (off when absent)."
+    )
 
     @field_validator("storage_root")
     @classmethod
