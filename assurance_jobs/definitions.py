@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from assurance_jobs.defs import evaluation, inventory, schedules, snapshot
+from assurance_jobs.defs import evaluation, inventory, report, schedules, snapshot
 from assurance_jobs.defs.resources import settings_from_environment
 
-ALL_ASSETS = dg.load_assets_from_modules([snapshot, inventory, evaluation])
+ALL_ASSETS = dg.load_assets_from_modules([snapshot, inventory, evaluation, report])
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

@@ -1,0 +1,28 @@
+"""The auditor-facing report and its machine-readable exports, one per partition."""
+
+from datetime import date
+
+import dagster as dg
+
+from assurance_jobs.defs.partitions import daily_partitions
+from assurance_jobs.defs.resources import AssuranceSettings
+from assurance_jobs.publish import publish_partition
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    deps=["findings", "rule_results"],
+    group_name="report",
+    kinds={"html"},
+    description="Self-contained HTML report per framework, rule and identity, with findings.json/csv, OCSF and "
+    "OSCAL exports and an evidence appendix; an index across dates.",
+)
+def compliance_report(context: dg.AssetExecutionContext, settings: AssuranceSettings) -> dg.MaterializeResult:
+    publication = publish_partition(settings.load(), date.fromisoformat(context.partition_key), context.run_id)
+    return dg.MaterializeResult(
+        metadata={
+            "index": dg.MetadataValue.path(str(publication.index.resolve())),
+            "report": dg.MetadataValue.path(str(publication.report_index.resolve())),
+            "exports": dg.MetadataValue.md("\n".join(f"- `{path}`" for path in publication.exports)),
+        }
+    )

@@ -1,0 +1,160 @@
+"""Publish a partition: gather the stored evidence into a ReportBundle, render the HTML, write the exports.
+
+Everything here is read back from storage (snapshot manifest, inventory, findings) so a report can be
+reproduced from stored evidence alone; the as-of time is the snapshot's, never the clock. The Dagster run id
+varies between reproductions, so it goes into `provenance.json` beside the report, not into the pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from assurance_jobs import __version__
+from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
+from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint, ReportBundle
+from assurance_jobs.output.catalogue import load_catalogue
+from assurance_jobs.output.html import render_index, render_report
+from assurance_jobs.output.ocsf import write_ocsf
+from assurance_jobs.output.oscal import catalogue_titles, write_oscal
+from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
+from assurance_jobs.pipeline import inventory_source, load_inventory, partition_output_dir, read_table
+from assurance_jobs.snapshot.model import Manifest
+from assurance_jobs.snapshot.storage import Storage, storage_for
+from assurance_jobs.snapshot.store import list_partition_dates, read_manifest, snapshot_prefix
+
+OCSF_FILE = "findings.ocsf.json"
+OSCAL_FILE = "assessment-results.oscal.json"
+PROVENANCE_FILE = "provenance.json"
+
+
+@dataclass(frozen=True)
+class Publication:
+    index: Path
+    report_index: Path
+    exports: list[Path]
+
+
+def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str | None) -> Publication:
+    storage = storage_for(config.storage_root)
+    bundle = build_bundle(config, storage, partition_date)
+    out_dir = partition_output_dir(config, partition_date)
+    report_index = render_report(bundle, out_dir)
+    exports = _write_machine_exports(bundle, out_dir)
+    provenance = {"dagster_run_id": run_id, "snapshot_id": bundle.evidence.snapshot_id, "tool_version": __version__}
+    (out_dir / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    index = render_index(Path(config.output_dir), _published_dates(config, storage))
+    return Publication(index=index, report_index=report_index, exports=exports)
+
+
+def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date) -> ReportBundle:
+    """Everything the renderer needs, read from storage (no AWS, no clock)."""
+    inventory = load_inventory(config, partition_date)
+    manifest = read_manifest(storage, partition_date, inventory_source(config, partition_date)["snapshot_id"])
+    suites = load_suites(config.expectations_dir)
+    rules = all_rules(suites)
+    waivers = _waivers(config, rules)
+    findings = apply_waivers(read_table(storage, partition_date, "findings"), waivers, partition_date)
+    return ReportBundle(
+        partition_date=partition_date,
+        as_of=manifest.taken_at,
+        accounts=manifest.accounts,
+        identities=inventory.identities,
+        credentials=inventory.credentials,
+        findings=findings,
+        rule_results=read_table(storage, partition_date, "rule_results"),
+        rules=[rule_description(rule) for rule in rules],
+        catalogue=load_catalogue(),
+        collection_status=[status.to_dict() for status in manifest.collection_status],
+        evidence=_evidence(storage, manifest, suites, config.waivers_file),
+        history=_history(storage, partition_date),
+        previous_findings=_previous_findings(storage, partition_date),
+        waivers=waivers,
+    )
+
+
+def rule_description(rule: Rule) -> dict:
+    return {**rule.meta, "threshold": rule.threshold, "expectation_type": rule.expectation_type}
+
+
+def _waivers(config: AssuranceConfig, rules: list[Rule]) -> list[Waiver]:
+    if not config.waivers_file:
+        return []
+    return load_waivers(config.waivers_file, known_rule_ids=[rule.rule_id for rule in rules])
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _evidence(storage: Storage, manifest: Manifest, suites: list[Suite], waivers_file: str | None) -> Evidence:
+    prefix = snapshot_prefix(manifest.partition_date, manifest.snapshot_id)
+    files = [
+        EvidenceFile(path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes)
+        for entry in manifest.files
+    ]
+    files += [EvidenceFile(path=str(s.path), sha256=_sha256_file(s.path), kind="suite") for s in suites]
+    if waivers_file:
+        path = Path(waivers_file)
+        files.append(EvidenceFile(path=str(path), sha256=_sha256_file(path), kind="waivers"))
+    return Evidence(snapshot_id=manifest.snapshot_id, files=files, tool_version=__version__)
+
+
+def _stored_days(storage: Storage, partition_date: date) -> list[date]:
+    """Partition dates up to this one whose findings were stored (the history the trend can honestly show)."""
+    return [
+        day
+        for day in list_partition_dates(storage)
+        if day <= partition_date and storage.exists(f"inventory/{day.isoformat()}/rule_results.parquet")
+    ]
+
+
+def _history(storage: Storage, partition_date: date) -> list[HistoryPoint]:
+    points = []
+    for day in _stored_days(storage, partition_date):
+        results = read_table(storage, day, "rule_results")
+        counts = results.groupby("family")["failed"].sum()
+        points.append(HistoryPoint(day=day, counts={str(k): int(v) for k, v in counts.items()}))
+    return points
+
+
+def _previous_findings(storage: Storage, partition_date: date) -> pd.DataFrame | None:
+    earlier = [day for day in _stored_days(storage, partition_date) if day < partition_date]
+    return read_table(storage, earlier[-1], "findings") if earlier else None
+
+
+def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:
+    root = Path(config.output_dir)
+    return [day for day in list_partition_dates(storage) if (root / day.isoformat() / "index.html").is_file()]
+
+
+def _write_machine_exports(bundle: ReportBundle, out_dir: Path) -> list[Path]:
+    as_of: datetime = bundle.as_of
+    snapshot_id = bundle.evidence.snapshot_id or ""
+    ocsf = write_ocsf(
+        out_dir / OCSF_FILE,
+        bundle.findings,
+        bundle.rules,
+        snapshot_id=snapshot_id,
+        as_of=as_of,
+        tool_version=__version__,
+    )
+    oscal = write_oscal(
+        out_dir / OSCAL_FILE,
+        bundle.findings,
+        bundle.rule_results,
+        bundle.rules,
+        catalogue_titles(bundle.catalogue),
+        evidence=bundle.evidence.files,
+        as_of=as_of,
+        tool_version=__version__,
+        partition_date=bundle.partition_date,
+        snapshot_id=snapshot_id,
+    )
+    return [ocsf, oscal]
