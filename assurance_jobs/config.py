@@ -109,6 +109,12 @@ class AssuranceConfig(_Strict):
     max_attempts: int = Field(default=10, ge=1, le=20, description="botocore adaptive retry attempts.")
     expectations_dir: str | None = Field(default=None, description="Rule suites (default: the repository's).")
     waivers_file: str | None = Field(default=None, description="Reviewed waivers YAML.")
+    baseline_dir: str | None = Field(
+        default=None, description="Folder of reviewed baseline YAML files (approved permissions, trust, JIT, agents)."
+    )
+    agent_registry: str | None = Field(
+        default=None, description="File export (YAML/JSON) of AI agents: id, runtime identity, tool scopes."
+    )
     change_events: ChangeEventsConfig | None = Field(
         default=None, description="Rerun after IAM changes (off when absent)."
     )

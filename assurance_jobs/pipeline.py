@@ -16,12 +16,15 @@ from pathlib import Path
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
+from assurance_jobs.baseline.drift import DriftReport
+from assurance_jobs.baseline.model import EMPTY_BASELINE, Baseline, load_baseline_dir
+from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, parse_registry, registry_blob
 from assurance_jobs.collect.aws import collect_account, session_for
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
 from assurance_jobs.evaluate.export import write_findings_exports
 from assurance_jobs.evaluate.suites import load_suites
-from assurance_jobs.scan.facts import inventory_with_policy_facts
+from assurance_jobs.scan.facts import RegistrySource, inventory_with_baseline_facts, inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
@@ -81,9 +84,31 @@ def collect_snapshot(config: AssuranceConfig, storage: Storage, partition_date: 
         blobs.extend(account_blobs)
         statuses.extend(account_statuses)
         accounts.append(account_id)
+    if config.agent_registry:
+        registry_blobs, registry_statuses = _agent_registry_source(config.agent_registry, accounts)
+        blobs.extend(registry_blobs)
+        statuses.extend(registry_statuses)
     return write_snapshot(
         storage, partition_date, taken_at, blobs, statuses, accounts, duration_seconds=time.monotonic() - started
     )
+
+
+def _agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBlob], list[CollectionStatus]]:
+    """The agent registry export, snapshotted like any other source; its status is recorded for every account
+    so that an unreadable registry makes the agent rules INCOMPLETE everywhere, never silently empty."""
+    home = accounts[0] if accounts else "unknown"
+    try:
+        blob = registry_blob(home, Path(path).read_bytes())
+        state, code, message, found = "ok", None, None, [blob]
+    except OSError as error:
+        state, code, message, found = "error", "RegistryUnreadable", f"{path}: {error.strerror}", []
+    except RegistryError as error:
+        state, code, message, found = "error", "RegistryMalformed", str(error), []
+    statuses = [
+        CollectionStatus(account_id, AGENT_REGISTRY, "file:agent_registry", None, state, code, message, len(found))
+        for account_id in accounts or [home]
+    ]
+    return found, statuses
 
 
 def _unreachable_account(name: str, error: ClientError | BotoCoreError) -> CollectionStatus:
@@ -124,7 +149,15 @@ def read_table(storage: Storage, partition_date: date, table: str) -> pd.DataFra
     return pd.read_parquet(io.BytesIO(storage.read_bytes(table_key(partition_date, table))))
 
 
-INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status")
+INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status", "agents")
+DRIFT_TABLES = (
+    "identity_changes",
+    "credential_changes",
+    "permission_changes",
+    "trust_changes",
+    "owner_changes",
+    "privilege_creep",
+)
 
 
 def read_directory_feed(config: AssuranceConfig) -> DirectoryFeed | None:
@@ -135,14 +168,57 @@ def read_directory_feed(config: AssuranceConfig) -> DirectoryFeed | None:
     return parse_directory_feed(text, config.directory_feed)
 
 
-def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Inventory:
+@dataclass(frozen=True)
+class PartitionInventory:
+    inventory: Inventory
+    drift: DriftReport | None
+    previous_date: date | None
+
+
+def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> PartitionInventory:
+    """The day's tables with every fact the rules need, including baseline and drift against the previous day."""
+    partition_date = snapshot.manifest.partition_date
     inventory = build_inventory(
         snapshot,
         owner_tag_keys=config.owner_tag_keys,
         human_marker=config.human_marker,
         directory=read_directory_feed(config),
     )
-    return inventory_with_policy_facts(inventory, config.known_accounts)
+    inventory = inventory_with_policy_facts(inventory, config.known_accounts)
+    previous_date = previous_inventory_date(config, partition_date)
+    previous = load_inventory(config, previous_date) if previous_date else None
+    inventory, drift = inventory_with_baseline_facts(
+        inventory, load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at, previous
+    )
+    return PartitionInventory(inventory, drift, previous_date)
+
+
+def load_configured_baseline(config: AssuranceConfig) -> Baseline:
+    return load_baseline_dir(config.baseline_dir) if config.baseline_dir else EMPTY_BASELINE
+
+
+def _registry(snapshot: Snapshot) -> RegistrySource | None:
+    entry = next((f for f in snapshot.manifest.files if f.source == AGENT_REGISTRY), None)
+    if entry is None:
+        return None
+    agents = parse_registry(snapshot.contents[entry.path], entry.path)
+    return RegistrySource(agents, entry.path, entry.sha256)
+
+
+def previous_inventory_date(config: AssuranceConfig, partition_date: date) -> date | None:
+    """The latest earlier day whose inventory is stored: drift compares with it (gaps in history are allowed)."""
+    storage = storage_for(config.storage_root)
+    days = [date.fromisoformat(name) for name in storage.children(INVENTORY_PREFIX) if _is_iso_date(name)]
+    earlier = [day for day in days if day < partition_date and storage.exists(table_key(day, "identities"))]
+    return max(earlier) if earlier else None
+
+
+def _is_iso_date(name: str) -> bool:
+    try:
+        date.fromisoformat(name)
+    except ValueError:
+        return False
+    return True
 
 
 def store_inventory(
@@ -169,8 +245,22 @@ def inventory_source(config: AssuranceConfig, partition_date: date) -> dict[str,
 
 def load_inventory(config: AssuranceConfig, partition_date: date) -> Inventory:
     storage = storage_for(config.storage_root)
-    tables = {table: read_table(storage, partition_date, table) for table in INVENTORY_TABLES}
+    tables = {
+        table: read_table(storage, partition_date, table)
+        for table in INVENTORY_TABLES
+        if table != "agents" or storage.exists(table_key(partition_date, table))
+    }
     return Inventory(**tables)
+
+
+def store_drift(config: AssuranceConfig, partition_date: date, drift: DriftReport | None) -> dict[str, int]:
+    """Drift tables as `drift_<table>`; on the first stored day there is nothing to compare, so nothing is written."""
+    if drift is None:
+        return {}
+    storage = storage_for(config.storage_root)
+    for table in DRIFT_TABLES:
+        store_table(storage, partition_date, f"drift_{table}", getattr(drift, table))
+    return {table: len(getattr(drift, table)) for table in DRIFT_TABLES}
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def materialize_partition(options: RunRequestOptions, instance: dg.DagsterInstan
     partition_key = (options.partition_date or utc_today()).isoformat()
     selection = dg.AssetSelection.all()
     if options.evaluate_only:
-        selection = selection - dg.AssetSelection.keys("nhi_snapshot")
+        selection = selection - dg.AssetSelection.assets("nhi_snapshot")
     if instance is None:
         ensure_dagster_home()
         instance = dg.DagsterInstance.get()

@@ -6,13 +6,14 @@ import dagster as dg
 
 from assurance_jobs.defs.partitions import daily_partitions
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.pipeline import build_partition_inventory, load_partition_snapshot, store_inventory
+from assurance_jobs.pipeline import build_partition_inventory, load_partition_snapshot, store_drift, store_inventory
 
 _TABLES = {
     "identities": "One row per IAM user and role, with classification, owner, usage and permission facts.",
     "credentials": "One row per access key, console password, secret and server certificate, with ages.",
     "policies": "Every policy document that applies to a principal (inline, managed, group, boundary, trust).",
     "collection_status": "Which API calls completed, per account and region: the evidence-completeness record.",
+    "agents": "AI agents from the registry, joined to the IAM identity they run as, with approved-scope facts.",
 }
 
 
@@ -27,10 +28,12 @@ def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSetti
     config = settings.load()
     partition_date = date.fromisoformat(context.partition_key)
     snapshot = load_partition_snapshot(config, partition_date)
-    inventory = build_partition_inventory(config, snapshot)
+    built = build_partition_inventory(config, snapshot)
+    inventory = built.inventory
     for warning in inventory.parse_warnings:
         context.log.warning(warning)
     locations = store_inventory(config, partition_date, inventory, snapshot.manifest)
+    drift_counts = store_drift(config, partition_date, built.drift)
     for table, location in locations.items():
         frame = getattr(inventory, table)
         yield dg.MaterializeResult(
@@ -42,8 +45,15 @@ def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSetti
                 "as_of": snapshot.manifest.taken_at.isoformat(),
                 "accounts": ", ".join(snapshot.manifest.accounts) or "(none)",
                 **_extra_metadata(table, frame),
+                **(_drift_metadata(built.previous_date, drift_counts) if table == "identities" else {}),
             },
         )
+
+
+def _drift_metadata(previous_date, drift_counts: dict[str, int]) -> dict:
+    if previous_date is None:
+        return {"drift_compared_with": "nothing (first stored day)"}
+    return {"drift_compared_with": previous_date.isoformat(), **{f"drift_{k}": v for k, v in drift_counts.items()}}
 
 
 def _extra_metadata(table: str, frame) -> dict:
