@@ -12,9 +12,10 @@ import pytest
 from events_fixtures import ACCOUNT_A, ACCOUNT_B, S3_NOTIFICATION, eventbridge_body, sns_wrapped
 from moto import mock_aws
 
+from assurance_jobs.definitions import ALL_ASSETS
 from assurance_jobs.defs import sensors
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.defs.sensors import drain_queue, iam_change_sensor
+from assurance_jobs.defs.sensors import SENSOR_JOBS, SENSORS, drain_queue, iam_change_sensor
 
 T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 QUIET = 120
@@ -224,3 +225,24 @@ def test_sensor_is_on_by_default_and_targets_the_change_rerun_job() -> None:
     assert iam_change_sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert iam_change_sensor.job_name == "change_rerun"
     assert iam_change_sensor.minimum_interval_seconds == 30
+
+
+def test_tick_evaluated_as_the_daemon_does_resolves_todays_partition_of_the_job(
+    tmp_path: Path, sqs, queue_url: str, instance: dg.DagsterInstance, clock: FakeClock
+) -> None:
+    settings = settings_for(tmp_path, queue_url)
+    defs = dg.Definitions(assets=ALL_ASSETS, jobs=SENSOR_JOBS, sensors=SENSORS, resources={"settings": settings})
+
+    def daemon_tick(cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
+        context = dg.build_sensor_context(
+            cursor=cursor, instance=instance, repository_def=defs.get_repository_def(), resources={"settings": settings}
+        )
+        data = iam_change_sensor.evaluate_tick(context)
+        return list(data.run_requests or []), data.cursor
+
+    send(sqs, queue_url, [eventbridge_body()])
+    _, cursor = daemon_tick(None)
+    clock.advance(QUIET)
+    (request,), _ = daemon_tick(cursor)
+    assert request.tags["dagster/partition"] == "2026-03-14"
+    assert request.tags["dagster/sensor_name"] == "iam_change_sensor"
