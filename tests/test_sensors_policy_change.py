@@ -51,11 +51,19 @@ def waivers(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, suites: Path, waivers: Path) -> AssuranceSettings:
+def baseline(tmp_path: Path) -> Path:
+    folder = tmp_path / "baseline"
+    folder.mkdir()
+    (folder / "approved.yaml").write_text("identities: []\n")
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, suites: Path, waivers: Path, baseline: Path) -> AssuranceSettings:
     config = tmp_path / "assurance.yaml"
     config.write_text(
         f"storage_root: {tmp_path / 'data'}\noutput_dir: {tmp_path / 'out'}\n"
-        f"expectations_dir: {suites}\nwaivers_file: {waivers}\n"
+        f"expectations_dir: {suites}\nwaivers_file: {waivers}\nbaseline_dir: {baseline}\n"
     )
     return AssuranceSettings(config_path=str(config))
 
@@ -111,6 +119,15 @@ def test_edited_waivers_file_requests_a_run(
     waivers.write_text("waivers:\n  - rule_id: NHI-ROT-001\n")
     (request,) = tick(settings, instance, cursor).run_requests or []
     assert request.tags["assurance/changed-files"] == "waivers/waivers.yaml"
+
+
+def test_edited_baseline_file_in_the_configured_folder_requests_a_run(
+    settings: AssuranceSettings, instance: dg.DagsterInstance, baseline: Path, stored_today: None
+) -> None:
+    cursor = tick(settings, instance).cursor
+    edit(baseline / "approved.yaml")
+    (request,) = tick(settings, instance, cursor).run_requests or []
+    assert request.tags["assurance/changed-files"] == "baseline/approved.yaml"
 
 
 def test_change_is_requested_once(

@@ -16,6 +16,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import boto3
 import dagster as dg
@@ -34,6 +35,7 @@ from assurance_jobs.events import (
     policy_sources,
     read_message,
 )
+from assurance_jobs.events.policy_files import BASELINE_FOLDER
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.snapshot.store import list_snapshots
 
@@ -237,7 +239,7 @@ def policy_change_sensor(context: dg.SensorEvaluationContext, settings: Assuranc
         config = settings.load()
     except ConfigError as error:
         return dg.SensorResult(skip_reason=f"configuration error: {error}", cursor=context.cursor)
-    current = fingerprint(policy_sources(config.expectations_dir, config.waivers_file))
+    current = fingerprint(policy_files(config))
     previous = PolicyCursor.from_json(context.cursor)
     if previous is None:
         recorded = PolicyCursor(current.digest, dict(current.files))
@@ -252,6 +254,12 @@ def policy_change_sensor(context: dg.SensorEvaluationContext, settings: Assuranc
         reason = f"no snapshot stored for {today.isoformat()} yet; its daily run will use the changed files"
         return dg.SensorResult(skip_reason=reason, cursor=cursor.to_json())
     return dg.SensorResult(run_requests=[reevaluation_request(cursor, changed, today)], cursor=cursor.to_json())
+
+
+def policy_files(config: AssuranceConfig) -> list[tuple[str, Path]]:
+    """Suites, waivers and baseline; without `baseline_dir`, the repository's `baseline/` (a change there is rare
+    and at worst re-evaluates once). The agent registry is not here: it is estate, snapshotted with the day."""
+    return policy_sources(config.expectations_dir, config.waivers_file, config.baseline_dir or BASELINE_FOLDER)
 
 
 def reevaluation_request(cursor: PolicyCursor, changed: list[str], today: date) -> dg.RunRequest:
