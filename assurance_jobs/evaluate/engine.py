@@ -14,7 +14,7 @@ import pandas as pd
 
 from assurance_jobs.evaluate.findings import combine_findings, identity_lookup, rule_findings
 from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
-from assurance_jobs.evaluate.results import Evidence, results_frame, rule_results
+from assurance_jobs.evaluate.results import Evidence, ScopeKeys, is_regional, results_frame, rule_results
 from assurance_jobs.evaluate.suites import SUBJECTS, Suite, all_rules, check_unique_rule_ids
 
 
@@ -56,9 +56,14 @@ def evaluate(
     day = partition_date.isoformat() if isinstance(partition_date, date) else str(partition_date)
     evidence = Evidence.build(collection_status, tables.values(), directory_feed_present)
     lookup = identity_lookup(tables["identities"])
+    keys = {
+        (subject, regional): ScopeKeys.build(table, regional)
+        for subject, table in tables.items()
+        for regional in (False, True)
+    }
     findings, results = [], []
     for outcome in _outcomes(tables, suites):
-        table = tables[outcome.rule.subject]
-        findings.append(rule_findings(outcome, table, lookup, snapshot_id, day))
-        results.extend(rule_results(outcome, table, evidence))
+        rule = outcome.rule
+        findings.append(rule_findings(outcome, tables[rule.subject], lookup, snapshot_id, day))
+        results.extend(rule_results(outcome, keys[(rule.subject, is_regional(rule))], evidence))
     return Evaluation(findings=combine_findings(findings), rule_results=results_frame(results))

@@ -36,6 +36,19 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
     "source_sha256",
 )
 
+_ROW_COLUMNS = (
+    "account_id",
+    "kind",
+    "arn",
+    "credential_id",
+    "owner_arn",
+    "region",
+    "classification_reason",
+    "owner",
+    "source_file",
+    "source_sha256",
+)
+
 
 def format_observed(value: Any) -> str:
     """A fact value as a report shows it: integers without '.0', booleans lower-case, nothing as 'missing'."""
@@ -55,34 +68,39 @@ def format_observed(value: Any) -> str:
     return text if text else "none"
 
 
-def _column(rows: pd.DataFrame, name: str) -> pd.Series:
-    if name in rows.columns:
-        return rows[name].astype(object).where(rows[name].notna(), None)
-    return pd.Series([None] * len(rows), index=rows.index, dtype=object)
+def _observed(values: pd.Series) -> pd.Series:
+    """Format each distinct value once: hundreds of thousands of findings share a few thousand values."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    labels = np.array([format_observed(value) for value in uniques] + ["missing"], dtype=object)
+    return pd.Series(labels[codes], index=values.index, dtype=object)
 
 
-def _identity_lookup(identities: pd.DataFrame) -> pd.DataFrame:
-    columns = [name for name in ("arn", "classification_reason", "owner") if name in identities.columns]
-    return identities[columns].drop_duplicates("arn").set_index("arn")
+def _objects(values: pd.Series | None, n: int) -> np.ndarray:
+    """A column as plain Python objects with None for missing (pyarrow strings are slow past this point)."""
+    if values is None:
+        return np.full(n, None, dtype=object)
+    return values.to_numpy(dtype=object, na_value=None)
 
 
-def _people_columns(rows: pd.DataFrame, subject: str, lookup: pd.DataFrame) -> dict[str, pd.Series]:
+def _people_columns(rows: pd.DataFrame, subject: str, lookup: pd.DataFrame) -> dict[str, np.ndarray]:
+    n = len(rows)
     if subject == "identities":
+        arns = _objects(rows.get("arn"), n)
         return {
-            "resource_arn": _column(rows, "arn"),
-            "identity_arn": _column(rows, "arn"),
-            "region": pd.Series([None] * len(rows), index=rows.index, dtype=object),
-            "classification_reason": _column(rows, "classification_reason"),
-            "owner": _column(rows, "owner"),
+            "resource_arn": arns,
+            "identity_arn": arns,
+            "region": np.full(n, None, dtype=object),
+            "classification_reason": _objects(rows.get("classification_reason"), n),
+            "owner": _objects(rows.get("owner"), n),
         }
-    owners = lookup.reindex(rows["owner_arn"].to_numpy())
-    owners.index = rows.index
+    owner_arns = _objects(rows.get("owner_arn"), n)
+    owners = lookup.reindex(owner_arns)
     return {
-        "resource_arn": _column(rows, "credential_id"),
-        "identity_arn": _column(rows, "owner_arn"),
-        "region": _column(rows, "region"),
-        "classification_reason": _column(owners, "classification_reason"),
-        "owner": _column(owners, "owner"),
+        "resource_arn": _objects(rows.get("credential_id"), n),
+        "identity_arn": owner_arns,
+        "region": _objects(rows.get("region"), n),
+        "classification_reason": _objects(owners.get("classification_reason"), n),
+        "owner": _objects(owners.get("owner"), n),
     }
 
 
@@ -93,46 +111,54 @@ def rule_findings(
     snapshot_id: str,
     partition_date: str,
 ) -> pd.DataFrame:
-    """The findings of one rule: its failed rows of `table` (positions) with the rule's metadata."""
+    """The findings of one rule, sorted by account and resource: its failed rows of `table` with its metadata."""
     rule = outcome.rule
-    rows = table.take(outcome.failed)
+    wanted = [name for name in _ROW_COLUMNS if name in table.columns and name != rule.observed_column]
+    rows = table[[*wanted, rule.observed_column]].take(outcome.failed)
+    n = len(rows)
     columns: dict[str, Any] = {
         "rule_id": rule.rule_id,
         "family": rule.family,
         "title": rule.title,
         "severity": rule.severity,
         "status": "FAIL",
-        "account_id": _column(rows, "account_id"),
-        "resource_kind": _column(rows, "kind"),
-        "observed": rows[rule.observed_column].map(format_observed).astype(object),
+        "account_id": _objects(rows.get("account_id"), n),
+        "resource_kind": _objects(rows.get("kind"), n),
+        "observed": _observed(rows[rule.observed_column]).to_numpy(),
         "threshold": rule.threshold,
         "snapshot_id": snapshot_id,
         "partition_date": partition_date,
-        "source_file": _column(rows, "source_file"),
-        "source_sha256": _column(rows, "source_sha256"),
+        "source_file": _objects(rows.get("source_file"), n),
+        "source_sha256": _objects(rows.get("source_sha256"), n),
         **_people_columns(rows, rule.subject, identity_lookup),
     }
-    frame = pd.DataFrame(columns, index=rows.index)
-    return frame[list(FINDINGS_COLUMNS)]
+    # dtype=object explicitly: pandas 3 would otherwise re-infer every text column as pyarrow strings.
+    frame = pd.DataFrame({name: _as_object(columns[name], n) for name in FINDINGS_COLUMNS}, dtype=object)
+    return frame.sort_values(["account_id", "resource_arn"], kind="mergesort", na_position="last")
+
+
+def _as_object(value: Any, n: int) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        return value
+    return np.full(n, value, dtype=object)
 
 
 def empty_findings() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series([], dtype=object) for name in FINDINGS_COLUMNS})
+    return pd.DataFrame({name: [] for name in FINDINGS_COLUMNS}, dtype=object)
 
 
 def combine_findings(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """All findings in one frame, sorted by rule, account and resource (ties keep table order)."""
-    frames = [part for part in parts if not part.empty]
+    """All findings in one frame, by rule id, then (within each rule's part) account and resource."""
+    frames = sorted((part for part in parts if not part.empty), key=lambda part: part["rule_id"].iat[0])
     if not frames:
         return empty_findings()
-    combined = pd.concat(frames, ignore_index=True).astype(object)
-    combined = combined.where(combined.notna(), None)
-    combined = combined.sort_values(["rule_id", "account_id", "resource_arn"], kind="mergesort", na_position="last")
-    return combined.reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)
 
 
 def identity_lookup(identities: pd.DataFrame) -> pd.DataFrame:
-    """Classification and owner by principal ARN, so a credential's finding names its owner's facts."""
-    if "arn" not in identities.columns:
+    """Classification and owner by principal ARN (plain objects), so a credential's finding names its owner."""
+    columns = [name for name in ("arn", "classification_reason", "owner") if name in identities.columns]
+    if "arn" not in columns:
         return pd.DataFrame(columns=["classification_reason", "owner"])
-    return _identity_lookup(identities)
+    lookup = identities[columns].drop_duplicates("arn")
+    return pd.DataFrame({name: lookup[name].to_numpy(dtype=object, na_value=None) for name in columns}).set_index("arn")

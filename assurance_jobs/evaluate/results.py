@@ -78,12 +78,40 @@ class Evidence:
         return not rows or any(status != "ok" for _, status in rows)
 
 
-def _scope_counts(accounts: np.ndarray, regions: np.ndarray, positions: np.ndarray) -> dict[Scope, int]:
-    if positions.size == 0:
-        return {}
-    keys = pd.DataFrame({"account": accounts[positions], "region": regions[positions]})
-    counts = keys.value_counts(dropna=False, sort=False)
-    return {(str(account), _text_or_none(region)): int(n) for (account, region), n in counts.items()}
+@dataclass(frozen=True)
+class ScopeKeys:
+    """Each row's (account, region) as one integer, computed once per table and shared by all its rules."""
+
+    codes: np.ndarray
+    scopes: tuple[Scope, ...]
+
+    @classmethod
+    def build(cls, table: pd.DataFrame, regional: bool) -> ScopeKeys:
+        n = len(table)
+        accounts = table["account_id"].astype(object).to_numpy() if n else np.array([], dtype=object)
+        regions = table["region"].astype(object).to_numpy() if regional and "region" in table.columns else None
+        account_codes, account_names = pd.factorize(accounts, use_na_sentinel=True)
+        if regions is None:
+            region_codes, region_names = np.full(n, -1), np.array([], dtype=object)
+        else:
+            region_codes, region_names = pd.factorize(regions, use_na_sentinel=True)
+        width = len(region_names) + 1
+        codes = np.where(account_codes < 0, -1, account_codes * width + region_codes + 1)
+        scopes = tuple(
+            (str(account), None if r == 0 else str(region_names[r - 1]))
+            for account in account_names
+            for r in range(width)
+        )
+        return cls(codes, scopes)
+
+    def counts(self, positions: np.ndarray) -> dict[Scope, int]:
+        codes = self.codes[positions]
+        tally = np.bincount(codes[codes >= 0], minlength=len(self.scopes))
+        return {self.scopes[i]: int(tally[i]) for i in np.flatnonzero(tally)}
+
+
+def is_regional(rule: Rule) -> bool:
+    return any(source in REGIONAL_SOURCES for source in rule.depends_on)
 
 
 def _scopes(rule: Rule, evidence: Evidence, seen: Iterable[Scope]) -> list[Scope]:
@@ -100,17 +128,11 @@ def _scopes(rule: Rule, evidence: Evidence, seen: Iterable[Scope]) -> list[Scope
     return sorted(scopes, key=lambda scope: (scope[0], scope[1] or ""))
 
 
-def rule_results(outcome: RuleOutcome, table: pd.DataFrame, evidence: Evidence) -> list[dict[str, object]]:
+def rule_results(outcome: RuleOutcome, keys: ScopeKeys, evidence: Evidence) -> list[dict[str, object]]:
     """One result row per scope of one rule, in account then region order."""
     rule = outcome.rule
-    regional = any(source in REGIONAL_SOURCES for source in rule.depends_on)
-    accounts = table["account_id"].astype(object).to_numpy() if len(table) else np.array([], dtype=object)
-    if regional and "region" in table.columns:
-        regions = table["region"].astype(object).to_numpy()
-    else:
-        regions = np.full(len(table), None, dtype=object)
-    evaluated = _scope_counts(accounts, regions, np.flatnonzero(outcome.in_scope))
-    failed = _scope_counts(accounts, regions, outcome.failed)
+    evaluated = keys.counts(np.flatnonzero(outcome.in_scope))
+    failed = keys.counts(outcome.failed)
     rows = []
     for account, region in _scopes(rule, evidence, evaluated):
         missing = [source for source in rule.depends_on if evidence.source_missing(account, region, source)]
