@@ -8,8 +8,9 @@ Why it looks like this:
 * **Untrusted text.** Names, tags, owners and policy text come from the estate and are attacker-controlled;
   autoescaping is on for every template, and nothing from the estate is marked safe.
 * **Large estates.** One leading scanner's single page reached 142 MB at 121k findings. Here findings tables are
-  paginated (`page_size` rows per page), identities share 256 bucket pages keyed by a hash of the ARN (stable
-  names, no 20k tiny files carrying 20k copies of the CSS), and each row is kept short.
+  paginated (`page_size` rows per page), identities share 128 pages keyed by a hash of the ARN (stable
+  names, no 20k tiny files carrying 20k copies of the CSS), and each row is kept short: an identity page prints
+  rule id, severity and observed value per finding and leaves title, threshold and remediation to the rule page.
 * **Deterministic.** The same bundle gives byte-identical files: everything is sorted, the as-of time comes from
   the snapshot, file names derive from ids and hashes, and nothing reads the clock.
 """
@@ -28,7 +29,7 @@ from markupsafe import Markup
 from assurance_jobs.output import pages as page_builders
 from assurance_jobs.output.bundle import ReportBundle
 
-PAGE_SIZE = 500
+PAGE_SIZE = 1000
 _REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
 _PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -86,13 +87,7 @@ def render_report(bundle: ReportBundle, out_dir: Path, page_size: int = PAGE_SIZ
         site.page(f"frameworks/{framework['file']}.html", "framework.html.j2", m=model, fw=framework)
     for relative, template, context in page_builders.paged_pages(model, page_size):
         site.page(relative, template, m=model, **context)
-    for bucket, identities in model.identity_buckets():
-        rules_here = [
-            model.rules[r]
-            for r in sorted({f["rule_id"] for i in identities for f in i["findings"]})
-            if r in model.rules
-        ]
-        context = {"bucket": bucket, "identities": identities, "rules_here": rules_here}
+    for bucket, context in model.identity_pages():
         site.page(f"ids/{bucket}.html", "identities.html.j2", m=model, **context)
     site.page("changes.html", "changes.html.j2", m=model)
     site.page("waivers.html", "waivers.html.j2", m=model)

@@ -21,6 +21,9 @@ from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
 from assurance_jobs.output.trend import trend_svg
 from assurance_jobs.output.waivers import expired_waivers
 
+OWNER_NOT_CHECKED = "not_checked"
+LIST_ROWS_PER_FINDING_ROW = 2
+"""The identity list has one short line per identity: twice as many fit a page as finding rows."""
 FAILING_IDENTITIES_SHOWN = 25
 """Failing identities listed per control on a framework page; the rest are one click away on the rule pages."""
 
@@ -232,8 +235,22 @@ class ReportModel:
         }
 
     # ---- identities ----------------------------------------------------------------------------------------
+    def identity_pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(bucket, template context) per identity page: its identities and the legend of rules they fail."""
+        for bucket, identities in self.identity_buckets():
+            rule_ids = sorted({f["rule_id"] for i in identities for f in i["findings"]})
+            yield (
+                bucket,
+                {
+                    "bucket": bucket,
+                    "identities": identities,
+                    "rules_here": [self.rules[r] for r in rule_ids if r in self.rules],
+                    "owner_not_checked": any(i["owner_not_checked"] for i in identities),
+                },
+            )
+
     def identity_buckets(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        """(bucket, identities) for the 256 hash buckets that hold at least one identity, sorted."""
+        """(bucket, identities) for the hash buckets that hold at least one identity, sorted."""
         findings_by: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in self.rows:
             findings_by[row["identity"]].append(row)
@@ -243,30 +260,27 @@ class ReportModel:
         known = {vw.text(r.get("arn")): r for r in vw.records(self.bundle.identities, ["arn"])}
         buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for arn in sorted(set(known) | set(findings_by)):
-            key = vw.identity_key(arn)
             entry = _identity(arn, known.get(arn), findings_by.get(arn, []), creds_by.get(arn, []), self.rules)
-            entry["anchor"] = "i" + key[:10]
-            buckets[key[:2]].append(entry)
+            entry["anchor"] = vw.identity_anchor(arn)
+            buckets[vw.identity_bucket(arn)].append(entry)
         for bucket in sorted(buckets):
             yield bucket, sorted(buckets[bucket], key=lambda e: e["arn"])
 
     def identity_list(self) -> list[dict[str, Any]]:
+        """One line per identity (name, link, open findings): owner and kind are on the identity page."""
         open_by: dict[str, int] = defaultdict(int)
         for row in self.rows:
             if row["status"] != "waived":
                 open_by[row["identity"]] += 1
-        known = {vw.text(r.get("arn")): r for r in vw.records(self.bundle.identities, ["arn"])}
+        known = {vw.text(arn) for arn in self.bundle.identities.get("arn", [])}
         return [
             {
-                "arn": arn,
                 "prefix": vw.split_arn(arn)[0],
                 "rest": vw.split_arn(arn)[1],
-                "href": vw.identity_href(arn),
-                "kind": vw.text((known.get(arn) or {}).get("kind")),
-                "owner": vw.text((known.get(arn) or {}).get("owner")),
+                "href": vw.identity_href(arn).removeprefix("ids/"),
                 "open": open_by.get(arn, 0),
             }
-            for arn in sorted(set(known) | set(open_by))
+            for arn in sorted(known | set(open_by))
         ]
 
     # ---- waivers -------------------------------------------------------------------------------------------
@@ -304,20 +318,21 @@ def _identity(
     credentials: list[dict[str, str]],
     rules: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
+    """One identity's header facts and compact finding rows.
+
+    Rows carry rule id, severity and observed value only: title, threshold and remediation are printed once on
+    the rule page (linked from the page's rule legend), and the resource is printed only when it is not the
+    identity itself — 100k findings must fit the 20 MB budget twice (rule pages and identity pages)."""
     row = row or {}
     is_nhi = row.get("is_nhi")
     trust = vw.text(row.get("trust_policy")) if any(f["rule_id"] in vw.TRUST_RULES for f in findings) else ""
-    prefix, rest = vw.split_arn(arn)
+    owner_status = vw.text(row.get("owner_status"))
     return {
         "arn": arn,
-        "prefix": prefix,
-        "rest": rest,
         "known": bool(row),
-        "name": vw.text(row.get("name")) or vw.split_arn(arn)[1],
-        "account_id": vw.text(row.get("account_id")),
-        "kind": vw.text(row.get("kind")),
         "owner": vw.text(row.get("owner")),
-        "owner_status": vw.text(row.get("owner_status")),
+        "owner_status": "" if owner_status == OWNER_NOT_CHECKED else owner_status.replace("_", " "),
+        "owner_not_checked": owner_status == OWNER_NOT_CHECKED,
         "classification": "" if is_nhi is None or pd.isna(is_nhi) else ("non-human" if is_nhi else "human"),
         "reason": vw.text(row.get("classification_reason")),
         "created": vw.short_time(row.get("created")),
@@ -325,16 +340,28 @@ def _identity(
         "tags": vw.text(row.get("tags")),
         "trust_policy": trust,
         "credentials": credentials,
-        "findings": [dict(f, title=vw.text(rules.get(f["rule_id"], {}).get("title"))) for f in findings],
+        "findings": [_identity_finding(f, arn, rules) for f in findings],
+    }
+
+
+def _identity_finding(row: dict[str, str], identity: str, rules: dict[str, dict[str, Any]]) -> dict[str, str]:
+    meta = rules.get(row["rule_id"], {})
+    return {
+        "rule_id": row["rule_id"],
+        "severity": vw.text(meta.get("severity")) or row["severity"],
+        "observed": row["observed"],
+        "resource": vw.resource_suffix(row["arn"], identity),
+        "status": row["status"],
+        "justification": row["justification"],
+        "approver": row["approver"],
+        "expires": row["expires"],
     }
 
 
 def _credential(row: dict[str, Any]) -> dict[str, str]:
-    owner = vw.text(row.get("owner_arn"))
-    credential_id = vw.text(row.get("credential_id"))
-    short = credential_id[len(owner) + 1 :] if owner and credential_id.startswith(owner + "/") else credential_id
+    """A credential row on its owner's page: the id shortened to what follows the owner ARN ('access_key_1')."""
     return {
-        "id": short,
+        "id": vw.resource_suffix(vw.text(row.get("credential_id")), vw.text(row.get("owner_arn"))),
         "kind": vw.text(row.get("kind")),
         "active": vw.text(row.get("active")),
         "age_days": vw.text(row.get("age_days")),
@@ -350,8 +377,11 @@ def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, 
         rows = [row for row in all_rows if row["status"] != "waived"]
         waived = len(all_rows) - len(rows)
         yield from _series(f"rules/{meta['file']}", "rule.html.j2", rows, page_size, rule=meta, waived=waived)
+    identities = model.identity_list()
+    yield from _series(
+        "ids/index", "identity_list.html.j2", identities, page_size * LIST_ROWS_PER_FINDING_ROW, heading="Identities"
+    )
     series = {
-        "ids/index": ("identity_list.html.j2", model.identity_list(), "Identities"),
         "changes-new": ("findings_list.html.j2", model.new or [], "New findings since the previous partition"),
         "changes-resolved": (
             "findings_list.html.j2",

@@ -65,16 +65,27 @@ def file_name(identifier: str) -> str:
     return _FILE_SAFE.sub("_", identifier)
 
 
+IDENTITY_PAGES = 128
+"""Identity pages per report: ~160 identities each at 20k, so each page is small and the CSS is copied rarely."""
+
+
 def identity_key(arn: str) -> str:
     return hashlib.sha256(arn.encode("utf-8")).hexdigest()
 
 
-def identity_href(arn: str) -> str:
-    """Link (relative to the report root) to an identity: up to 256 bucket pages keyed by the ARN's hash.
+def identity_bucket(arn: str) -> str:
+    """The identity page an ARN lives on ('00'..'7f'): a hash, so names are stable whatever else is in the estate."""
+    return f"{int(identity_key(arn)[:2], 16) % IDENTITY_PAGES:02x}"
 
-    The anchor repeats 10 hex digits of the hash (40 bits): collisions inside one bucket are negligible."""
-    key = identity_key(arn)
-    return f"ids/{key[:2]}.html#i{key[:10]}"
+
+def identity_anchor(arn: str) -> str:
+    """The ARN's anchor on its page: 32 bits of its hash (a clash among ~160 identities: about 3 in a million)."""
+    return "i" + identity_key(arn)[2:10]
+
+
+def identity_href(arn: str) -> str:
+    """Link (relative to the report root) to an identity's section on its page."""
+    return f"ids/{identity_bucket(arn)}.html#{identity_anchor(arn)}"
 
 
 def split_arn(arn: str) -> tuple[str, str]:
@@ -83,6 +94,18 @@ def split_arn(arn: str) -> tuple[str, str]:
     if len(parts) == 6 and parts[0] == "arn":
         return ":".join(parts[:5]) + ":", parts[5]
     return "", arn
+
+
+def resource_suffix(resource: str, owner: str) -> str:
+    """A resource as shown under its owner: '' for the owner itself, 'access_key_1' for '<owner>#access_key_1'.
+
+    The owner's full ARN heads the section, so repeating it on every row would only cost bytes."""
+    if resource == owner:
+        return ""
+    for separator in ("#", "/"):
+        if owner and resource.startswith(owner + separator):
+            return resource[len(owner) + 1 :]
+    return resource
 
 
 def records(frame: pd.DataFrame | None, sort_by: Sequence[str]) -> list[dict[str, Any]]:
