@@ -222,14 +222,22 @@ def _is_iso_date(name: str) -> bool:
 
 
 def store_inventory(
-    config: AssuranceConfig, partition_date: date, inventory: Inventory, manifest: Manifest
+    config: AssuranceConfig,
+    partition_date: date,
+    inventory: Inventory,
+    manifest: Manifest,
+    previous_date: date | None = None,
 ) -> dict[str, str]:
     """Write the tables, then a note of the snapshot they came from (so findings can name it)."""
     storage = storage_for(config.storage_root)
     locations = {
         table: store_table(storage, partition_date, table, getattr(inventory, table)) for table in INVENTORY_TABLES
     }
-    source = {"snapshot_id": manifest.snapshot_id, "taken_at": manifest.taken_at.isoformat()}
+    source = {
+        "snapshot_id": manifest.snapshot_id,
+        "taken_at": manifest.taken_at.isoformat(),
+        "previous_partition": previous_date.isoformat() if previous_date else None,
+    }
     storage.write_bytes(_source_key(partition_date), json.dumps(source, sort_keys=True).encode())
     return locations
 
@@ -238,8 +246,8 @@ def _source_key(partition_date: date) -> str:
     return f"{INVENTORY_PREFIX}/{partition_date.isoformat()}/source_snapshot.json"
 
 
-def inventory_source(config: AssuranceConfig, partition_date: date) -> dict[str, str]:
-    """{'snapshot_id', 'taken_at'} of the snapshot the stored inventory was built from."""
+def inventory_source(config: AssuranceConfig, partition_date: date) -> dict[str, str | None]:
+    """The snapshot the stored inventory was built from, and the earlier day its drift was measured against."""
     return json.loads(storage_for(config.storage_root).read_bytes(_source_key(partition_date)))
 
 
@@ -274,7 +282,8 @@ class EvaluationOutcome:
 def evaluate_partition(config: AssuranceConfig, partition_date: date) -> EvaluationOutcome:
     """Judge the stored inventory with the rule suites; store findings and write the exports. No AWS calls."""
     inventory = load_inventory(config, partition_date)
-    snapshot_id = inventory_source(config, partition_date)["snapshot_id"]
+    source = inventory_source(config, partition_date)
+    snapshot_id = str(source["snapshot_id"])
     evaluation = evaluate(
         inventory.identities,
         inventory.credentials,
@@ -283,6 +292,9 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
         snapshot_id=snapshot_id,
         partition_date=partition_date,
         directory_feed_present=config.directory_feed is not None,
+        agents=inventory.agents,
+        baseline_present=config.baseline_dir is not None,
+        previous_partition_present=source.get("previous_partition") is not None,
     )
     storage = storage_for(config.storage_root)
     location = store_table(storage, partition_date, "findings", evaluation.findings)

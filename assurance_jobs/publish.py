@@ -56,7 +56,7 @@ def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str
 def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date) -> ReportBundle:
     """Everything the renderer needs, read from storage (no AWS, no clock)."""
     inventory = load_inventory(config, partition_date)
-    manifest = read_manifest(storage, partition_date, inventory_source(config, partition_date)["snapshot_id"])
+    manifest = read_manifest(storage, partition_date, str(inventory_source(config, partition_date)["snapshot_id"]))
     suites = load_suites(config.expectations_dir)
     rules = all_rules(suites)
     waivers = _waivers(config, rules)

@@ -70,7 +70,7 @@ def test_files_in_a_folder_are_merged_and_examples_skipped(tmp_path: Path) -> No
 
 
 def test_shipped_example_baseline_is_valid() -> None:
-    baseline = load_baseline_dir(REPO / "baseline")
+    baseline = load_baseline(REPO / "baseline" / "approved.example.yaml")
     assert baseline.identities and baseline.jit_grants and baseline.agents
 
 

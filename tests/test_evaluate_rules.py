@@ -270,8 +270,13 @@ def _result(evaluation: Evaluation, rule_id: str, account: str) -> dict[str, Any
     return rows.iloc[0].to_dict()
 
 
-def test_the_cases_cover_every_rule_in_the_suites() -> None:
-    assert {rule.rule_id for suite in load_suites() for rule in suite.rules} == set(_PAIRS)
+CORE_FAMILIES = {"rotation", "expiry", "least_privilege", "offboarding"}  # baseline and drift: their own tests
+
+
+def test_the_cases_cover_every_rule_in_the_core_suites() -> None:
+    assert {rule.rule_id for suite in load_suites() if suite.name in CORE_FAMILIES for rule in suite.rules} == set(
+        _PAIRS
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{case.rule_id}-passes-{case.pass_label}" for case in CASES])

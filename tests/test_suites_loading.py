@@ -23,6 +23,9 @@ DESIGN_RULE_IDS = {
     "NHI-EXP-002",
     *(f"NHI-LP-00{n}" for n in range(1, 8)),
     *(f"NHI-OFF-00{n}" for n in range(1, 6)),
+    *(f"NHI-BL-00{n}" for n in range(1, 6)),
+    "NHI-DRIFT-001",
+    "NHI-DRIFT-002",
 }
 SUITE_FILES = sorted((REPO / "expectations").glob("*.json"))
 

@@ -32,7 +32,7 @@ def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSetti
     inventory = built.inventory
     for warning in inventory.parse_warnings:
         context.log.warning(warning)
-    locations = store_inventory(config, partition_date, inventory, snapshot.manifest)
+    locations = store_inventory(config, partition_date, inventory, snapshot.manifest, built.previous_date)
     drift_counts = store_drift(config, partition_date, built.drift)
     for table, location in locations.items():
         frame = getattr(inventory, table)

@@ -18,7 +18,7 @@ from assurance_jobs.publish import publish_partition
     "OSCAL exports and an evidence appendix; an index across dates.",
 )
 def compliance_report(context: dg.AssetExecutionContext, settings: AssuranceSettings) -> dg.MaterializeResult:
-    publication = publish_partition(settings.load(), date.fromisoformat(context.partition_key), context.run_id)
+    publication = publish_partition(settings.load(), date.fromisoformat(context.partition_key), context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "index": dg.MetadataValue.path(str(publication.index.resolve())),

@@ -12,6 +12,7 @@ from datetime import date
 
 import pandas as pd
 
+from assurance_jobs.baseline.facts import AGENT_COLUMNS
 from assurance_jobs.evaluate.findings import combine_findings, identity_lookup, rule_findings
 from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
 from assurance_jobs.evaluate.results import Evidence, ScopeKeys, is_regional, results_frame, rule_results
@@ -24,6 +25,11 @@ class Evaluation:
 
     findings: pd.DataFrame
     rule_results: pd.DataFrame
+
+
+def empty_agents() -> pd.DataFrame:
+    """No registry configured: an empty agents table with the right columns, so agent rules see zero rows."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in AGENT_COLUMNS.items()})
 
 
 def _positional(table: pd.DataFrame) -> pd.DataFrame:
@@ -49,12 +55,28 @@ def evaluate(
     snapshot_id: str,
     partition_date: date | str,
     directory_feed_present: bool,
+    agents: pd.DataFrame | None = None,
+    baseline_present: bool = False,
+    previous_partition_present: bool = False,
 ) -> Evaluation:
     """Run every rule of `suites` over the inventory tables of one snapshot."""
     check_unique_rule_ids(suites)
-    tables = {"identities": _positional(identities), "credentials": _positional(credentials)}
+    tables = {
+        "identities": _positional(identities),
+        "credentials": _positional(credentials),
+        "agents": _positional(agents if agents is not None and len(agents.columns) else empty_agents()),
+    }
+    inputs = {
+        name
+        for name, present in (
+            ("directory_feed", directory_feed_present),
+            ("baseline", baseline_present),
+            ("previous_partition", previous_partition_present),
+        )
+        if present
+    }
     day = partition_date.isoformat() if isinstance(partition_date, date) else str(partition_date)
-    evidence = Evidence.build(collection_status, tables.values(), directory_feed_present)
+    evidence = Evidence.build(collection_status, tables.values(), inputs)
     lookup = identity_lookup(tables["identities"])
     keys = {
         (subject, regional): ScopeKeys.build(table, regional)

@@ -38,6 +38,7 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
 
 _ROW_COLUMNS = (
     "account_id",
+    "agent_id",
     "kind",
     "arn",
     "credential_id",
@@ -89,6 +90,14 @@ def _people_columns(rows: pd.DataFrame, subject: str, lookup: pd.DataFrame) -> d
         return {
             "resource_arn": arns,
             "identity_arn": arns,
+            "region": np.full(n, None, dtype=object),
+            "classification_reason": _objects(rows.get("classification_reason"), n),
+            "owner": _objects(rows.get("owner"), n),
+        }
+    if subject == "agents":
+        return {
+            "resource_arn": _objects(rows.get("agent_id"), n),
+            "identity_arn": _objects(rows.get("arn"), n),
             "region": np.full(n, None, dtype=object),
             "classification_reason": _objects(rows.get("classification_reason"), n),
             "owner": _objects(rows.get("owner"), n),

@@ -19,7 +19,8 @@ from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.suites import Rule
 
 REGIONAL_SOURCES: frozenset[str] = frozenset({"secretsmanager_secrets"})
-DIRECTORY_FEED = "directory_feed"
+# Evidence that is not an API call: present or not for the whole run, never "collected" per account.
+CONFIGURED_INPUTS: frozenset[str] = frozenset({"directory_feed", "baseline", "previous_partition"})
 RULE_RESULT_COLUMNS: tuple[str, ...] = (
     "rule_id",
     "family",
@@ -42,15 +43,15 @@ def _text_or_none(value: object) -> str | None:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What was collected: source statuses by (account, source), and whether a directory feed exists."""
+    """What was collected: source statuses by (account, source), and which configured inputs exist."""
 
     statuses: Mapping[tuple[str, str], tuple[tuple[str | None, str], ...]]
     accounts: tuple[str, ...]
-    directory_feed_present: bool
+    inputs_present: frozenset[str]
 
     @classmethod
     def build(
-        cls, collection_status: pd.DataFrame, tables: Iterable[pd.DataFrame], directory_feed_present: bool
+        cls, collection_status: pd.DataFrame, tables: Iterable[pd.DataFrame], inputs_present: Iterable[str]
     ) -> Evidence:
         statuses: dict[tuple[str, str], list[tuple[str | None, str]]] = defaultdict(list)
         for row in collection_status.itertuples(index=False):
@@ -61,7 +62,7 @@ class Evidence:
             if "account_id" in table.columns:
                 accounts.update(str(account) for account in table["account_id"].dropna().unique())
         frozen = {key: tuple(value) for key, value in statuses.items()}
-        return cls(frozen, tuple(sorted(accounts)), directory_feed_present)
+        return cls(frozen, tuple(sorted(accounts)), frozenset(inputs_present))
 
     def regions(self, account: str, sources: Iterable[str]) -> set[str]:
         return {
@@ -70,8 +71,8 @@ class Evidence:
 
     def source_missing(self, account: str, region: str | None, source: str) -> bool:
         """True when `source` gives no clean evidence for this scope."""
-        if source == DIRECTORY_FEED:
-            return not self.directory_feed_present
+        if source in CONFIGURED_INPUTS:
+            return source not in self.inputs_present
         rows = self.statuses.get((account, source), ())
         if source in REGIONAL_SOURCES and region is not None:
             rows = tuple(row for row in rows if row[0] == region)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Subject = Literal["identities", "credentials"]
+Subject = Literal["identities", "credentials", "agents"]
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
-SUBJECTS: tuple[str, ...] = ("identities", "credentials")
+SUBJECTS: tuple[str, ...] = ("identities", "credentials", "agents")
 REQUIRED_META: tuple[str, ...] = (
     "rule_id",
     "title",
@@ -41,7 +41,11 @@ KNOWN_SOURCES: frozenset[str] = frozenset(
         "iam_server_certificates",
         "organizations_accounts",
         "secretsmanager_secrets",
+        "agent_registry",
+        # Inputs that come from configuration or history rather than from an API call:
         "directory_feed",
+        "baseline",
+        "previous_partition",
     }
 )
 # The expectation types the engine knows how to judge and describe; anything else is a suite error, not a

@@ -54,6 +54,19 @@ IDENTITY_SCHEMA: dict[str, str] = {
     "cross_account_without_external_id_count": "int64",
     "oidc_subject_unconstrained": "bool",
     "policy_parse_errors": "int64",
+    "in_baseline": "bool",
+    "unapproved_permissions": "str",
+    "unapproved_permission_count": "int64",
+    "unapproved_trust_principals": "str",
+    "unapproved_trust_principal_count": "int64",
+    "approved_owner": "str",
+    "baseline_owner_mismatch": "bool",
+    "jit_expired_grants": "str",
+    "jit_expired_grant_count": "int64",
+    "drift_permissions_outside_baseline": "str",
+    "drift_permissions_outside_baseline_count": "Int64",
+    "drift_trust_outside_baseline": "str",
+    "drift_trust_outside_baseline_count": "Int64",
 }
 
 CREDENTIAL_SCHEMA: dict[str, str] = {
@@ -146,6 +159,20 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "cross_account_without_external_id_count": 0,
         "oidc_subject_unconstrained": False,
         "policy_parse_errors": 0,
+        # Baseline and drift facts: not governed by a baseline, nothing changed since the previous day.
+        "in_baseline": False,
+        "unapproved_permissions": "",
+        "unapproved_permission_count": 0,
+        "unapproved_trust_principals": "",
+        "unapproved_trust_principal_count": 0,
+        "approved_owner": None,
+        "baseline_owner_mismatch": False,
+        "jit_expired_grants": "",
+        "jit_expired_grant_count": 0,
+        "drift_permissions_outside_baseline": "",
+        "drift_permissions_outside_baseline_count": 0,
+        "drift_trust_outside_baseline": "",
+        "drift_trust_outside_baseline_count": 0,
     }
     return _override(row, facts)
 
