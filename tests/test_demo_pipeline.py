@@ -14,13 +14,14 @@ import boto3
 import pandas as pd
 import pytest
 
+from assurance_jobs.baseline.model import EMPTY_BASELINE
 from assurance_jobs.collect.aws import collect_account
 from assurance_jobs.config import AccountConfig, DirectoryFeedConfig, HumanMarker
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.server import emulated_aws
 from assurance_jobs.evaluate.engine import evaluate
 from assurance_jobs.evaluate.suites import load_suites
-from assurance_jobs.scan.facts import inventory_with_policy_facts
+from assurance_jobs.scan.facts import inventory_with_baseline_facts, inventory_with_policy_facts
 from assurance_jobs.scan.inventory import build_inventory
 from assurance_jobs.scan.ownership import parse_directory_feed
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, ManifestFile, Snapshot, SourceBlob
@@ -48,6 +49,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoEsta
     feed = parse_directory_feed(estate.directory_feed_path.read_text(encoding="utf-8"), feed_config)
     inventory = build_inventory(snapshot, owner_tag_keys=["owner"], human_marker=HumanMarker(), directory=feed)
     inventory = inventory_with_policy_facts(inventory, [])
+    inventory, _ = inventory_with_baseline_facts(inventory, EMPTY_BASELINE, None, now, None)
     evaluation = evaluate(
         inventory.identities,
         inventory.credentials,
@@ -56,6 +58,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoEsta
         snapshot_id=SNAPSHOT_ID,
         partition_date=now.date(),
         directory_feed_present=True,
+        agents=inventory.agents,
     )
     yield estate, evaluation.findings
 
