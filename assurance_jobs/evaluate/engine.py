@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from assurance_jobs.baseline.facts import AGENT_COLUMNS
@@ -25,6 +26,19 @@ class Evaluation:
 
     findings: pd.DataFrame
     rule_results: pd.DataFrame
+
+
+def evidence_gaps(outcome: RuleOutcome, table: pd.DataFrame) -> np.ndarray:
+    """Positions of in-scope rows whose own evidence is incomplete (meta `incomplete_if` names a count column).
+
+    A principal with an attached policy whose document is not in the snapshot cannot be declared free of admin
+    or escalation paths: such rows make their scope INCOMPLETE even though every API call succeeded.
+    """
+    column = outcome.rule.meta.get("incomplete_if")
+    if not column or column not in table.columns:
+        return np.array([], dtype=np.int64)
+    gaps = table[column].fillna(0).to_numpy(dtype=float) > 0
+    return np.flatnonzero(outcome.in_scope & gaps)
 
 
 def empty_agents() -> pd.DataFrame:
@@ -86,6 +100,8 @@ def evaluate(
     findings, results = [], []
     for outcome in _outcomes(tables, suites):
         rule = outcome.rule
-        findings.append(rule_findings(outcome, tables[rule.subject], lookup, snapshot_id, day))
-        results.extend(rule_results(outcome, keys[(rule.subject, is_regional(rule))], evidence))
+        table = tables[rule.subject]
+        findings.append(rule_findings(outcome, table, lookup, snapshot_id, day))
+        gaps = evidence_gaps(outcome, table)
+        results.extend(rule_results(outcome, keys[(rule.subject, is_regional(rule))], evidence, gaps))
     return Evaluation(findings=combine_findings(findings), rule_results=results_frame(results))

@@ -129,14 +129,25 @@ def _scopes(rule: Rule, evidence: Evidence, seen: Iterable[Scope]) -> list[Scope
     return sorted(scopes, key=lambda scope: (scope[0], scope[1] or ""))
 
 
-def rule_results(outcome: RuleOutcome, keys: ScopeKeys, evidence: Evidence) -> list[dict[str, object]]:
-    """One result row per scope of one rule, in account then region order."""
+ROW_EVIDENCE_GAP = "policy_documents"
+
+
+def rule_results(
+    outcome: RuleOutcome, keys: ScopeKeys, evidence: Evidence, gaps: np.ndarray | None = None
+) -> list[dict[str, object]]:
+    """One result row per scope of one rule, in account then region order.
+
+    `gaps`: positions of in-scope rows whose own evidence is incomplete; their scope reads INCOMPLETE.
+    """
     rule = outcome.rule
     evaluated = keys.counts(np.flatnonzero(outcome.in_scope))
     failed = keys.counts(outcome.failed)
+    incomplete_rows = keys.counts(gaps) if gaps is not None and len(gaps) else {}
     rows = []
     for account, region in _scopes(rule, evidence, evaluated):
         missing = [source for source in rule.depends_on if evidence.source_missing(account, region, source)]
+        if incomplete_rows.get((account, region)):
+            missing.append(ROW_EVIDENCE_GAP)
         n_failed = failed.get((account, region), 0)
         status = "INCOMPLETE" if missing else ("FAIL" if n_failed else "PASS")
         rows.append(

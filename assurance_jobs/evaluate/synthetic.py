@@ -54,6 +54,7 @@ IDENTITY_SCHEMA: dict[str, str] = {
     "cross_account_without_external_id_count": "int64",
     "oidc_subject_unconstrained": "bool",
     "policy_parse_errors": "int64",
+    "policy_documents_missing": "int64",
     "in_baseline": "bool",
     "unapproved_permissions": "str",
     "unapproved_permission_count": "int64",
@@ -159,6 +160,7 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "cross_account_without_external_id_count": 0,
         "oidc_subject_unconstrained": False,
         "policy_parse_errors": 0,
+        "policy_documents_missing": 0,
         # Baseline and drift facts: not governed by a baseline, nothing changed since the previous day.
         "in_baseline": False,
         "unapproved_permissions": "",

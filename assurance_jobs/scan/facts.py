@@ -11,14 +11,25 @@ from assurance_jobs.baseline.drift import DriftReport, compute_drift
 from assurance_jobs.baseline.facts import agent_facts, baseline_identity_facts, permissions_by_principal
 from assurance_jobs.baseline.model import Baseline
 from assurance_jobs.baseline.registry import RegistryAgent
-from assurance_jobs.scan.inventory import Inventory
+from assurance_jobs.scan.inventory import NOT_IN_SNAPSHOT, Inventory
 from assurance_jobs.scan.principal_facts import policy_facts_for
 
 
 def inventory_with_policy_facts(inventory: Inventory, known_accounts: list[str]) -> Inventory:
     """Identities gain effective-permission, escalation and trust facts computed over their combined policies."""
     facts = policy_facts_for(inventory.policies, inventory.identities, known_accounts)
+    facts["policy_documents_missing"] = _missing_documents(inventory.policies, facts["arn"])
     return replace(inventory, identities=_merged(inventory.identities, facts))
+
+
+def _missing_documents(policies: pd.DataFrame, arns: pd.Series) -> pd.Series:
+    """Attached policies whose document the snapshot does not hold (e.g. an AWS-managed policy the source
+    omitted): the principal's effective permissions are unknown, so its least-privilege verdicts are INCOMPLETE."""
+    if policies.empty:
+        return pd.Series(0, index=arns.index, dtype="int64")
+    absent = policies[(policies["parse_error"] == NOT_IN_SNAPSHOT) & (policies["attachment"] != "trust")]
+    counts = absent.groupby("principal_arn").size()
+    return arns.map(counts).fillna(0).astype("int64")
 
 
 DRIFT_FACT_COLUMNS = {
