@@ -22,8 +22,6 @@ from assurance_jobs.output.trend import trend_svg
 from assurance_jobs.output.waivers import expired_waivers
 
 OWNER_NOT_CHECKED = "not_checked"
-LIST_ROWS_PER_FINDING_ROW = 2
-"""The identity list has one short line per identity: twice as many fit a page as finding rows."""
 FAILING_IDENTITIES_SHOWN = 25
 """Failing identities listed per control on a framework page; the rest are one click away on the rule pages."""
 
@@ -378,9 +376,7 @@ def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, 
         waived = len(all_rows) - len(rows)
         yield from _series(f"rules/{meta['file']}", "rule.html.j2", rows, page_size, rule=meta, waived=waived)
     identities = model.identity_list()
-    yield from _series(
-        "ids/index", "identity_list.html.j2", identities, page_size * LIST_ROWS_PER_FINDING_ROW, heading="Identities"
-    )
+    yield from _series("ids/index", "identity_list.html.j2", identities, page_size, heading="Identities")
     series = {
         "changes-new": ("findings_list.html.j2", model.new or [], "New findings since the previous partition"),
         "changes-resolved": (
