@@ -1,4 +1,4 @@
-"""Day-over-day drift: what changed between two stored days, and which changes become findings."""
+"""Day-over-day drift: what changed between two stored days, and what of it the baseline does not approve."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from assurance_jobs.baseline.drift import DriftReport, Provenance, compute_drift, privilege_creep_series
+from assurance_jobs.baseline.drift import DriftReport, compute_drift, privilege_creep_series
 from assurance_jobs.baseline.facts import permissions_by_principal
 from assurance_jobs.baseline.model import Baseline, parse_baseline
 
@@ -67,8 +67,7 @@ def day(identities: list[dict], policies: list[dict] = (), credentials: list[dic
 
 def drift(prev: Day, curr: Day, baseline: Baseline | None = None) -> DriftReport:
     perms1, perms2 = permissions_by_principal(prev.policies), permissions_by_principal(curr.policies)
-    where = Provenance(snapshot_id="20261125T060000Z-1a2b3c4d", partition_date="2026-11-25")
-    return compute_drift(prev, curr, perms1, perms2, taken_at=DAY2, baseline=baseline or Baseline(), where=where)
+    return compute_drift(prev, curr, perms1, perms2, taken_at=DAY2, baseline=baseline or Baseline())
 
 
 def test_identity_added_and_removed_are_listed() -> None:
@@ -106,7 +105,7 @@ def test_unchanged_estate_has_no_drift() -> None:
     same = day([role(APP, owner="a@example.com")], [inline(APP, "s3:GetObject")])
     report = drift(same, same)
     tables = [report.identity_changes, report.permission_changes, report.trust_changes, report.owner_changes]
-    assert [len(t) for t in tables] + [len(report.findings)] == [0, 0, 0, 0, 0]
+    assert [len(t) for t in tables] == [0, 0, 0, 0]
 
 
 def test_trust_widened_lists_the_new_principal() -> None:
@@ -143,35 +142,32 @@ def test_creep_series_tracks_daily_change_and_cumulative_change() -> None:
     ]
 
 
-# ------------------------------------------------------------------------------------------------ findings
+# ------------------------------------------------------------------- changes outside the baseline (the drift facts)
 
 
-def test_permission_added_outside_the_baseline_becomes_a_finding() -> None:
+def test_permission_added_outside_the_baseline_is_counted() -> None:
     report = drift(
         day([role(APP)], [inline(APP, "s3:GetObject")]), day([role(APP)], [inline(APP, "s3:GetObject", "iam:PassRole")])
     )
-    (finding,) = report.findings.to_dict("records")
-    assert (finding["rule_id"], finding["resource_arn"], finding["observed"]) == (
-        "NHI-DRIFT-001",
+    (change,) = report.permission_changes.to_dict("records")
+    assert (change["arn"], change["added_outside_baseline"], change["added_outside_baseline_count"]) == (
         APP,
-        "added outside the baseline: iam:passrole",
-    )
-    assert (finding["status"], finding["snapshot_id"], finding["source_sha256"]) == (
-        "FAIL",
-        "20261125T060000Z-1a2b3c4d",
-        "ab12",
+        "iam:passrole",
+        1,
     )
 
 
-def test_permission_added_within_the_baseline_is_drift_but_not_a_finding() -> None:
+def test_permission_added_within_the_baseline_is_drift_but_not_outside_it() -> None:
     baseline = parse_baseline({"identities": [{"arn": APP, "approved_actions": ["s3:*"]}]})
     report = drift(
         day([role(APP)], [inline(APP, "s3:GetObject")]), day([role(APP)], [inline(APP, "s3:Get*")]), baseline
     )
-    assert (len(report.permission_changes), len(report.findings)) == (1, 0)
+    (change,) = report.permission_changes.to_dict("records")
+    assert change["added_count"] > 0
+    assert change["added_outside_baseline_count"] == 0
 
 
-def test_trust_widened_outside_the_baseline_becomes_a_finding() -> None:
+def test_trust_widened_outside_the_baseline_is_counted_only_where_unapproved() -> None:
     baseline = parse_baseline(
         {"identities": [{"arn": CI, "approved_trust_principals": ["111122223333", "444455556666"]}]}
     )
@@ -180,15 +176,5 @@ def test_trust_widened_outside_the_baseline_becomes_a_finding() -> None:
         [role(APP, trusted=("111122223333", "444455556666")), role(CI, trusted=("111122223333", "444455556666"))]
     )
     report = drift(prev, curr, baseline)
-    assert report.findings[["rule_id", "resource_arn"]].to_dict("records") == [
-        {"rule_id": "NHI-DRIFT-002", "resource_arn": APP}
-    ]
-
-
-def test_findings_are_sorted_by_rule_then_account_then_resource() -> None:
-    prev = day([role(CI, trusted=("111122223333",)), role(APP, trusted=("111122223333",))])
-    curr = day([role(CI, trusted=("444455556666",)), role(APP, trusted=("444455556666",))],
-               [inline(CI, "iam:PassRole"), inline(APP, "iam:PassRole")])  # fmt: skip
-    report = drift(prev, curr)
-    assert report.findings[["rule_id", "resource_arn"]].values.tolist() == [
-        ["NHI-DRIFT-001", APP], ["NHI-DRIFT-001", CI], ["NHI-DRIFT-002", APP], ["NHI-DRIFT-002", CI]]  # fmt: skip
+    outside = dict(zip(report.trust_changes["arn"], report.trust_changes["added_outside_baseline_count"], strict=True))
+    assert outside == {APP: 1, CI: 0}

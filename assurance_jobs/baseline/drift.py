@@ -34,42 +34,6 @@ from assurance_jobs.baseline.model import EMPTY_BASELINE, Baseline
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import EffectivePermissions, sensitive_services
 
-FINDING_COLUMNS = [
-    "rule_id",
-    "family",
-    "title",
-    "severity",
-    "status",
-    "account_id",
-    "region",
-    "resource_arn",
-    "resource_kind",
-    "identity_arn",
-    "observed",
-    "threshold",
-    "classification_reason",
-    "owner",
-    "snapshot_id",
-    "partition_date",
-    "source_file",
-    "source_sha256",
-]
-
-
-@dataclass(frozen=True)
-class DriftRule:
-    rule_id: str
-    title: str
-    severity: str
-    threshold: str
-
-
-PERMISSION_ADDED = DriftRule(
-    "NHI-DRIFT-001", "Permission added outside the baseline", "high", "new effective actions within the baseline"
-)
-TRUST_WIDENED = DriftRule(
-    "NHI-DRIFT-002", "Trust widened outside the baseline", "high", "new trusted principals within the baseline"
-)
 NO_APPROVALS = ResolvedApprovals(in_baseline=False, action_mask=None, trust_principals=None)
 
 
@@ -89,7 +53,6 @@ class DriftReport:
     trust_changes: pd.DataFrame  # per role: added/removed trusted principals, added outside the baseline
     owner_changes: pd.DataFrame  # account_id, arn, previous_owner, current_owner
     privilege_creep: pd.DataFrame  # account_id, arn, previous/current sensitive action counts, change
-    findings: pd.DataFrame  # NHI-DRIFT-001/002 rows shaped like the findings table
 
 
 # ---------------------------------------------------------------------------------------------- sensitive actions
@@ -254,54 +217,6 @@ def _creep(
     )
 
 
-# ---------------------------------------------------------------------------------------------- findings
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """The later day's identifiers stamped on every drift finding."""
-
-    snapshot_id: str | None = None
-    partition_date: str | None = None
-
-
-def _finding(rule: DriftRule, identity: Mapping[str, Any], observed: str, where: Provenance) -> dict[str, Any]:
-    return {
-        "rule_id": rule.rule_id,
-        "family": "drift",
-        "title": rule.title,
-        "severity": rule.severity,
-        "status": "FAIL",
-        "account_id": identity.get("account_id"),
-        "region": None,
-        "resource_arn": identity.get("arn"),
-        "resource_kind": identity.get("kind"),
-        "identity_arn": identity.get("arn"),
-        "observed": observed,
-        "threshold": rule.threshold,
-        "classification_reason": _clean(identity.get("classification_reason")),
-        "owner": _clean(identity.get("owner")),
-        "snapshot_id": where.snapshot_id,
-        "partition_date": where.partition_date,
-        "source_file": _clean(identity.get("source_file")),
-        "source_sha256": _clean(identity.get("source_sha256")),
-    }
-
-
-def drift_findings(
-    permission_changes: pd.DataFrame, trust_changes: pd.DataFrame, curr_identities: pd.DataFrame, where: Provenance
-) -> pd.DataFrame:
-    """NHI-DRIFT-001/002 for changes outside the baseline, sorted by rule_id, account_id, resource_arn."""
-    identities = _keyed(curr_identities, "arn")
-    rows = []
-    for rule, table in ((PERMISSION_ADDED, permission_changes), (TRUST_WIDENED, trust_changes)):
-        for change in table[table["added_outside_baseline_count"] > 0].to_dict("records"):
-            observed = f"added outside the baseline: {change['added_outside_baseline']}"
-            rows.append(_finding(rule, identities.get(change["arn"], change), observed, where))
-    frame = pd.DataFrame(rows, columns=FINDING_COLUMNS)
-    return frame.sort_values(["rule_id", "account_id", "resource_arn"], ignore_index=True)
-
-
 # ---------------------------------------------------------------------------------------------- entry point
 
 
@@ -313,7 +228,6 @@ def compute_drift(
     *,
     taken_at: datetime,
     baseline: Baseline = EMPTY_BASELINE,
-    where: Provenance | None = None,
 ) -> DriftReport:
     """Compare the previous stored day with the current one.
 
@@ -335,5 +249,4 @@ def compute_drift(
         trust_changes=trust,
         owner_changes=_owner_changes(common, {a: r.get("owner") for a, r in prev_rows.items()}),
         privilege_creep=_creep(prev.identities, curr.identities, prev_perms, curr_perms),
-        findings=drift_findings(permissions, trust, curr.identities, where or Provenance()),
     )
