@@ -14,95 +14,26 @@ from typing import Any
 
 import pandas as pd
 
+from assurance_jobs.baseline.facts import IDENTITY_FACT_COLUMNS as BASELINE_FACT_COLUMNS
+from assurance_jobs.scan.facts import DRIFT_FACT_COLUMNS
+from assurance_jobs.scan.inventory import COLLECTION_STATUS_COLUMNS, CREDENTIAL_COLUMNS, IDENTITY_COLUMNS
+from assurance_jobs.scan.principal_facts import FACT_COLUMNS as POLICY_FACT_COLUMNS
+
 ACCOUNT = "111111111111"
-UTC_TIME = "datetime64[us, UTC]"
 TAKEN_AT = pd.Timestamp("2026-11-25T06:00:00Z")
 
+# The real inventory's columns and dtypes plus every fact joined onto them, so synthetic rows can never drift
+# from what the pipeline produces.
 IDENTITY_SCHEMA: dict[str, str] = {
-    "account_id": "str",
-    "arn": "str",
-    "kind": "str",
-    "name": "str",
-    "path": "str",
-    "id": "str",
-    "created": UTC_TIME,
-    "tags": "str",
-    "owner": "str",
-    "owner_tag_key": "str",
-    "last_used": UTC_TIME,
-    "console_access": "boolean",
-    "max_session_seconds": "float64",
-    "is_service_linked": "bool",
-    "trust_policy": "str",
-    "permissions_boundary_arn": "str",
-    "groups": "object",
-    "source_file": "str",
-    "source_sha256": "str",
-    "is_nhi": "bool",
-    "classification_reason": "str",
-    "owner_status": "str",
-    "days_since_last_use": "float64",
-    "never_used": "boolean",
-    "active_access_key_count": "Int64",
-    "effective_admin": "bool",
-    "sensitive_wildcard_services": "str",
-    "sensitive_wildcard_count": "int64",
-    "privesc_methods": "str",
-    "privesc_method_count": "int64",
-    "trust_open_unconditioned": "bool",
-    "cross_account_without_external_id": "str",
-    "cross_account_without_external_id_count": "int64",
-    "oidc_subject_unconstrained": "bool",
-    "policy_parse_errors": "int64",
+    **IDENTITY_COLUMNS,
+    **POLICY_FACT_COLUMNS,
     "policy_documents_missing": "int64",
-    "in_baseline": "bool",
-    "unapproved_permissions": "str",
-    "unapproved_permission_count": "int64",
-    "unapproved_trust_principals": "str",
-    "unapproved_trust_principal_count": "int64",
-    "approved_owner": "str",
-    "baseline_owner_mismatch": "bool",
-    "jit_expired_grants": "str",
-    "jit_expired_grant_count": "int64",
-    "drift_permissions_outside_baseline": "str",
-    "drift_permissions_outside_baseline_count": "Int64",
-    "drift_trust_outside_baseline": "str",
-    "drift_trust_outside_baseline_count": "Int64",
+    **BASELINE_FACT_COLUMNS,
+    **DRIFT_FACT_COLUMNS,
 }
+CREDENTIAL_SCHEMA: dict[str, str] = dict(CREDENTIAL_COLUMNS)
 
-CREDENTIAL_SCHEMA: dict[str, str] = {
-    "account_id": "str",
-    "credential_id": "str",
-    "kind": "str",
-    "owner_arn": "str",
-    "region": "str",
-    "created": UTC_TIME,
-    "last_rotated": UTC_TIME,
-    "last_used": UTC_TIME,
-    "active": "bool",
-    "rotation_enabled": "boolean",
-    "rotation_interval_days": "float64",
-    "expires": UTC_TIME,
-    "source_file": "str",
-    "source_sha256": "str",
-    "owner_is_nhi": "bool",
-    "age_days": "float64",
-    "days_since_last_use": "float64",
-    "never_used": "boolean",
-    "days_since_rotation": "float64",
-    "days_to_expiry": "float64",
-}
-
-STATUS_SCHEMA: dict[str, str] = {
-    "account_id": "str",
-    "source": "str",
-    "api": "str",
-    "region": "str",
-    "status": "str",
-    "error_code": "str",
-    "message": "str",
-    "pages": "int64",
-}
+STATUS_SCHEMA: dict[str, str] = dict(COLLECTION_STATUS_COLUMNS)
 
 _SHA = "0" * 64
 _GLOBAL_SOURCES = {
@@ -163,6 +94,10 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "policy_documents_missing": 0,
         # Baseline and drift facts: not governed by a baseline, nothing changed since the previous day.
         "in_baseline": False,
+        "unapproved_actions": "",
+        "unapproved_action_count": 0,
+        "unapproved_managed_policies": "",
+        "unapproved_managed_policy_count": 0,
         "unapproved_permissions": "",
         "unapproved_permission_count": 0,
         "unapproved_trust_principals": "",
