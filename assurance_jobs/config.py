@@ -10,8 +10,9 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from assurance_jobs.yaml_files import read_yaml_file
 
 DEFAULT_STORAGE_ROOT = "./assurance-data"
 DEFAULT_OUTPUT_DIR = "./assurance-output"
@@ -163,17 +164,7 @@ def load_config(path: str | Path | None) -> AssuranceConfig:
     if path is None:
         return AssuranceConfig()
     config_path = Path(path)
-    try:
-        text = config_path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{config_path}: cannot read configuration file ({error.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{config_path}: not valid YAML{where}") from None
-    return parse_config(data, str(config_path))
+    return parse_config(read_yaml_file(config_path, "configuration file", ConfigError), str(config_path))
 
 
 def is_account_id(value: str) -> bool:

@@ -24,10 +24,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assurance_jobs.scan import actions
+from assurance_jobs.yaml_files import read_yaml_file
 
 MAX_REPORTED_ERRORS = 10
 
@@ -186,17 +186,7 @@ def merge_baselines(parts: Iterable[tuple[str, Baseline]]) -> Baseline:
 
 
 def _read(path: Path) -> Baseline:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BaselineError(f"{path}: cannot read baseline file ({error.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise BaselineError(f"{path}: not valid YAML{where}") from None
-    return parse_baseline(data, str(path))
+    return parse_baseline(read_yaml_file(path, "baseline file", BaselineError), str(path))
 
 
 def load_baseline(*paths: str | Path) -> Baseline:

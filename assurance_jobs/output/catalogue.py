@@ -22,8 +22,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assurance_jobs.yaml_files import parse_yaml_text
 
 FRAMEWORK_IDS: tuple[str, ...] = (
     "owasp-nhi-top10-2025",
@@ -166,12 +167,7 @@ def _describe(error: ValidationError, source: str) -> str:
 
 
 def _parse_yaml(text: str, source: str) -> object:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogueError(f"{source}: not valid YAML{where}") from None
+    return parse_yaml_text(text, source, CatalogueError)
 
 
 def parse_framework(data: object, source: str, expected_id: str | None = None) -> Framework:

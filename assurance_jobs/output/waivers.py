@@ -29,8 +29,9 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assurance_jobs.yaml_files import read_yaml_file
 
 WAIVER_COLUMNS: tuple[str, ...] = ("waiver_status", "waiver_justification", "waiver_approver", "waiver_expires")
 """Columns `apply_waivers` adds; `waiver_expires` is an ISO date string (or None) so exports need no date type."""
@@ -110,16 +111,7 @@ def parse_waivers(data: object, source: str, known_rule_ids: Iterable[str] | Non
 def load_waivers(path: str | Path, known_rule_ids: Iterable[str] | None = None) -> list[Waiver]:
     """Read and validate a waiver file; any problem raises WaiverError naming file, entry and field."""
     waiver_path = Path(path)
-    try:
-        text = waiver_path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise WaiverError(f"{waiver_path}: cannot read waiver file ({error.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise WaiverError(f"{waiver_path}: not valid YAML{where}") from None
+    data = read_yaml_file(waiver_path, "waiver file", WaiverError)
     return parse_waivers(data, str(waiver_path), known_rule_ids)
 
 
