@@ -17,7 +17,7 @@ import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs.baseline.drift import DriftReport
-from assurance_jobs.baseline.model import EMPTY_BASELINE, Baseline, load_baseline_dir
+from assurance_jobs.baseline.model import Baseline, load_baseline_dir
 from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, parse_registry, registry_blob
 from assurance_jobs.collect.aws import collect_account, session_for
 from assurance_jobs.config import AssuranceConfig
@@ -193,8 +193,9 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     return PartitionInventory(inventory, drift, previous_date)
 
 
-def load_configured_baseline(config: AssuranceConfig) -> Baseline:
-    return load_baseline_dir(config.baseline_dir) if config.baseline_dir else EMPTY_BASELINE
+def load_configured_baseline(config: AssuranceConfig) -> Baseline | None:
+    """None when no baseline is configured: then nothing is judged against one (the rules read INCOMPLETE)."""
+    return load_baseline_dir(config.baseline_dir) if config.baseline_dir else None
 
 
 def _registry(snapshot: Snapshot) -> RegistrySource | None:

@@ -126,11 +126,5 @@ def test_without_a_baseline_the_baseline_rules_are_incomplete_not_pass(without_b
     assert all("baseline" in missing.split(",") for missing in baseline["missing_sources"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="facts.agent_facts cannot tell 'no baseline configured' from 'agent not in the baseline': with no "
-    "baseline_dir every registry agent's every scope is 'unapproved', so NHI-BL-004 emits FAIL findings made of "
-    "missing evidence (NHI-BL-001/002/005 are gated on in_baseline and emit none)",
-)
 def test_without_a_baseline_no_baseline_finding_is_claimed(without_baseline: Evaluation) -> None:
     assert {rule for rule, _ in finding_pairs(without_baseline)} & set(BASELINE_RULES) == set()

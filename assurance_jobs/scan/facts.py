@@ -9,7 +9,7 @@ import pandas as pd
 
 from assurance_jobs.baseline.drift import DriftReport, compute_drift
 from assurance_jobs.baseline.facts import agent_facts, baseline_identity_facts, permissions_by_principal
-from assurance_jobs.baseline.model import Baseline
+from assurance_jobs.baseline.model import EMPTY_BASELINE, Baseline
 from assurance_jobs.baseline.registry import RegistryAgent
 from assurance_jobs.scan.inventory import NOT_IN_SNAPSHOT, Inventory
 from assurance_jobs.scan.principal_facts import policy_facts_for
@@ -42,7 +42,7 @@ DRIFT_FACT_COLUMNS = {
 
 def inventory_with_baseline_facts(
     inventory: Inventory,
-    baseline: Baseline,
+    baseline: Baseline | None,
     registry: RegistrySource | None,
     taken_at: datetime,
     previous: Inventory | None,
@@ -50,8 +50,11 @@ def inventory_with_baseline_facts(
     """Baseline facts on identities, the `agents` table, and drift against the previous stored day.
 
     Without a previous day the drift columns stay empty (NA): the drift rules then read INCOMPLETE for that
-    day rather than PASS, because "no change" cannot be claimed without something to compare with.
+    day rather than PASS, because "no change" cannot be claimed without something to compare with. Without a
+    baseline (None) nothing is approved and nothing is judged unapproved: the agents' counts are NA too.
     """
+    configured = baseline is not None
+    baseline = baseline if baseline is not None else EMPTY_BASELINE
     perms = permissions_by_principal(inventory.policies)
     facts = baseline_identity_facts(inventory.identities, inventory.policies, perms, baseline, taken_at)
     identities = _merged(inventory.identities, facts)
@@ -62,6 +65,8 @@ def inventory_with_baseline_facts(
         registry.source_file if registry else None,
         registry.source_sha256 if registry else None,
     )
+    if not configured:
+        agents["unapproved_scope_count"] = pd.Series(pd.NA, index=agents.index, dtype="Int64")
     current = replace(inventory, identities=identities, agents=agents)
     drift = None
     if previous is not None:
