@@ -369,7 +369,10 @@ def _credential(row: dict[str, Any]) -> dict[str, str]:
 
 
 def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(relative path, template, context) for every paginated series: rule findings, lists, changes, waivers."""
+    """(relative path, template, context) for every paginated series: rule findings, lists, changes, waivers.
+
+    Change and waiver lists carry two links and a rule column per row, so they page at half the size to paint
+    as fast as a rule page."""
     for rule_id, meta in model.rules.items():
         all_rows = model.rows_by_rule.get(rule_id, [])
         rows = [row for row in all_rows if row["status"] != "waived"]
@@ -388,7 +391,7 @@ def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, 
         "reopened": ("findings_list.html.j2", model.reopened_rows(), "Findings re-opened by an expired waiver"),
     }
     for stem, (template, rows, title) in series.items():
-        yield from _series(stem, template, rows, page_size, heading=title)
+        yield from _series(stem, template, rows, max(1, page_size // 2), heading=title)
 
 
 def _series(
