@@ -22,7 +22,6 @@ from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, pars
 from assurance_jobs.collect.aws import collect_account, session_for
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
-from assurance_jobs.evaluate.export import write_findings_exports
 from assurance_jobs.evaluate.suites import load_suites
 from assurance_jobs.scan.facts import RegistrySource, inventory_with_baseline_facts, inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
@@ -277,11 +276,12 @@ class EvaluationOutcome:
     evaluation: Evaluation
     snapshot_id: str
     findings_location: str
-    exports: list[str]
 
 
 def evaluate_partition(config: AssuranceConfig, partition_date: date) -> EvaluationOutcome:
-    """Judge the stored inventory with the rule suites; store findings and write the exports. No AWS calls."""
+    """Judge the stored inventory with the rule suites and store findings and results. No AWS calls.
+
+    The exports (findings.json/csv, OCSF, OSCAL) are written when the report is published, after waivers."""
     inventory = load_inventory(config, partition_date)
     source = inventory_source(config, partition_date)
     snapshot_id = str(source["snapshot_id"])
@@ -300,8 +300,7 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
     storage = storage_for(config.storage_root)
     location = store_table(storage, partition_date, "findings", evaluation.findings)
     store_table(storage, partition_date, "rule_results", evaluation.rule_results)
-    exports = write_findings_exports(evaluation, partition_output_dir(config, partition_date))
-    return EvaluationOutcome(evaluation, snapshot_id, location, [str(path) for path in exports])
+    return EvaluationOutcome(evaluation, snapshot_id, location)
 
 
 def partition_output_dir(config: AssuranceConfig, partition_date: date) -> Path:

@@ -17,6 +17,8 @@ import pandas as pd
 
 from assurance_jobs import __version__
 from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.evaluate.engine import Evaluation
+from assurance_jobs.evaluate.export import write_findings_exports
 from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
 from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint, ReportBundle
 from assurance_jobs.output.catalogue import load_catalogue
@@ -135,7 +137,9 @@ def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:
 
 
 def _write_machine_exports(bundle: ReportBundle, out_dir: Path) -> list[Path]:
+    """findings.json/csv (with waiver state), OCSF and OSCAL, all from the same waived findings."""
     as_of: datetime = bundle.as_of
+    plain = write_findings_exports(Evaluation(bundle.findings, bundle.rule_results), out_dir)
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(
         out_dir / OCSF_FILE,
@@ -157,4 +161,4 @@ def _write_machine_exports(bundle: ReportBundle, out_dir: Path) -> list[Path]:
         partition_date=bundle.partition_date,
         snapshot_id=snapshot_id,
     )
-    return [ocsf, oscal]
+    return [*plain, ocsf, oscal]

@@ -14,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from assurance_jobs.definitions import ALL_ASSETS, defs
+from assurance_jobs.defs.evaluation import RULES, check_name
 from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.defs.schedules import daily_schedule
 from assurance_jobs.runner import RunRequestOptions, materialize_partition
@@ -76,6 +77,25 @@ def test_partition_materialises_snapshot_and_inventory(
     identities = pd.read_parquet(tmp_path / "data" / "inventory" / TODAY / "identities.parquet")
     assert sorted(identities["name"]) == ["app-lambda", "svc-deploy"]
     assert next(iter((tmp_path / "data" / "snapshots" / TODAY).iterdir())).joinpath("manifest.json").exists()
+
+
+def test_every_rule_reports_an_asset_check_on_findings(
+    emulated_account: None, config_file: Path, tmp_path: Path
+) -> None:
+    result = dg.materialize(
+        ALL_ASSETS,
+        partition_key=TODAY,
+        resources={"settings": AssuranceSettings(config_path=str(config_file))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    checks = {check.check_name: check for check in result.get_asset_check_evaluations()}
+    assert set(checks) == {check_name(rule.rule_id) for rule in RULES}
+    # The service user has a key and an owner with no directory feed: the owner check cannot pass.
+    assert checks["nhi_off_004"].passed is False
+    assert checks["nhi_off_004"].metadata["status"].value == "INCOMPLETE"
+    # The role trusts Lambda only: the open-trust rule passes with its scope evaluated.
+    assert checks["nhi_lp_004"].passed is True
+    assert checks["nhi_lp_004"].metadata["failing"].value == 0
 
 
 def test_rerun_on_the_same_day_keeps_the_earlier_snapshot(

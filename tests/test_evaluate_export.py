@@ -96,3 +96,19 @@ def test_export_of_an_evaluation_without_findings_writes_headers_only(tmp_path: 
     write_findings_exports(empty, tmp_path)
     assert (tmp_path / "findings.csv").read_text(encoding="utf-8") == ",".join(FINDINGS_COLUMNS) + "\n"
     assert json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))["findings"] == []
+
+
+def test_published_exports_carry_the_waiver_state(tmp_path: Path) -> None:
+    waived = {
+        **_finding("NHI-ROT-001", "arn:aws:iam::111111111111:user/svc#access_key_1"),
+        "waiver_status": "waived",
+        "waiver_justification": "vendor cannot rotate until Q1",
+        "waiver_approver": "ciso@example.com",
+        "waiver_expires": "2027-01-31",
+    }
+    evaluation = Evaluation(pd.DataFrame([waived]), results_frame([]))
+    json_path, csv_path = write_findings_exports(evaluation, tmp_path)
+    (finding,) = json.loads(json_path.read_text())["findings"]
+    assert (finding["waiver_status"], finding["waiver_approver"]) == ("waived", "ciso@example.com")
+    header = next(csv.reader(io.StringIO(csv_path.read_text())))
+    assert header[-4:] == ["waiver_status", "waiver_justification", "waiver_approver", "waiver_expires"]

@@ -57,7 +57,6 @@ def evaluation(context: dg.AssetExecutionContext, settings: AssuranceSettings):
         metadata={
             "dagster/row_count": len(findings),
             "location": dg.MetadataValue.path(outcome.findings_location),
-            "exports": dg.MetadataValue.md("\n".join(f"- `{path}`" for path in outcome.exports)),
             "snapshot_id": outcome.snapshot_id,
             "by_severity": dg.MetadataValue.json(_counts(findings, "severity")),
         },

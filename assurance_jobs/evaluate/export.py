@@ -39,6 +39,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def finding_columns(findings: pd.DataFrame) -> tuple[str, ...]:
+    """The contract columns, then the waiver columns once waivers have been applied (the published exports)."""
+    return FINDINGS_COLUMNS + tuple(name for name in findings.columns if str(name).startswith("waiver_"))
+
+
 def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
     """Rows as dicts with keys in `columns` order."""
     return [
@@ -50,7 +55,7 @@ def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any
 def findings_json(evaluation: Evaluation) -> bytes:
     body = {
         "schema_version": EXPORT_SCHEMA_VERSION,
-        "findings": records(evaluation.findings, FINDINGS_COLUMNS),
+        "findings": records(evaluation.findings, finding_columns(evaluation.findings)),
         "rule_results": records(evaluation.rule_results, RULE_RESULT_COLUMNS),
     }
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -71,8 +76,9 @@ def _csv_cell(value: Any) -> Any:
 def findings_csv(evaluation: Evaluation) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FINDINGS_COLUMNS)
-    for row in records(evaluation.findings, FINDINGS_COLUMNS):
+    columns = finding_columns(evaluation.findings)
+    writer.writerow(columns)
+    for row in records(evaluation.findings, columns):
         writer.writerow([_csv_cell(value) for value in row.values()])
     return buffer.getvalue().encode("utf-8")
 
