@@ -16,7 +16,7 @@ import pandas as pd
 
 from assurance_jobs.output.waivers import Waiver
 
-FAMILIES: tuple[str, ...] = ("rotation", "expiry", "least_privilege", "offboarding")
+FAMILIES: tuple[str, ...] = ("rotation", "expiry", "least_privilege", "offboarding", "baseline", "drift")
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 
 

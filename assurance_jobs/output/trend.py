@@ -17,7 +17,8 @@ from functools import lru_cache
 from assurance_jobs.output.bundle import FAMILIES, HistoryPoint
 
 _VOLATILE = re.compile(r'\s(?:id|clip-path)="[^"]*"')
-_COLOURS = ["#1f5f8b", "#b35900", "#6a3d9a", "#2e7d32", "#8c8c8c"]
+_COLOURS = ["#1f5f8b", "#b35900", "#6a3d9a", "#2e7d32", "#8c8c8c", "#c2185b", "#00838f"]
+_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3], [10, 4]]
 
 
 def trend_rows(history: Sequence[HistoryPoint]) -> list[dict[str, object]]:
@@ -48,7 +49,12 @@ def trend_spec(rows: list[dict[str, object]]) -> dict[str, object]:
                 title="Family",
                 scale=alt.Scale(domain=families, range=_COLOURS[: len(families)] or _COLOURS),
             ),
-            strokeDash=alt.StrokeDash("family:N", title="Family", sort=families),
+            # Same field, title and domain as the colour: Vega-Lite merges them into one legend.
+            strokeDash=alt.StrokeDash(
+                "family:N",
+                title="Family",
+                scale=alt.Scale(domain=families, range=_DASHES[: len(families)] or _DASHES),
+            ),
         )
         .properties(width=640, height=220)
         .configure_view(stroke=None)
