@@ -73,7 +73,19 @@ def _narrow(table: pd.DataFrame, rules: Sequence[Rule], subject: str) -> pd.Data
     for name in frame.columns:
         if isinstance(frame[name].dtype, pd.StringDtype) or frame[name].dtype == object:
             frame[name] = _categorical(frame[name])
+        elif _nullable_number(frame[name]):
+            # GX compares nullable Int64/Float64 one Python value at a time; float64 (NA → NaN) is vectorised.
+            frame[name] = frame[name].astype("float64")
     return frame
+
+
+def _nullable_number(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return (
+        pd.api.types.is_extension_array_dtype(dtype)
+        and pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+    )
 
 
 def _categorical(column: pd.Series) -> pd.Series:
@@ -106,19 +118,24 @@ def _import_gx() -> Any:
     return gx
 
 
-def _run_suite(frame: pd.DataFrame, rules: Sequence[Rule], subject: str) -> dict[str, Any]:
+def _ephemeral_source(subject: str) -> Any:
     gx = _import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
-        context.data_sources.add_pandas(f"{subject}_source")
-        .add_dataframe_asset(subject)
-        .add_batch_definition_whole_dataframe("whole_table")
-        .get_batch(batch_parameters={"dataframe": frame})
+    return context.data_sources.add_pandas(f"{subject}_source")
+
+
+def _run_rule(source: Any, frame: pd.DataFrame, rule: Rule) -> dict[str, Any]:
+    """One rule over only the columns it reads: GX re-filters the frame for every metric, and filtering four
+    columns instead of the thirty all rules of a table read made 1M-row evaluation several times faster."""
+    gx = _import_gx()
+    asset = source.add_dataframe_asset(rule.rule_id)
+    batch = asset.add_batch_definition_whole_dataframe("whole_table").get_batch(
+        batch_parameters={"dataframe": frame[columns_needed(rule)]}
     )
-    suite = gx.ExpectationSuite(name=f"{subject}_rules", expectations=[_gx_expectation(gx, r) for r in rules])
+    suite = gx.ExpectationSuite(name=rule.rule_id, expectations=[_gx_expectation(gx, rule)])
     # Batch.validate, not a ValidationDefinition: the latter also stores (deep-copies and serialises) the whole
     # result, unexpected lists included, which cost more than the validation itself at 1M rows.
     run = batch.validate(suite, result_format=_RESULT_FORMAT)
@@ -164,5 +181,8 @@ def run_rules(table: pd.DataFrame, rules: Sequence[Rule], subject: str) -> dict[
     if frame.empty:
         empty = np.zeros(0, dtype=bool)
         return {rule.rule_id: RuleOutcome(rule, empty, np.zeros(0, dtype=np.int64)) for rule in rules}
-    results = _run_suite(frame, rules, subject)
+    source = _ephemeral_source(subject)
+    results: dict[str, Any] = {}
+    for rule in rules:
+        results.update(_run_rule(source, frame, rule))
     return {rule.rule_id: _outcome(frame, rule, results[rule.rule_id]) for rule in rules}
