@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from assurance_jobs.baseline.facts import baseline_identity_facts, jit_grant_facts, permissions_by_principal
+from assurance_jobs.baseline.facts import baseline_identity_facts, jit_grant_facts
 from assurance_jobs.baseline.model import Baseline, parse_baseline
+from assurance_jobs.scan.principal_facts import permissions_by_principal
 
 ACCOUNT = "123456789012"
 DEPLOY = f"arn:aws:iam::{ACCOUNT}:role/ci-deploy-prod"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from assurance_jobs.baseline.drift import DriftReport, compute_drift, privilege_creep_series
-from assurance_jobs.baseline.facts import permissions_by_principal
 from assurance_jobs.baseline.model import Baseline, parse_baseline
+from assurance_jobs.scan.principal_facts import permissions_by_principal
 
 ACCOUNT = "123456789012"
 APP = f"arn:aws:iam::{ACCOUNT}:role/app"

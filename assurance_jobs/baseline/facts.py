@@ -19,9 +19,8 @@ import fnmatch
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -113,41 +112,11 @@ def _account_of(principal: str) -> str | None:
 # ---------------------------------------------------------------------------------------------- permissions
 
 
-@dataclass
-class _Docs:
-    identity: list[str] = field(default_factory=list)
-    boundary: str | None = None
-
-
 def _try_parse(document: str) -> ParsedPolicy | None:
     try:
         return parse_policy(document)
     except PolicyParseError:
         return None
-
-
-@lru_cache(maxsize=8192)
-def _combined(identity_docs: tuple[str, ...], boundary: str | None) -> EffectivePermissions:
-    good = [p for p in (_try_parse(d) for d in identity_docs) if p is not None]
-    return effective_permissions(good, _try_parse(boundary) if boundary is not None else None)
-
-
-def permissions_by_principal(policies: pd.DataFrame) -> dict[str, EffectivePermissions]:
-    """principal ARN -> effective permissions over its readable identity documents, within its boundary.
-
-    Malformed documents are skipped here; the inventory's ``policy_parse_errors`` already counts them.
-    """
-    grouped: dict[str, _Docs] = {}
-    columns = ("principal_arn", "attachment", "document", "parse_error")
-    for arn, attachment, document, error in zip(*(policies[c] for c in columns), strict=True):
-        docs = grouped.setdefault(arn, _Docs())
-        if _missing(document) or not _missing(error):
-            continue
-        if attachment == "boundary":
-            docs.boundary = document
-        elif attachment in IDENTITY_ATTACHMENTS:
-            docs.identity.append(document)
-    return {arn: _combined(tuple(sorted(set(d.identity))), d.boundary) for arn, d in grouped.items()}
 
 
 def _document_mask(document: str) -> int:

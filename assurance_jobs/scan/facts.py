@@ -8,11 +8,11 @@ from datetime import datetime
 import pandas as pd
 
 from assurance_jobs.baseline.drift import DriftReport, compute_drift
-from assurance_jobs.baseline.facts import agent_facts, baseline_identity_facts, permissions_by_principal
+from assurance_jobs.baseline.facts import agent_facts, baseline_identity_facts
 from assurance_jobs.baseline.model import EMPTY_BASELINE, Baseline
 from assurance_jobs.baseline.registry import RegistryAgent
 from assurance_jobs.scan.inventory import NOT_IN_SNAPSHOT, Inventory
-from assurance_jobs.scan.principal_facts import policy_facts_for
+from assurance_jobs.scan.principal_facts import permissions_by_principal, policy_facts_for
 
 
 def inventory_with_policy_facts(inventory: Inventory, known_accounts: list[str]) -> Inventory:

@@ -98,6 +98,18 @@ def _permissions(identity_docs: tuple[str, ...], boundary: str | None) -> tuple[
     return effective_permissions(good, bound), errors
 
 
+def permissions_by_principal(policies: pd.DataFrame) -> dict[str, EffectivePermissions]:
+    """principal ARN -> effective permissions over its readable identity documents, within its boundary.
+
+    The one place combined permissions are computed (cached per distinct document set): the policy facts, the
+    baseline facts and drift all read them from here.
+    """
+    return {
+        arn: _permissions(tuple(sorted(set(docs.identity))), docs.boundary[0] if docs.boundary else None)[0]
+        for arn, docs in _group(policies).items()
+    }
+
+
 @lru_cache(maxsize=8192)
 def _trust(document: str, own: str, known: frozenset[str]) -> TrustFacts | None:
     try:
