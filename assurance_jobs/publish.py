@@ -26,7 +26,14 @@ from assurance_jobs.output.html import render_index, render_report
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
-from assurance_jobs.pipeline import inventory_source, load_inventory, partition_output_dir, read_table
+from assurance_jobs.pipeline import (
+    DRIFT_TABLES,
+    inventory_source,
+    load_inventory,
+    partition_output_dir,
+    read_table,
+    table_key,
+)
 from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import list_partition_dates, read_manifest, snapshot_prefix
@@ -78,6 +85,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         history=_history(storage, partition_date),
         previous_findings=_previous_findings(storage, partition_date),
         waivers=waivers,
+        drift=_drift(storage, partition_date),
     )
 
 
@@ -129,6 +137,14 @@ def _history(storage: Storage, partition_date: date) -> list[HistoryPoint]:
 def _previous_findings(storage: Storage, partition_date: date) -> pd.DataFrame | None:
     earlier = [day for day in _stored_days(storage, partition_date) if day < partition_date]
     return read_table(storage, earlier[-1], "findings") if earlier else None
+
+
+def _drift(storage: Storage, partition_date: date) -> dict[str, pd.DataFrame]:
+    return {
+        table: read_table(storage, partition_date, f"drift_{table}")
+        for table in DRIFT_TABLES
+        if storage.exists(table_key(partition_date, f"drift_{table}"))
+    }
 
 
 def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:

@@ -72,3 +72,5 @@ class ReportBundle:
     history: Sequence[HistoryPoint] = ()
     previous_findings: pd.DataFrame | None = None
     waivers: Sequence[Waiver] = ()
+    drift: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    """Day-over-day drift tables by name (identity_changes, permission_changes, …); empty on the first day."""
