@@ -17,21 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_aws import use_fake_aws
 
 import assurance_jobs.demo.run as demo_run_module
 from assurance_jobs.cli import main
 from assurance_jobs.demo.estate import DemoEstate
 
 DEMO_SIZE = 60
-_FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "GX_ANALYTICS_ENABLED": "false",
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-}
-_UNSET = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "ASSURANCE_CONFIG")
 
 
 @dataclass(frozen=True)
@@ -75,10 +67,7 @@ def _run_demo(base: Path) -> DemoRun:
     out = base / "demo"
     stdout = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        for name in _UNSET:
-            patch.delenv(name, raising=False)
-        for name, value in _FAKE_AWS.items():
-            patch.setenv(name, value)
+        use_fake_aws(patch, base / "aws-config-none")
         patch.setenv("DAGSTER_HOME", str(_fresh(base / "dagster_home")))
         patch.setattr(demo_run_module, "seed_demo_estate", recording_seed)
         with contextlib.redirect_stdout(stdout):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fake_aws import use_fake_aws
 from freezegun import freeze_time
 from moto import mock_aws
 
@@ -41,19 +42,6 @@ SUPPORT_BOT = f"arn:aws:iam::{history.ACCOUNT}:role/agent-support-bot"
 RELEASE = f"arn:aws:iam::{history.ACCOUNT}:role/release-automation"
 AGENT_ID = "support-bot"
 PARTNER_ROOT = f"arn:aws:iam::{history.UNKNOWN_PARTNER_ACCOUNT}:root"
-# The same fake environment as conftest's autouse fixture, which is function-scoped and so comes too late for a
-# module-scoped fixture.
-FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "GX_ANALYTICS_ENABLED": "false",
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-}
-UNSET = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "ASSURANCE_CONFIG")
 
 
 @dataclass(frozen=True)
@@ -86,13 +74,9 @@ def two_day_config(root: Path) -> AssuranceConfig:
 
 @contextmanager
 def fake_aws_environment(aws_config: Path) -> Iterator[None]:
+    """conftest's fake environment, for module-scoped fixtures (its autouse fixture is function-scoped)."""
     with pytest.MonkeyPatch.context() as patch:
-        for name in UNSET:
-            patch.delenv(name, raising=False)
-        for name, value in FAKE_AWS.items():
-            patch.setenv(name, value)
-        patch.setenv("AWS_CONFIG_FILE", str(aws_config))
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_config))
+        use_fake_aws(patch, aws_config)
         yield
 
 
