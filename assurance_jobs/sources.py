@@ -1,0 +1,179 @@
+"""The source registry: every kind of evidence the product snapshots, declared once.
+
+PMapper registers one edge checker per service; here each source is one `Source` entry naming its file stem,
+the API (or file) it comes from, whether it is collected per region, the IAM actions it needs, the inventory
+tables its rows feed, and — as dotted paths resolved on use, so this module imports nothing else of the
+package and any layer may read it — its collector and its parser. Lists of source names elsewhere
+(snapshot constants, collector specs, suite validation, regional scopes, synthetic fixtures, the README's list
+of required calls, docs/design.md's source table) are derived from `SOURCES` or checked against it by tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["aws", "file", "input", "history", "probe"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of evidence.
+
+    `kind`: `aws` (an API call per account, and per region when `regional`), `file` (an export the run reads and
+    snapshots, e.g. the agent registry), `input` (configured input judged present/absent for the whole run),
+    `history` (derived from earlier stored partitions), `probe` (an active runtime test).
+    `tables`: the inventory tables whose rows this source produces — the provenance that makes a rule over
+    those tables INCOMPLETE when the source is not `ok`.
+    `collector` / `parser`: "module:function" dotted paths, resolved lazily by `collector_of` / `parser_of`.
+    """
+
+    name: str
+    api: str
+    kind: SourceKind
+    description: str
+    regional: bool = False
+    iam_actions: tuple[str, ...] = ()
+    extension: str = "json"
+    tables: tuple[str, ...] = ()
+    optional: bool = False
+    collector: str | None = None
+    parser: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        "sts_caller_identity",
+        "sts:GetCallerIdentity",
+        "aws",
+        "the account id the credentials resolve to (single response)",
+        iam_actions=("sts:GetCallerIdentity",),
+    ),
+    Source(
+        "iam_credential_report",
+        "iam:GenerateCredentialReport",
+        "aws",
+        "the raw credential report CSV: passwords and access keys with their ages and last use",
+        iam_actions=("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
+        extension="csv",
+        tables=("credentials",),
+    ),
+    Source(
+        "iam_authorization_details",
+        "iam:GetAccountAuthorizationDetails",
+        "aws",
+        "every user, group, role and managed policy with their documents (all pages, MaxItems 1000)",
+        iam_actions=("iam:GetAccountAuthorizationDetails",),
+        tables=("identities", "policies"),
+    ),
+    Source(
+        "iam_roles",
+        "iam:ListRoles",
+        "aws",
+        "roles with MaxSessionDuration (not in the authorization details)",
+        iam_actions=("iam:ListRoles",),
+    ),
+    Source(
+        "iam_server_certificates",
+        "iam:ListServerCertificates",
+        "aws",
+        "server certificates with their expiry",
+        iam_actions=("iam:ListServerCertificates",),
+        tables=("credentials",),
+    ),
+    Source(
+        "organizations_accounts",
+        "organizations:ListAccounts",
+        "aws",
+        "the organization's accounts (only where enabled)",
+        iam_actions=("organizations:ListAccounts",),
+        optional=True,
+    ),
+    Source(
+        "secretsmanager_secrets",
+        "secretsmanager:ListSecrets",
+        "aws",
+        "secret metadata per region: rotation, last rotated, last accessed — never values",
+        regional=True,
+        iam_actions=("secretsmanager:ListSecrets",),
+        tables=("credentials",),
+    ),
+    Source(
+        "agent_registry",
+        "file:agent_registry",
+        "file",
+        "the AI agent registry export (YAML/JSON), snapshotted like an API response",
+        optional=True,
+        tables=("agents",),
+    ),
+    Source(
+        "directory_feed",
+        "file:directory_feed",
+        "input",
+        "the HR/IdP export of people and their status",
+        optional=True,
+    ),
+    Source("baseline", "file:baseline_dir", "input", "the approved baseline YAML files", optional=True),
+    Source(
+        "previous_partition",
+        "history:previous_partition",
+        "history",
+        "the latest earlier stored day, for drift",
+    ),
+)
+
+BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}
+
+
+def source(name: str) -> Source:
+    """The registered source `name`; a KeyError names the registry so a typo is found where it belongs."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not a registered source (assurance_jobs/sources.py)") from None
+
+
+def names(kinds: Iterable[SourceKind] | None = None) -> frozenset[str]:
+    wanted = set(kinds) if kinds is not None else None
+    return frozenset(s.name for s in SOURCES if wanted is None or s.kind in wanted)
+
+
+def regional_names() -> frozenset[str]:
+    return frozenset(s.name for s in SOURCES if s.regional)
+
+
+def configured_input_names() -> frozenset[str]:
+    """Evidence that is present or absent for the whole run rather than collected per account."""
+    return names(("input", "history"))
+
+
+def sources_feeding(table: str) -> tuple[str, ...]:
+    """The sources whose rows make up `table` (its provenance)."""
+    return tuple(s.name for s in SOURCES if table in s.tables)
+
+
+def required_iam_actions() -> tuple[str, ...]:
+    """Every IAM action the collectors call, in registry order, without repeats."""
+    seen: dict[str, None] = {}
+    for entry in SOURCES:
+        for action in entry.iam_actions:
+            seen.setdefault(action, None)
+    return tuple(seen)
+
+
+def _resolve(path: str | None, what: str, name: str) -> Callable[..., Any]:
+    if path is None:
+        raise LookupError(f"source {name!r} has no {what}")
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def collector_of(name: str) -> Callable[..., Any]:
+    return _resolve(source(name).collector, "collector", name)
+
+
+def parser_of(name: str) -> Callable[..., Any]:
+    return _resolve(source(name).parser, "parser", name)
