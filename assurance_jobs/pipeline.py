@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
+from assurance_jobs import sources
 from assurance_jobs.baseline.drift import DriftReport
 from assurance_jobs.baseline.model import Baseline, load_baseline_dir
 from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, parse_registry, registry_blob
@@ -26,11 +27,10 @@ from assurance_jobs.evaluate.suites import load_suites
 from assurance_jobs.scan.facts import RegistrySource, inventory_with_baseline_facts, inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
-from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
+from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
 
-ASSUME_ROLE_SOURCE = "sts_assume_role"
 INVENTORY_PREFIX = "inventory"
 
 
@@ -84,7 +84,7 @@ def collect_snapshot(config: AssuranceConfig, storage: Storage, partition_date: 
         statuses.extend(account_statuses)
         accounts.append(account_id)
     if config.agent_registry:
-        registry_blobs, registry_statuses = _agent_registry_source(config.agent_registry, accounts)
+        registry_blobs, registry_statuses = agent_registry_source(config.agent_registry, accounts)
         blobs.extend(registry_blobs)
         statuses.extend(registry_statuses)
     return write_snapshot(
@@ -92,7 +92,7 @@ def collect_snapshot(config: AssuranceConfig, storage: Storage, partition_date: 
     )
 
 
-def _agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBlob], list[CollectionStatus]]:
+def agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBlob], list[CollectionStatus]]:
     """The agent registry export, snapshotted like any other source; its status is recorded for every account
     so that an unreadable registry makes the agent rules INCOMPLETE everywhere, never silently empty."""
     home = accounts[0] if accounts else "unknown"
@@ -103,8 +103,9 @@ def _agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceB
         state, code, message, found = "error", "RegistryUnreadable", f"{path}: {error.strerror}", []
     except RegistryError as error:
         state, code, message, found = "error", "RegistryMalformed", str(error), []
+    registry_api = sources.source(AGENT_REGISTRY).api
     statuses = [
-        CollectionStatus(account_id, AGENT_REGISTRY, "file:agent_registry", None, state, code, message, len(found))
+        CollectionStatus(account_id, AGENT_REGISTRY, registry_api, None, state, code, message, len(found))
         for account_id in accounts or [home]
     ]
     return found, statuses
@@ -115,8 +116,8 @@ def _unreachable_account(name: str, error: ClientError | BotoCoreError) -> Colle
     code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else type(error).__name__
     return CollectionStatus(
         account_id=f"unreachable:{name}",
-        source=ASSUME_ROLE_SOURCE,
-        api="sts:AssumeRole",
+        source=STS_ASSUME_ROLE,
+        api=sources.source(STS_ASSUME_ROLE).api,
         region=None,
         status="error",
         error_code=code,

@@ -28,6 +28,7 @@ class Source:
     `tables`: the inventory tables whose rows this source produces — the provenance that makes a rule over
     those tables INCOMPLETE when the source is not `ok`.
     `collector` / `parser`: "module:function" dotted paths, resolved lazily by `collector_of` / `parser_of`.
+    `enabled_by`: for an optional `aws` source, the boolean account setting that switches it on.
     """
 
     name: str
@@ -41,7 +42,18 @@ class Source:
     optional: bool = False
     collector: str | None = None
     parser: str | None = None
+    enabled_by: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def service(self) -> str:
+        """The AWS service prefix of `api` ("iam" for "iam:ListRoles"); the scheme for files ("file")."""
+        return self.api.partition(":")[0]
+
+    @property
+    def operation(self) -> str:
+        """The operation name of `api` as in IAM actions ("ListRoles")."""
+        return self.api.partition(":")[2]
 
 
 SOURCES: tuple[Source, ...] = (
@@ -51,6 +63,7 @@ SOURCES: tuple[Source, ...] = (
         "aws",
         "the account id the credentials resolve to (single response)",
         iam_actions=("sts:GetCallerIdentity",),
+        collector="assurance_jobs.collect.aws:collect_caller_identity",
     ),
     Source(
         "iam_credential_report",
@@ -60,6 +73,8 @@ SOURCES: tuple[Source, ...] = (
         iam_actions=("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
         extension="csv",
         tables=("credentials",),
+        collector="assurance_jobs.collect.aws:collect_credential_report",
+        parser="assurance_jobs.scan.credential_report:parse_credential_report",
     ),
     Source(
         "iam_authorization_details",
@@ -68,6 +83,7 @@ SOURCES: tuple[Source, ...] = (
         "every user, group, role and managed policy with their documents (all pages, MaxItems 1000)",
         iam_actions=("iam:GetAccountAuthorizationDetails",),
         tables=("identities", "policies"),
+        collector="assurance_jobs.collect.aws:collect_pages",
     ),
     Source(
         "iam_roles",
@@ -75,6 +91,7 @@ SOURCES: tuple[Source, ...] = (
         "aws",
         "roles with MaxSessionDuration (not in the authorization details)",
         iam_actions=("iam:ListRoles",),
+        collector="assurance_jobs.collect.aws:collect_pages",
     ),
     Source(
         "iam_server_certificates",
@@ -83,6 +100,7 @@ SOURCES: tuple[Source, ...] = (
         "server certificates with their expiry",
         iam_actions=("iam:ListServerCertificates",),
         tables=("credentials",),
+        collector="assurance_jobs.collect.aws:collect_pages",
     ),
     Source(
         "organizations_accounts",
@@ -91,6 +109,8 @@ SOURCES: tuple[Source, ...] = (
         "the organization's accounts (only where enabled)",
         iam_actions=("organizations:ListAccounts",),
         optional=True,
+        collector="assurance_jobs.collect.aws:collect_pages",
+        enabled_by="collect_organizations",
     ),
     Source(
         "secretsmanager_secrets",
@@ -100,6 +120,7 @@ SOURCES: tuple[Source, ...] = (
         regional=True,
         iam_actions=("secretsmanager:ListSecrets",),
         tables=("credentials",),
+        collector="assurance_jobs.collect.aws:collect_pages",
     ),
     Source(
         "agent_registry",
@@ -108,6 +129,8 @@ SOURCES: tuple[Source, ...] = (
         "the AI agent registry export (YAML/JSON), snapshotted like an API response",
         optional=True,
         tables=("agents",),
+        collector="assurance_jobs.pipeline:agent_registry_source",
+        parser="assurance_jobs.baseline.registry:parse_registry",
     ),
     Source(
         "directory_feed",
@@ -122,6 +145,12 @@ SOURCES: tuple[Source, ...] = (
         "history:previous_partition",
         "history",
         "the latest earlier stored day, for drift",
+    ),
+    Source(
+        "sts_assume_role",
+        "sts:AssumeRole",
+        "aws",
+        "the account's configured role could not be assumed (a status row only, recorded by the pipeline)",
     ),
 )
 

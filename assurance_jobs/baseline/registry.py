@@ -17,9 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assurance_jobs.snapshot.model import SourceBlob
-
-AGENT_REGISTRY = "agent_registry"  # source name (file stem) in the snapshot
+from assurance_jobs.snapshot.model import AGENT_REGISTRY, SourceBlob
 
 
 class RegistryError(ValueError):

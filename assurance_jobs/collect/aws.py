@@ -10,7 +10,9 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,46 +22,17 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from assurance_jobs import sources
 from assurance_jobs.collect import credential_report
 from assurance_jobs.config import AccountConfig
-from assurance_jobs.snapshot.model import (
-    IAM_AUTHORIZATION_DETAILS,
-    IAM_CREDENTIAL_REPORT,
-    IAM_ROLES,
-    IAM_SERVER_CERTIFICATES,
-    ORGANIZATIONS_ACCOUNTS,
-    SECRETSMANAGER_SECRETS,
-    STS_CALLER_IDENTITY,
-    CollectionStatus,
-    SourceBlob,
-)
+from assurance_jobs.snapshot.model import STS_CALLER_IDENTITY, CollectionStatus, SourceBlob
+from assurance_jobs.sources import Source
 
 ROLE_SESSION_NAME = "assurance-jobs"
 UNKNOWN_ACCOUNT_PREFIX = "unknown"
 # IAM's largest page (MaxItems=1000); the other services cap lower.
 PAGE_SIZES = {"iam": 1000, "secretsmanager": 100, "organizations": 20}
-
-
-@dataclass(frozen=True)
-class _PagedSource:
-    source: str
-    service: str
-    operation: str  # the AWS operation name, as in IAM actions ("ListRoles")
-    method: str  # the boto3 paginator name ("list_roles")
-
-
-_GLOBAL_SOURCES = (
-    _PagedSource(
-        IAM_AUTHORIZATION_DETAILS,
-        "iam",
-        "GetAccountAuthorizationDetails",
-        "get_account_authorization_details",
-    ),
-    _PagedSource(IAM_ROLES, "iam", "ListRoles", "list_roles"),
-    _PagedSource(IAM_SERVER_CERTIFICATES, "iam", "ListServerCertificates", "list_server_certificates"),
-)
-_ORGANIZATIONS = _PagedSource(ORGANIZATIONS_ACCOUNTS, "organizations", "ListAccounts", "list_accounts")
-_SECRETS = _PagedSource(SECRETSMANAGER_SECRETS, "secretsmanager", "ListSecrets", "list_secrets")
+MakeClient = Callable[[], Any]
 
 
 @dataclass(frozen=True)
@@ -70,9 +43,12 @@ class _Failure:
 
 @dataclass(frozen=True)
 class _Result:
+    """What one source's collector yielded: its pages (the status' count), any failure, and the file content."""
+
     pages: list[dict[str, Any]]
     failure: _Failure | None = None
     truncated_without_marker: bool = False
+    content: bytes | None = None
 
 
 def client_config(max_attempts: int) -> Config:
@@ -115,45 +91,77 @@ def collect_account(
             clients[service, region] = session.client(service, region_name=region, config=config)
         return clients[service, region]
 
-    identity = _run(lambda: [client("sts").get_caller_identity()])
+    caller = sources.source(STS_CALLER_IDENTITY)
+    identity = collect_caller_identity(lambda: client(caller.service), caller)
     account_id = _account_id(identity, account)
     blobs: list[SourceBlob] = []
     statuses: list[CollectionStatus] = []
-
-    def keep(source: str, api: str, region: str | None, result: _Result, blob: SourceBlob | None) -> None:
-        statuses.append(_status(account_id, source, api, region, result))
-        if blob is not None:
-            blobs.append(blob)
-
-    sts_blob = _json_blob(account_id, STS_CALLER_IDENTITY, None, identity)
-    keep(STS_CALLER_IDENTITY, "sts:GetCallerIdentity", None, identity, sts_blob)
-    report, csv = _credential_report(lambda: client("iam"))
-    csv_blob = None if csv is None else SourceBlob(account_id, IAM_CREDENTIAL_REPORT, csv, extension="csv")
-    keep(IAM_CREDENTIAL_REPORT, "iam:GenerateCredentialReport", None, report, csv_blob)
-    for spec, region in _paged_sources(account):
-        result = _run(lambda spec=spec, region=region: _paginate(client(spec.service, region or home), spec))
-        blob = _json_blob(account_id, spec.source, region, result)
-        keep(spec.source, f"{spec.service}:{spec.operation}", region, result, blob)
+    for entry, region in _planned_sources(account):
+        if entry.name == STS_CALLER_IDENTITY:
+            result = identity
+        else:
+            collector = sources.collector_of(entry.name)
+            result = collector(lambda entry=entry, region=region: client(entry.service, region or home), entry)
+        statuses.append(_status(account_id, entry.name, entry.api, region, result))
+        if result.content is not None:
+            blobs.append(SourceBlob(account_id, entry.name, result.content, region, entry.extension))
     return blobs, statuses, account_id
 
 
-def _paged_sources(account: AccountConfig) -> list[tuple[_PagedSource, str | None]]:
-    sources: list[tuple[_PagedSource, str | None]] = [(spec, None) for spec in _GLOBAL_SOURCES]
-    if account.collect_organizations:
-        sources.append((_ORGANIZATIONS, None))
-    sources.extend((_SECRETS, region) for region in account.regions)
-    return sources
+def _planned_sources(account: AccountConfig) -> list[tuple[Source, str | None]]:
+    """The registry's collected AWS sources for this account in registry order: regional ones once per region,
+    optional ones only where their account setting switches them on."""
+    planned: list[tuple[Source, str | None]] = []
+    for entry in sources.SOURCES:
+        if entry.kind != "aws" or entry.collector is None:
+            continue
+        if entry.enabled_by is not None and not getattr(account, entry.enabled_by):
+            continue
+        regions: list[str | None] = list(account.regions) if entry.regional else [None]
+        planned.extend((entry, region) for region in regions)
+    return planned
+
+
+def collect_caller_identity(make_client: MakeClient, entry: Source) -> _Result:
+    """sts:GetCallerIdentity: a single response kept as one page."""
+    return _with_pages_content(_run(lambda: [make_client().get_caller_identity()]))
+
+
+def collect_pages(make_client: MakeClient, entry: Source) -> _Result:
+    """Every page of the paginated operation named by the entry's API ("iam:ListRoles" → list_roles)."""
+
+    def pages() -> Iterable[dict[str, Any]]:  # the client is made inside _run so its errors are recorded too
+        paginator = make_client().get_paginator(_snake_case(entry.operation))
+        return paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZES[entry.service]})
+
+    return _with_pages_content(_run(pages))
+
+
+def collect_credential_report(make_client: MakeClient, entry: Source) -> _Result:
+    """The raw credential report CSV, generated and polled until ready."""
+    try:
+        content = credential_report.fetch_credential_report(make_client(), credential_report.DEFAULT_POLLING)
+    except (ClientError, BotoCoreError) as error:
+        return _Result([], _failure(error))
+    except credential_report.CredentialReportTimeout as error:
+        return _Result([], _Failure(error.error_code, str(error)))
+    return _Result([{}], content=content)
+
+
+def _snake_case(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+def _with_pages_content(result: _Result) -> _Result:
+    if not result.pages:
+        return result
+    return dataclasses.replace(result, content=encode_pages(result.pages))
 
 
 def _account_id(identity: _Result, account: AccountConfig) -> str:
     if identity.failure is None and identity.pages:
         return str(identity.pages[0]["Account"])
     return f"{UNKNOWN_ACCOUNT_PREFIX}-{account.name}"
-
-
-def _paginate(client: Any, spec: _PagedSource) -> Iterable[dict[str, Any]]:
-    paginator = client.get_paginator(spec.method)
-    return paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZES[spec.service]})
 
 
 def _run(call: Callable[[], Iterable[dict[str, Any]]]) -> _Result:
@@ -166,16 +174,6 @@ def _run(call: Callable[[], Iterable[dict[str, Any]]]) -> _Result:
         return _Result(pages, _failure(error))
     cut_short = bool(pages) and bool(pages[-1].get("IsTruncated")) and not pages[-1].get("Marker")
     return _Result(pages, truncated_without_marker=cut_short)
-
-
-def _credential_report(make_iam: Callable[[], Any]) -> tuple[_Result, bytes | None]:
-    try:
-        content = credential_report.fetch_credential_report(make_iam(), credential_report.DEFAULT_POLLING)
-    except (ClientError, BotoCoreError) as error:
-        return _Result([], _failure(error)), None
-    except credential_report.CredentialReportTimeout as error:
-        return _Result([], _Failure(error.error_code, str(error))), None
-    return _Result([{}]), content
 
 
 def _failure(error: ClientError | BotoCoreError) -> _Failure:
@@ -197,12 +195,6 @@ def _status(account_id: str, source: str, api: str, region: str | None, result: 
     else:
         state, code, message = "ok", None, None
     return CollectionStatus(account_id, source, api, region, state, code, message, pages)
-
-
-def _json_blob(account_id: str, source: str, region: str | None, result: _Result) -> SourceBlob | None:
-    if not result.pages:
-        return None
-    return SourceBlob(account_id, source, encode_pages(result.pages), region=region)
 
 
 def encode_pages(pages: list[dict[str, Any]]) -> bytes:

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from assurance_jobs import sources
 from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.suites import Rule
 
-REGIONAL_SOURCES: frozenset[str] = frozenset({"secretsmanager_secrets"})
+REGIONAL_SOURCES: frozenset[str] = sources.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
-CONFIGURED_INPUTS: frozenset[str] = frozenset({"directory_feed", "baseline", "previous_partition"})
+CONFIGURED_INPUTS: frozenset[str] = sources.configured_input_names()
 RULE_RESULT_COLUMNS: tuple[str, ...] = (
     "rule_id",
     "family",

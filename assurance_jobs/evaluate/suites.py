@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from assurance_jobs import sources
+
 Subject = Literal["identities", "credentials", "agents"]
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
@@ -32,22 +34,8 @@ REQUIRED_META: tuple[str, ...] = (
     "zero_trust_tenets",
     "sp800_63b",
 )
-KNOWN_SOURCES: frozenset[str] = frozenset(
-    {
-        "sts_caller_identity",
-        "iam_credential_report",
-        "iam_authorization_details",
-        "iam_roles",
-        "iam_server_certificates",
-        "organizations_accounts",
-        "secretsmanager_secrets",
-        "agent_registry",
-        # Inputs that come from configuration or history rather than from an API call:
-        "directory_feed",
-        "baseline",
-        "previous_partition",
-    }
-)
+# Every source and configured input a rule may depend on (assurance_jobs/sources.py).
+KNOWN_SOURCES: frozenset[str] = sources.names()
 # The expectation types the engine knows how to judge and describe; anything else is a suite error, not a
 # silent pass.
 SUPPORTED_TYPES: frozenset[str] = frozenset(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from assurance_jobs import sources
 from assurance_jobs.baseline.facts import IDENTITY_FACT_COLUMNS as BASELINE_FACT_COLUMNS
 from assurance_jobs.scan.facts import DRIFT_FACT_COLUMNS
 from assurance_jobs.scan.inventory import COLLECTION_STATUS_COLUMNS, CREDENTIAL_COLUMNS, IDENTITY_COLUMNS
@@ -36,12 +37,15 @@ CREDENTIAL_SCHEMA: dict[str, str] = dict(CREDENTIAL_COLUMNS)
 STATUS_SCHEMA: dict[str, str] = dict(COLLECTION_STATUS_COLUMNS)
 
 _SHA = "0" * 64
-_GLOBAL_SOURCES = {
-    "iam_credential_report": "iam:GetCredentialReport",
-    "iam_authorization_details": "iam:GetAccountAuthorizationDetails",
-    "iam_roles": "iam:ListRoles",
-    "iam_server_certificates": "iam:ListServerCertificates",
-}
+# The sources every account collects (not optional, not regional): a clean run has one ok row for each.
+_GLOBAL_SOURCES: tuple[str, ...] = tuple(
+    entry.name
+    for entry in sources.SOURCES
+    if entry.kind == "aws" and entry.collector is not None and not entry.regional and not entry.optional
+)
+_REGIONAL_SOURCES: tuple[str, ...] = tuple(
+    entry.name for entry in sources.SOURCES if entry.kind == "aws" and entry.regional and not entry.optional
+)
 
 
 def user_arn(name: str, account: str = ACCOUNT) -> str:
@@ -164,7 +168,7 @@ def status(
     source: str, account: str = ACCOUNT, region: str | None = None, state: str = "ok", error_code: str | None = None
 ) -> dict[str, Any]:
     """One collection-status row (the manifest's evidence-completeness record)."""
-    api = _GLOBAL_SOURCES.get(source, "secretsmanager:ListSecrets")
+    api = sources.source(source).api
     return {
         "account_id": account,
         "source": source,
@@ -180,7 +184,7 @@ def status(
 def all_ok(account: str = ACCOUNT, regions: Iterable[str] = ("eu-west-1",)) -> list[dict[str, Any]]:
     """Clean collection of every source for one account."""
     rows = [status(source, account) for source in _GLOBAL_SOURCES]
-    rows += [status("secretsmanager_secrets", account, region) for region in regions]
+    rows += [status(source, account, region) for source in _REGIONAL_SOURCES for region in regions]
     return rows
 
 
