@@ -19,7 +19,7 @@ SUITE = next(
     p for p in (REPO / "expectations/baseline.json", REPO / "baseline/expectations/baseline.json") if p.exists()
 )
 REQUIRED_META = {"rule_id", "title", "family", "severity", "rationale", "remediation", "subject", "depends_on",
-                 "observed_column", "controls", "zero_trust_tenets", "sp800_63b"}  # fmt: skip
+                 "observed_column", "controls"}  # fmt: skip
 
 
 def suite() -> dict:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assurance_jobs.evaluate.suites import Rule, SuiteError
+from assurance_jobs.evaluate.suites import GX_SEVERITY, Rule, SuiteError
 
 _NULL_FAILS = frozenset({"expect_column_values_to_be_between", "expect_column_values_to_be_in_set"})
 _RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
@@ -101,7 +101,9 @@ def _gx_expectation(gx: Any, rule: Rule) -> Any:
 
     # Only the rule id travels into GX: GX copies an expectation's configuration (meta included) hundreds of
     # times per run, and the long rationale/controls texts made that the dominant cost.
-    body = {key: rule.expectation[key] for key in ("type", "kwargs", "severity") if key in rule.expectation}
+    # The GX severity is derived from the rule's severity, so the two can never disagree.
+    body = {key: rule.expectation[key] for key in ("type", "kwargs")}
+    body["severity"] = GX_SEVERITY[rule.severity]
     body["meta"] = {"rule_id": rule.rule_id}
     try:
         return ExpectationConfiguration(**body).to_domain_obj()

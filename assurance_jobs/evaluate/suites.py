@@ -31,9 +31,12 @@ REQUIRED_META: tuple[str, ...] = (
     "depends_on",
     "observed_column",
     "controls",
-    "zero_trust_tenets",
-    "sp800_63b",
 )
+# Framework-specific keys of earlier suites, now ordinary `controls` entries (framework id → where they went).
+RETIRED_META: dict[str, str] = {"zero_trust_tenets": "nist-800-207", "sp800_63b": "nist-800-63b"}
+ZERO_TRUST_TENETS: frozenset[str] = frozenset({"1", "2", "3", "4", "5", "6", "7"})
+# GX 1.x knows three expectation severities; each rule severity maps to one, so the two cannot disagree.
+GX_SEVERITY: dict[str, str] = {"critical": "critical", "high": "critical", "medium": "warning", "low": "info"}
 # Every source and configured input a rule may depend on (assurance_jobs/sources.py).
 KNOWN_SOURCES: frozenset[str] = sources.names()
 # The expectation types the engine knows how to judge and describe; anything else is a suite error, not a
@@ -156,13 +159,23 @@ def _check_citations(meta: Mapping[str, Any], where: str) -> None:
         isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in controls.values()
     ):
         raise _problem(where, "meta.controls must map framework ids to lists of control id strings")
-    for key in ("zero_trust_tenets", "sp800_63b"):
-        value = meta[key]
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise _problem(where, f"meta.{key} must be a list of strings")
-    bad_tenets = [tenet for tenet in meta["zero_trust_tenets"] if tenet not in {"1", "2", "3", "4", "5", "6", "7"}]
+    for key, framework_id in RETIRED_META.items():
+        if key in meta:
+            raise _problem(where, f"meta.{key} is retired: list those ids under meta.controls.{framework_id}")
+    bad_tenets = [tenet for tenet in controls.get("nist-800-207", []) if tenet not in ZERO_TRUST_TENETS]
     if bad_tenets:
-        raise _problem(where, f"meta.zero_trust_tenets has {', '.join(bad_tenets)}; tenets are '1'..'7'")
+        raise _problem(where, f"meta.controls.nist-800-207 has {', '.join(bad_tenets)}; tenets are '1'..'7'")
+
+
+def _check_severity(expectation: Mapping[str, Any], meta: Mapping[str, Any], where: str) -> None:
+    """The GX `severity` beside `meta` is optional; when present it must be the one `meta.severity` maps to."""
+    expected = GX_SEVERITY[meta["severity"]]
+    if "severity" in expectation and expectation["severity"] != expected:
+        raise _problem(
+            where,
+            f"severity {expectation['severity']!r} disagrees with meta.severity {meta['severity']!r} "
+            f"(which means GX severity {expected!r}); set it to {expected!r} or remove it",
+        )
 
 
 def _rule_from(expectation: Any, suite_name: str, path: Path, where: str) -> Rule:
@@ -173,6 +186,7 @@ def _rule_from(expectation: Any, suite_name: str, path: Path, where: str) -> Rul
         raise _problem(where, "has no meta object (rule_id, severity, controls... live there)")
     _check_meta(meta, where)
     where = f"{where} ({meta['rule_id']})"
+    _check_severity(expectation, meta, where)
     expectation_type = expectation.get("type")
     if expectation_type not in SUPPORTED_TYPES:
         raise _problem(where, f"expectation type {expectation_type!r} is not one the engine can evaluate")

@@ -21,7 +21,6 @@ STATUS_LABELS: dict[str, str] = {
     NOT_COVERED: "not covered by automation",
 }
 _CONTROL_PRECEDENCE = (FAIL, INCOMPLETE, WAIVED, PASS)
-_EXTRA_MAPPINGS = {"nist-800-207": "zero_trust_tenets", "nist-800-63b": "sp800_63b"}
 CHANGE_KEY = ["rule_id", "resource_arn"]
 
 
@@ -63,14 +62,10 @@ def control_status(statuses: Sequence[str]) -> str:
 
 
 def rules_by_control(rules: Sequence[Mapping[str, Any]], framework_id: str) -> dict[str, list[str]]:
-    """Control id → sorted rule ids citing it (800-207 tenets and 800-63B come from their own meta keys)."""
+    """Control id → sorted rule ids citing it in `meta.controls[framework_id]`."""
     mapping: dict[str, set[str]] = {}
-    extra_key = _EXTRA_MAPPINGS.get(framework_id)
     for rule in rules:
-        cited = list((rule.get("controls") or {}).get(framework_id, []))
-        if extra_key:
-            cited += list(rule.get(extra_key) or [])
-        for control_id in cited:
+        for control_id in (rule.get("controls") or {}).get(framework_id, []):
             mapping.setdefault(str(control_id), set()).add(str(rule["rule_id"]))
     return {control_id: sorted(rule_ids) for control_id, rule_ids in mapping.items()}
 

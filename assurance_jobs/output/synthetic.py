@@ -44,9 +44,12 @@ def rule_meta(rule_id: str, family: str, severity: str, subject: str, title: str
         "depends_on": ["iam_authorization_details"],
         "observed_column": "observed",
         "threshold": "> 90 days",
-        "controls": {"nist-800-53r5": ["AC-2"], "owasp-nhi-top10-2025": ["NHI1"]},
-        "zero_trust_tenets": ["6"],
-        "sp800_63b": ["authenticator-lifecycle"],
+        "controls": {
+            "nist-800-53r5": ["AC-2"],
+            "owasp-nhi-top10-2025": ["NHI1"],
+            "nist-800-207": ["6"],
+            "nist-800-63b": ["authenticator-lifecycle"],
+        },
     }
     meta.update(extra)
     return meta
