@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assurance_jobs.yaml_files import read_yaml_file
+from assurance_jobs.yaml_files import describe_validation_error, read_yaml_file
 
 DEFAULT_STORAGE_ROOT = "./assurance-data"
 DEFAULT_OUTPUT_DIR = "./assurance-output"
@@ -138,15 +138,6 @@ class AssuranceConfig(_Strict):
         return self
 
 
-def _describe(error: ValidationError, source: str) -> str:
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    message = first["msg"].removeprefix("Value error, ")
-    more = len(error.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{source}: field '{field}': {message}{suffix}"
-
-
 def parse_config(data: object, source: str = "configuration") -> AssuranceConfig:
     """Validate already-parsed YAML; raise ConfigError naming the first bad field."""
     if data is None:
@@ -156,7 +147,7 @@ def parse_config(data: object, source: str = "configuration") -> AssuranceConfig
     try:
         return AssuranceConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_describe(error, source)) from None
+        raise ConfigError(describe_validation_error(error, source)) from None
 
 
 def load_config(path: str | Path | None) -> AssuranceConfig:

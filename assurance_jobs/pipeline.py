@@ -24,7 +24,8 @@ from assurance_jobs.collect.aws import collect_account, session_for
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
 from assurance_jobs.evaluate.suites import load_suites
-from assurance_jobs.scan.facts import RegistrySource, inventory_with_baseline_facts, inventory_with_policy_facts
+from assurance_jobs.facts import RegistrySource, inventory_with_baseline_facts
+from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, Manifest, Snapshot, SourceBlob

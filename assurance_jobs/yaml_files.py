@@ -1,14 +1,39 @@
 """Reading the reviewed YAML files (configuration, baseline, waivers, framework catalogue) with one kind of error.
 
 Every such file is edited by people; a problem must come back as one line naming the file and, for bad YAML,
-the line and column — raised as the caller's own error type so each command reports it the same way.
+the line and column — raised as the caller's own error type so each command reports it the same way. The
+same holds for a well-formed file whose content pydantic rejects: `describe_validation_error` phrases it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
+from pydantic import ValidationError
+
+
+def field_path(location: Sequence[Any], empty: str = "(top level)") -> str:
+    """A pydantic error location as the dotted field a person edits ("accounts.0.role_arn")."""
+    return ".".join(str(part) for part in location) or empty
+
+
+def problem_message(problem: Mapping[str, Any]) -> str:
+    """A pydantic problem's message without the "Value error, " prefix our own validators' messages get."""
+    return str(problem["msg"]).removeprefix("Value error, ")
+
+
+def describe_validation_error(
+    error: ValidationError, where: str, *, empty: str = "(top level)", count_more: bool = True
+) -> str:
+    """One line for the first problem: "<where>: field '<field>': <message>", plus "(and N more problems)"."""
+    problems = error.errors()
+    first = problems[0]
+    more = len(problems) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if count_more and more else ""
+    return f"{where}: field '{field_path(first['loc'], empty)}': {problem_message(first)}{suffix}"
 
 
 def parse_yaml_text(text: str, source: str, error: type[Exception]) -> object:

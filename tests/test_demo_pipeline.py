@@ -21,7 +21,8 @@ from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.server import emulated_aws
 from assurance_jobs.evaluate.engine import evaluate
 from assurance_jobs.evaluate.suites import load_suites
-from assurance_jobs.scan.facts import inventory_with_baseline_facts, inventory_with_policy_facts
+from assurance_jobs.facts import inventory_with_baseline_facts
+from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import build_inventory
 from assurance_jobs.scan.ownership import parse_directory_feed
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, ManifestFile, Snapshot, SourceBlob

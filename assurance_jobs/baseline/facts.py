@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,13 +37,13 @@ from assurance_jobs.scan.policy import (
     parse_policy,
     statements_of,
 )
-from assurance_jobs.scan.trust import provider_host
+from assurance_jobs.scan.trust import account_of, provider_host, statement_principals
+from assurance_jobs.schema import is_missing
 
 DISPLAY_CAP = 25  # names shown in a comma-joined fact column; the count column carries the full figure
 IDENTITY_ATTACHMENTS = frozenset({"inline", "managed", "group_inline", "group_managed"})
 MANAGED_ATTACHMENTS = frozenset({"managed", "group_managed"})
 UNREADABLE_TRUST = "(unreadable trust policy)"
-_ACCOUNT_IN_ARN = re.compile(r"arn:[^:]+:[^:]*::(\d{12}):")
 
 IDENTITY_FACT_COLUMNS: dict[str, str] = {
     "in_baseline": "bool",
@@ -64,10 +63,6 @@ IDENTITY_FACT_COLUMNS: dict[str, str] = {
 
 
 # ---------------------------------------------------------------------------------------------- small helpers
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
 
 
 def display(names: Iterable[str], cap: int = DISPLAY_CAP) -> str:
@@ -102,13 +97,6 @@ def tags_of(value: Any) -> dict[str, str]:
     return {}
 
 
-def _account_of(principal: str) -> str | None:
-    if re.fullmatch(r"\d{12}", principal):
-        return principal
-    match = _ACCOUNT_IN_ARN.match(principal)
-    return match.group(1) if match else None
-
-
 # ---------------------------------------------------------------------------------------------- permissions
 
 
@@ -124,38 +112,21 @@ def _document_mask(document: str) -> int:
     return 0 if parsed is None else effective_permissions([parsed]).allowed_mask
 
 
-def _pattern_mask(patterns: Iterable[str]) -> int:
-    mask = 0
-    for pattern in patterns:
-        mask |= actions.expand_mask(pattern)
-    return mask
-
-
 # ---------------------------------------------------------------------------------------------- trust
 
 
 def trust_principals(document: str | Mapping[str, Any] | None) -> frozenset[str]:
     """Every principal an Allow statement of a trust policy names (AWS / Service / Federated; '*' for anyone)."""
-    if _missing(document):
+    if is_missing(document):
         return frozenset()
     try:
         found: set[str] = set()
         for stmt in statements_of(load_document(document)):  # type: ignore[arg-type]
             if effect_of(stmt) == "Allow":
-                found |= _statement_principals(stmt)
+                found |= {value for values in statement_principals(stmt).values() for value in values}
         return frozenset(found)
     except PolicyParseError:
         return frozenset({UNREADABLE_TRUST})
-
-
-def _statement_principals(stmt: Mapping[str, Any]) -> set[str]:
-    raw = stmt.get("Principal")
-    if "NotPrincipal" in stmt or raw == "*":
-        return {"*"}
-    if not isinstance(raw, dict):
-        raise PolicyParseError('Principal must be "*" or an object')
-    values = [v for value in raw.values() for v in ([value] if isinstance(value, str) else value or [])]
-    return {str(v) for v in values}
 
 
 def principal_approved(principal: str, approved: Iterable[str]) -> bool:
@@ -163,7 +134,7 @@ def principal_approved(principal: str, approved: Iterable[str]) -> bool:
     if principal == "*":
         return "*" in approved
     lowered = principal.lower()
-    account = _account_of(principal)
+    account = account_of(principal)
     host = provider_host(principal) if ":oidc-provider/" in principal else None
     for pattern in approved:
         pat = pattern.lower()
@@ -205,7 +176,7 @@ def _attachments(policies: pd.DataFrame) -> dict[str, _Principal]:
     columns = ("principal_arn", "attachment", "policy_arn", "policy_name", "document")
     for arn, attachment, policy_arn, name, document in zip(*(policies[c] for c in columns), strict=True):
         if attachment in IDENTITY_ATTACHMENTS:
-            clean = [None if _missing(v) else v for v in (policy_arn, name, document)]
+            clean = [None if is_missing(v) else v for v in (policy_arn, name, document)]
             rows.setdefault(arn, []).append((attachment, *clean))  # type: ignore[arg-type]
     return {
         arn: _Principal(
@@ -222,7 +193,7 @@ def _managed_documents(policies: pd.DataFrame) -> dict[str, str]:
     return {
         arn: doc
         for arn, doc, err in zip(rows["policy_arn"], rows["document"], rows["parse_error"], strict=True)
-        if not _missing(arn) and not _missing(doc) and _missing(err)
+        if not is_missing(arn) and not is_missing(doc) and is_missing(err)
     }
 
 
@@ -258,7 +229,7 @@ def _approved_mask(arn: str, approvals: _Approvals, ctx: _Context) -> int | None
         return None
     principal = ctx.attachments.get(arn, _Principal((), ()))
     active = [g for g in ctx.baseline.grants_for(arn) if g.active_at(ctx.taken_at)]
-    approved = _pattern_mask(action_patterns or ()) | ctx.approved_policy_mask(policy_globs or ())
+    approved = actions.set_to_mask(action_patterns or ()) | ctx.approved_policy_mask(policy_globs or ())
     return approved | _active_jit_mask(active, principal)
 
 
@@ -305,7 +276,7 @@ def _trust_facts(trust_policy: Any, approvals: _Approvals) -> dict[str, object]:
 
 def _owner_facts(owner: Any, approvals: _Approvals) -> dict[str, object]:
     owners = approvals.owners
-    actual = None if _missing(owner) else str(owner).strip().casefold()
+    actual = None if is_missing(owner) else str(owner).strip().casefold()
     mismatch = bool(owners) and actual not in {o.strip().casefold() for o in owners}
     return {"approved_owner": ",".join(sorted(owners)) or None, "baseline_owner_mismatch": mismatch}
 
@@ -468,7 +439,7 @@ def _agent_row(agent: RegistryAgent, identity: dict[str, Any] | None, baseline: 
         "arn": identity["arn"] if identity else agent.runtime_identity_arn,
         "identity_found": identity is not None,
         "identity_kind": identity.get("kind") if identity else None,
-        "owner": None if _missing(owner) else owner,
+        "owner": None if is_missing(owner) else owner,
         "classification_reason": "AI agent runtime identity (agent registry)",
         "scopes_granted": display(agent.scopes_granted),
         "scopes_requested": display(agent.scopes_requested),

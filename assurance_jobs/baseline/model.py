@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assurance_jobs.scan import actions
-from assurance_jobs.yaml_files import read_yaml_file
+from assurance_jobs.yaml_files import field_path, problem_message, read_yaml_file
 
 MAX_REPORTED_ERRORS = 10
 
@@ -150,9 +150,7 @@ def _describe(error: ValidationError, data: Any, source: str) -> str:
     lines = []
     for problem in error.errors()[:MAX_REPORTED_ERRORS]:
         entry, rest = _entry_label(data, tuple(problem["loc"]))
-        field = ".".join(str(part) for part in rest) or "(entry)"
-        message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"{source}: {entry}: field '{field}': {message}")
+        lines.append(f"{source}: {entry}: field '{field_path(rest, '(entry)')}': {problem_message(problem)}")
     more = len(error.errors()) - MAX_REPORTED_ERRORS
     return "\n".join(lines + ([f"{source}: ... and {more} more problems"] if more > 0 else []))
 

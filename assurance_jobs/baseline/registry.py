@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assurance_jobs.snapshot.model import AGENT_REGISTRY, SourceBlob
+from assurance_jobs.yaml_files import describe_validation_error
 
 
 class RegistryError(ValueError):
@@ -70,10 +71,9 @@ def _agent(item: Any, index: int, source: str) -> RegistryAgent:
     try:
         return RegistryAgent.model_validate(item)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(entry)"
         label = f" '{item['id']}'" if isinstance(item, dict) and isinstance(item.get("id"), str) else ""
-        raise RegistryError(f"{source}: agents[{index}]{label}: field '{field}': {first['msg']}") from None
+        where = f"{source}: agents[{index}]{label}"
+        raise RegistryError(describe_validation_error(error, where, empty="(entry)", count_more=False)) from None
 
 
 def parse_registry(raw: bytes, source: str = AGENT_REGISTRY) -> list[RegistryAgent]:

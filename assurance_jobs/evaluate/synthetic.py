@@ -16,7 +16,7 @@ import pandas as pd
 
 from assurance_jobs import sources
 from assurance_jobs.baseline.facts import IDENTITY_FACT_COLUMNS as BASELINE_FACT_COLUMNS
-from assurance_jobs.scan.facts import DRIFT_FACT_COLUMNS
+from assurance_jobs.facts import DRIFT_FACT_COLUMNS
 from assurance_jobs.scan.inventory import COLLECTION_STATUS_COLUMNS, CREDENTIAL_COLUMNS, IDENTITY_COLUMNS
 from assurance_jobs.scan.principal_facts import FACT_COLUMNS as POLICY_FACT_COLUMNS
 

@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assurance_jobs.yaml_files import parse_yaml_text
+from assurance_jobs.yaml_files import describe_validation_error, parse_yaml_text
 
 FRAMEWORK_IDS: tuple[str, ...] = (
     "owasp-nhi-top10-2025",
@@ -157,15 +157,6 @@ class Catalogue:
         ]
 
 
-def _describe(error: ValidationError, source: str) -> str:
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    message = first["msg"].removeprefix("Value error, ")
-    more = len(error.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{source}: field '{field}': {message}{suffix}"
-
-
 def _parse_yaml(text: str, source: str) -> object:
     return parse_yaml_text(text, source, CatalogueError)
 
@@ -177,7 +168,7 @@ def parse_framework(data: object, source: str, expected_id: str | None = None) -
     try:
         framework = Framework.model_validate(data)
     except ValidationError as error:
-        raise CatalogueError(_describe(error, source)) from None
+        raise CatalogueError(describe_validation_error(error, source)) from None
     if expected_id is not None and framework.id != expected_id:
         message = f"'{framework.id}' must match the file name '{expected_id}'"
         raise CatalogueError(f"{source}: field 'id': {message}")

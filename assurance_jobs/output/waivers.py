@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assurance_jobs.yaml_files import read_yaml_file
+from assurance_jobs.yaml_files import describe_validation_error, read_yaml_file
 
 WAIVER_COLUMNS: tuple[str, ...] = ("waiver_status", "waiver_justification", "waiver_approver", "waiver_expires")
 """Columns `apply_waivers` adds; `waiver_expires` is an ISO date string (or None) so exports need no date type."""
@@ -78,13 +78,6 @@ class Waiver(BaseModel):
         return rule_id == self.rule_id and fnmatch.fnmatchcase(resource_arn, self.resource)
 
 
-def _describe(error: ValidationError, source: str, index: int) -> str:
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(entry)"
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{source}: waiver #{index}: field '{field}': {message}"
-
-
 def parse_waivers(data: object, source: str, known_rule_ids: Iterable[str] | None = None) -> list[Waiver]:
     """Validate parsed YAML (a list of entries, or `{waivers: [...]}`; empty or null means no waivers)."""
     if isinstance(data, dict) and set(data) == {"waivers"}:
@@ -101,7 +94,8 @@ def parse_waivers(data: object, source: str, known_rule_ids: Iterable[str] | Non
         try:
             waiver = Waiver.model_validate(entry)
         except ValidationError as error:
-            raise WaiverError(_describe(error, source, index)) from None
+            where = f"{source}: waiver #{index}"
+            raise WaiverError(describe_validation_error(error, where, empty="(entry)", count_more=False)) from None
         if known is not None and waiver.rule_id not in known:
             raise WaiverError(f"{source}: waiver #{index}: field 'rule_id': no rule '{waiver.rule_id}' is defined")
         waivers.append(waiver)

@@ -20,6 +20,7 @@ import gzip
 import importlib.metadata
 import importlib.util
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -123,8 +124,8 @@ def mask_to_set(mask: int) -> frozenset[str]:
     return frozenset(names[i] for i, bit in enumerate(bits) if bit == "1")
 
 
-def set_to_mask(actions: frozenset[str] | set[str]) -> int:
-    """Inverse of mask_to_set; names not in the catalogue are ignored."""
+def set_to_mask(actions: Iterable[str]) -> int:
+    """Inverse of mask_to_set, for action names or patterns ("s3:Get*"); names not in the catalogue are ignored."""
     mask = 0
     for action in actions:
         mask |= expand_mask(action)

@@ -129,7 +129,7 @@ class Inventory:
     collection_status: pd.DataFrame
     parse_warnings: list[str] = field(default_factory=list)
     agents: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """AI agents from the registry source, joined to their runtime identity (filled in by scan.facts)."""
+    """AI agents from the registry source, joined to their runtime identity (filled in by assurance_jobs.facts)."""
 
 
 # ---------------------------------------------------------------------------------------------- small readers

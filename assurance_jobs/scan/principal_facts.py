@@ -26,6 +26,7 @@ from assurance_jobs.scan.policy import EffectivePermissions, ParsedPolicy, Polic
 from assurance_jobs.scan.policy import parse_policy as _parse_policy
 from assurance_jobs.scan.privesc import reachable_methods
 from assurance_jobs.scan.trust import TrustFacts, trust_facts
+from assurance_jobs.schema import is_missing
 
 IDENTITY_ATTACHMENTS = frozenset({"inline", "managed", "group_inline", "group_managed"})
 NOT_IN_SNAPSHOT = "document not in snapshot"  # the inventory's marker for an uncollected AWS-managed document
@@ -52,11 +53,6 @@ class _PrincipalDocs:
     errors: int = 0
 
 
-def _missing(value: object) -> bool:
-    """None, NaN or pd.NA (object, float and Arrow string columns spell 'absent' differently)."""
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
 def _text(document: object) -> str:
     """Documents are JSON strings by contract; a dict is accepted and serialised (stable, hashable cache key)."""
     return document if isinstance(document, str) else json.dumps(document, sort_keys=True)
@@ -70,7 +66,7 @@ def _group(policies: pd.DataFrame) -> dict[str, _PrincipalDocs]:
         return groups
     for arn, attachment, document, error in zip(*(policies[c].tolist() for c in columns), strict=True):
         docs = groups.setdefault(arn, _PrincipalDocs())
-        if not _missing(error) or _missing(document):
+        if not is_missing(error) or is_missing(document):
             docs.errors += 0 if error == NOT_IN_SNAPSHOT else 1
         elif attachment == "boundary":
             docs.boundary.append(_text(document))
@@ -159,7 +155,7 @@ def _fallback_trust(identities: pd.DataFrame) -> dict[str, str]:
     return {
         a: t
         for a, t in zip(identities["arn"].tolist(), identities["trust_policy"].tolist(), strict=True)
-        if not _missing(t)
+        if not is_missing(t)
     }
 
 

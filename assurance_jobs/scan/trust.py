@@ -45,7 +45,7 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _principals(stmt: Mapping[str, Any]) -> dict[str, list[str]]:
+def statement_principals(stmt: Mapping[str, Any]) -> dict[str, list[str]]:
     """Principal element as {"AWS": [...], "Service": [...], ...}; "*" and NotPrincipal become {"AWS": ["*"]}."""
     if "NotPrincipal" in stmt:
         return {"AWS": ["*"]}
@@ -84,7 +84,7 @@ def _conditions(stmt: Mapping[str, Any]) -> list[tuple[str, str, list[str]]]:
     ]
 
 
-def _account_of(principal: str) -> str | None:
+def account_of(principal: str) -> str | None:
     if _BARE_ACCOUNT.fullmatch(principal):
         return principal
     match = _ACCOUNT_IN_ARN.match(principal)
@@ -127,13 +127,13 @@ class _Acc:
 def _read_statement(stmt: Mapping[str, Any], own: set[str], acc: _Acc) -> None:
     if effect_of(stmt) != "Allow":
         return
-    principals, assume = _principals(stmt), _actions_of(stmt)
+    principals, assume = statement_principals(stmt), _actions_of(stmt)
     conditions = _conditions(stmt)
     aws = principals.get("AWS", [])
     if "*" in aws and not conditions and assume:
         acc.open_any = True
     if assume and not _has_external_id(conditions):
-        acc.cross |= {a for p in aws if (a := _account_of(p)) and a not in own}
+        acc.cross |= {a for p in aws if (a := account_of(p)) and a not in own}
     acc.services |= set(principals.get("Service", []))
     for federated in principals.get("Federated", []):
         if _is_oidc(federated, assume):

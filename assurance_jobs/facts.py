@@ -1,0 +1,92 @@
+"""Join scan facts with baseline facts: baseline, agents and day-over-day drift onto the inventory (pure, no I/O).
+
+This module sits above both `scan` (the inventory and policy facts) and `baseline` (the approved operating model,
+agent registry and drift), so neither has to import the other's callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import pandas as pd
+
+from assurance_jobs.baseline.drift import DriftReport, compute_drift
+from assurance_jobs.baseline.facts import agent_facts, baseline_identity_facts
+from assurance_jobs.baseline.model import EMPTY_BASELINE, Baseline
+from assurance_jobs.baseline.registry import RegistryAgent
+from assurance_jobs.scan.facts import merge_facts
+from assurance_jobs.scan.inventory import Inventory
+from assurance_jobs.scan.principal_facts import permissions_by_principal
+
+DRIFT_FACT_COLUMNS = {
+    "drift_permissions_outside_baseline": "object",
+    "drift_permissions_outside_baseline_count": "Int64",
+    "drift_trust_outside_baseline": "object",
+    "drift_trust_outside_baseline_count": "Int64",
+}
+
+
+def inventory_with_baseline_facts(
+    inventory: Inventory,
+    baseline: Baseline | None,
+    registry: RegistrySource | None,
+    taken_at: datetime,
+    previous: Inventory | None,
+) -> tuple[Inventory, DriftReport | None]:
+    """Baseline facts on identities, the `agents` table, and drift against the previous stored day.
+
+    Without a previous day the drift columns stay empty (NA): the drift rules then read INCOMPLETE for that
+    day rather than PASS, because "no change" cannot be claimed without something to compare with. Without a
+    baseline (None) nothing is approved and nothing is judged unapproved: the agents' counts are NA too.
+    """
+    configured = baseline is not None
+    baseline = baseline if baseline is not None else EMPTY_BASELINE
+    perms = permissions_by_principal(inventory.policies)
+    facts = baseline_identity_facts(inventory.identities, inventory.policies, perms, baseline, taken_at)
+    identities = merge_facts(inventory.identities, facts)
+    agents = agent_facts(
+        registry.agents if registry else [],
+        identities,
+        baseline,
+        registry.source_file if registry else None,
+        registry.source_sha256 if registry else None,
+    )
+    if not configured:
+        agents["unapproved_scope_count"] = pd.Series(pd.NA, index=agents.index, dtype="Int64")
+    current = replace(inventory, identities=identities, agents=agents)
+    drift = None
+    if previous is not None:
+        drift = compute_drift(
+            previous, current, permissions_by_principal(previous.policies), perms, taken_at=taken_at, baseline=baseline
+        )
+    return replace(current, identities=_with_drift_facts(identities, drift)), drift
+
+
+@dataclass(frozen=True)
+class RegistrySource:
+    """The agent registry as read from the snapshot, with the file it came from."""
+
+    agents: list[RegistryAgent]
+    source_file: str
+    source_sha256: str
+
+
+def _with_drift_facts(identities: pd.DataFrame, drift: DriftReport | None) -> pd.DataFrame:
+    facts = identities[["account_id", "arn"]].copy()
+    if drift is None:
+        for column, dtype in DRIFT_FACT_COLUMNS.items():
+            facts[column] = pd.Series([pd.NA] * len(facts), dtype=dtype, index=facts.index)
+        return merge_facts(identities, facts)
+    permissions = drift.permission_changes.set_index("arn")
+    trust = drift.trust_changes.set_index("arn")
+    facts["drift_permissions_outside_baseline"] = facts["arn"].map(permissions["added_outside_baseline"]).fillna("")
+    facts["drift_permissions_outside_baseline_count"] = _counts(facts["arn"], permissions)
+    facts["drift_trust_outside_baseline"] = facts["arn"].map(trust["added_outside_baseline"]).fillna("")
+    facts["drift_trust_outside_baseline_count"] = _counts(facts["arn"], trust)
+    return merge_facts(identities, facts.astype(DRIFT_FACT_COLUMNS))
+
+
+def _counts(arns: pd.Series, changes: pd.DataFrame) -> pd.Series:
+    """Identities present on both days with no change count 0; new identities too (their drift is 'added')."""
+    return arns.map(changes["added_outside_baseline_count"]).fillna(0).astype("Int64")
