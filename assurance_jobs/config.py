@@ -108,7 +108,7 @@ class AssuranceConfig(_Strict):
     directory_feed: DirectoryFeedConfig | None = None
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     max_attempts: int = Field(default=10, ge=1, le=20, description="botocore adaptive retry attempts.")
-    expectations_dir: str | None = Field(default=None, description="Rule suites (default: the repository's).")
+    expectations_dir: str | None = Field(default=None, description="Rule suites (default: the packaged ones).")
     waivers_file: str | None = Field(default=None, description="Reviewed waivers YAML.")
     baseline_dir: str | None = Field(
         default=None, description="Folder of reviewed baseline YAML files (approved permissions, trust, JIT, agents)."

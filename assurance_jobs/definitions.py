@@ -3,9 +3,19 @@
 import dagster as dg
 
 from assurance_jobs.defs import evaluation, inventory, report, schedules, sensors, snapshot
-from assurance_jobs.defs.resources import settings_from_environment
+from assurance_jobs.defs.resources import AssuranceSettings, settings_from_environment
 
 ALL_ASSETS = dg.load_assets_from_modules([snapshot, inventory, evaluation, report])
+
+
+def assets_for(settings: AssuranceSettings) -> list:
+    """The assets with the asset checks declared from `settings`' own `expectations_dir` (the CLI's --config)."""
+    own = evaluation.evaluation_asset(evaluation.declared_rules(settings))
+    return [
+        own if getattr(asset, "node_def", None) is not None and asset.node_def.name == own.node_def.name else asset
+        for asset in ALL_ASSETS
+    ]
+
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

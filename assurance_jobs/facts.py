@@ -18,13 +18,7 @@ from assurance_jobs.baseline.registry import RegistryAgent
 from assurance_jobs.scan.facts import merge_facts
 from assurance_jobs.scan.inventory import Inventory
 from assurance_jobs.scan.principal_facts import permissions_by_principal
-
-DRIFT_FACT_COLUMNS = {
-    "drift_permissions_outside_baseline": "object",
-    "drift_permissions_outside_baseline_count": "Int64",
-    "drift_trust_outside_baseline": "object",
-    "drift_trust_outside_baseline_count": "Int64",
-}
+from assurance_jobs.schema import DRIFT_FACT_COLUMNS
 
 
 def inventory_with_baseline_facts(

@@ -47,7 +47,7 @@ def ensure_dagster_home() -> Path:
 
 def materialize_partition(options: RunRequestOptions, instance: dg.DagsterInstance | None = None) -> PartitionRun:
     """Run the daily job's assets for one partition; evaluate-only skips the AWS snapshot."""
-    from assurance_jobs.definitions import ALL_ASSETS
+    from assurance_jobs.definitions import assets_for
     from assurance_jobs.pipeline import utc_today
 
     settings = AssuranceSettings(
@@ -61,7 +61,7 @@ def materialize_partition(options: RunRequestOptions, instance: dg.DagsterInstan
         ensure_dagster_home()
         instance = dg.DagsterInstance.get()
     result = dg.materialize(
-        ALL_ASSETS,
+        assets_for(settings),
         instance=instance,
         resources={"settings": settings},
         partition_key=partition_key,

@@ -9,7 +9,256 @@ from __future__ import annotations
 
 import pandas as pd
 
+Columns = dict[str, str]  # column name -> pandas dtype, in table order
+UTC_TIME = "datetime64[us, UTC]"
+
 
 def is_missing(value: object) -> bool:
     """None, NaN or pd.NA (object, float and Arrow string columns spell 'absent' differently)."""
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+# ------------------------------------------------------------------------------------ inventory (scan/inventory)
+
+# `identities`: one row per IAM user and role (docs/design.md, "Inventory tables").
+IDENTITY_COLUMNS: Columns = {
+    "account_id": "str",
+    "arn": "str",
+    "kind": "str",
+    "name": "str",
+    "path": "str",
+    "id": "str",
+    "created": UTC_TIME,
+    "tags": "str",
+    "owner": "str",
+    "owner_tag_key": "str",
+    "last_used": UTC_TIME,
+    "console_access": "boolean",
+    "max_session_seconds": "float64",
+    "is_service_linked": "bool",
+    "trust_policy": "str",
+    "permissions_boundary_arn": "str",
+    "groups": "object",
+    "source_file": "str",
+    "source_sha256": "str",
+    "is_nhi": "bool",
+    "classification_reason": "str",
+    "owner_status": "str",
+    "days_since_last_use": "float64",
+    "never_used": "boolean",
+    "active_access_key_count": "Int64",
+    "policy_parse_errors": "int64",
+}
+
+# `credentials`: one row per access key, console password, secret and server certificate.
+CREDENTIAL_COLUMNS: Columns = {
+    "account_id": "str",
+    "credential_id": "str",
+    "kind": "str",
+    "owner_arn": "str",
+    "region": "str",
+    "created": UTC_TIME,
+    "last_rotated": UTC_TIME,
+    "last_used": UTC_TIME,
+    "active": "bool",
+    "rotation_enabled": "boolean",
+    "rotation_interval_days": "float64",
+    "expires": UTC_TIME,
+    "source_file": "str",
+    "source_sha256": "str",
+    "owner_is_nhi": "bool",
+    "age_days": "float64",
+    "days_since_last_use": "float64",
+    "never_used": "boolean",
+    "days_since_rotation": "float64",
+    "days_to_expiry": "float64",
+}
+
+# `policies`: one row per (principal, policy document).
+POLICY_COLUMNS: Columns = {
+    "account_id": "str",
+    "principal_arn": "str",
+    "attachment": "str",
+    "policy_name": "str",
+    "policy_arn": "str",
+    "via_group": "str",
+    "document": "str",
+    "parse_error": "str",
+    "source_file": "str",
+    "source_sha256": "str",
+}
+
+# `collection_status`: the manifest's evidence-completeness rows.
+COLLECTION_STATUS_COLUMNS: Columns = {
+    "account_id": "str",
+    "source": "str",
+    "api": "str",
+    "region": "str",
+    "status": "str",
+    "error_code": "str",
+    "message": "str",
+    "pages": "int64",
+}
+
+# ------------------------------------------------------------------------------------ facts joined onto identities
+
+# From the policy engine over the union of a principal's policies (scan/principal_facts).
+POLICY_FACT_COLUMNS: Columns = {
+    "effective_admin": "bool",
+    "sensitive_wildcard_services": "object",
+    "sensitive_wildcard_count": "int64",
+    "privesc_methods": "object",
+    "privesc_method_count": "int64",
+    "trust_open_unconditioned": "bool",
+    "cross_account_without_external_id": "object",
+    "cross_account_without_external_id_count": "int64",
+    "oidc_subject_unconstrained": "bool",
+    "policy_parse_errors": "int64",
+}
+
+# Attached policies whose document the snapshot does not hold (scan/facts).
+DOCUMENT_FACT_COLUMNS: Columns = {"policy_documents_missing": "int64"}
+# From the approved baseline (baseline/facts).
+BASELINE_FACT_COLUMNS: Columns = {
+    "in_baseline": "bool",
+    "unapproved_actions": "object",
+    "unapproved_action_count": "int64",
+    "unapproved_managed_policies": "object",
+    "unapproved_managed_policy_count": "int64",
+    "unapproved_permissions": "object",
+    "unapproved_permission_count": "int64",
+    "unapproved_trust_principals": "object",
+    "unapproved_trust_principal_count": "int64",
+    "approved_owner": "object",
+    "baseline_owner_mismatch": "bool",
+    "jit_expired_grants": "object",
+    "jit_expired_grant_count": "int64",
+}
+
+# From drift against the previous stored day; NA on the first stored day (assurance_jobs/facts).
+DRIFT_FACT_COLUMNS: Columns = {
+    "drift_permissions_outside_baseline": "object",
+    "drift_permissions_outside_baseline_count": "Int64",
+    "drift_trust_outside_baseline": "object",
+    "drift_trust_outside_baseline_count": "Int64",
+}
+
+# Every column of the `identities` table the rules see: the inventory's, then each fact family's.
+IDENTITY_TABLE_COLUMNS: Columns = {
+    **IDENTITY_COLUMNS,
+    **POLICY_FACT_COLUMNS,
+    **DOCUMENT_FACT_COLUMNS,
+    **BASELINE_FACT_COLUMNS,
+    **DRIFT_FACT_COLUMNS,
+}
+
+# ------------------------------------------------------------------------------------ agents and drift tables
+
+# `agents`: one row per registry agent, joined to the IAM identity it runs as (baseline/facts).
+AGENT_COLUMNS: Columns = {
+    "account_id": "object",
+    "agent_id": "object",
+    "arn": "object",
+    "identity_found": "bool",
+    "identity_kind": "object",
+    "owner": "object",
+    "classification_reason": "object",
+    "scopes_granted": "object",
+    "scopes_requested": "object",
+    "approved_scopes": "object",
+    "in_baseline": "bool",
+    "unapproved_scopes": "object",
+    "unapproved_scope_count": "int64",
+    "source_file": "object",
+    "source_sha256": "object",
+}
+
+# `drift_*` tables (baseline/drift), one per kind of day-over-day change.
+DRIFT_IDENTITY_COLUMNS: Columns = {"account_id": "object", "arn": "object", "kind": "object", "change": "object"}
+DRIFT_CREDENTIAL_COLUMNS: Columns = {
+    "account_id": "object",
+    "credential_id": "object",
+    "kind": "object",
+    "owner_arn": "object",
+    "change": "object",
+}
+DRIFT_PERMISSION_COLUMNS: Columns = {
+    "account_id": "object",
+    "arn": "object",
+    "added_actions": "object",
+    "added_count": "int64",
+    "removed_actions": "object",
+    "removed_count": "int64",
+    "added_outside_baseline": "object",
+    "added_outside_baseline_count": "int64",
+}
+DRIFT_TRUST_COLUMNS: Columns = {
+    "account_id": "object",
+    "arn": "object",
+    "added_principals": "object",
+    "added_count": "int64",
+    "removed_principals": "object",
+    "removed_count": "int64",
+    "added_outside_baseline": "object",
+    "added_outside_baseline_count": "int64",
+}
+DRIFT_OWNER_COLUMNS: Columns = {
+    "account_id": "object",
+    "arn": "object",
+    "previous_owner": "object",
+    "current_owner": "object",
+}
+DRIFT_CREEP_COLUMNS: Columns = {
+    "account_id": "object",
+    "arn": "object",
+    "previous_sensitive_actions": "Int64",
+    "current_sensitive_actions": "int64",
+    "change": "Int64",
+}
+PRIVILEGE_CREEP_SERIES_COLUMNS: Columns = {
+    "partition_date": "object",
+    "arn": "object",
+    "sensitive_action_count": "int64",
+    "change": "int64",
+    "cumulative_change": "int64",
+}
+
+# ------------------------------------------------------------------------------------ evaluation (evaluate/)
+
+# `findings`: one row per (rule, resource) that fails; every column is text (object) by contract.
+FINDINGS_COLUMNS: Columns = dict.fromkeys(
+    (
+        "rule_id",
+        "family",
+        "title",
+        "severity",
+        "status",
+        "account_id",
+        "region",
+        "resource_arn",
+        "resource_kind",
+        "identity_arn",
+        "observed",
+        "threshold",
+        "classification_reason",
+        "owner",
+        "snapshot_id",
+        "partition_date",
+        "source_file",
+        "source_sha256",
+    ),
+    "object",
+)
+# `rule_results`: one row per (rule, account, region scope).
+RULE_RESULT_COLUMNS: Columns = {
+    "rule_id": "object",
+    "family": "object",
+    "title": "object",
+    "severity": "object",
+    "account_id": "object",
+    "region": "object",
+    "status": "object",
+    "evaluated": "int64",
+    "failed": "int64",
+    "missing_sources": "object",
+}

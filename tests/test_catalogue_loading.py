@@ -118,24 +118,14 @@ def test_missing_folder_is_an_error(tmp_path: Path) -> None:
         load_catalogue(tmp_path / "nowhere")
 
 
-def test_default_folder_is_the_repository_reports_frameworks() -> None:
-    repo_root = Path(catalogue_module.__file__).resolve().parents[2]
-    assert catalogue_module._default_folder() == repo_root / "reports" / "frameworks"
+def test_default_folder_is_the_repository_reports_frameworks_through_the_package() -> None:
+    repo_root = Path(__file__).resolve().parents[1]
+    assert catalogue_module._default_folder().resolve() == repo_root / "reports" / "frameworks"
 
 
-def test_without_a_repository_the_packaged_copy_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = tmp_path / "packaged_catalogue"
-    (package / "frameworks").mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    write(package / "frameworks", "demo-framework.yaml", GOOD)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(catalogue_module, "_REPO_FOLDER", tmp_path / "no-repo")
-    monkeypatch.setattr(catalogue_module, "_PACKAGED_FOLDER", ("packaged_catalogue", "frameworks"))
-    assert list(load_catalogue().frameworks) == ["demo-framework"]
-
-
-def test_with_neither_copy_the_error_says_where_it_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(catalogue_module, "_REPO_FOLDER", tmp_path / "no-repo")
-    monkeypatch.setattr(catalogue_module, "_PACKAGED_FOLDER", ("assurance_jobs.output", "no-such-folder"))
-    with pytest.raises(CatalogueError, match=r"no framework catalogue found: looked in .*no-repo"):
+def test_without_the_packaged_folder_the_error_says_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalogue_module, "asset_folder", lambda name: tmp_path / "no-such-folder")
+    with pytest.raises(CatalogueError, match=r"no framework catalogue found: looked in .*no-such-folder"):
         load_catalogue()

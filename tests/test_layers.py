@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assurance_jobs"
 
 # Lowest first. A name is the first component under assurance_jobs (a subpackage or a top-level module).
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"__init__", "sources", "schema", "yaml_files"}),  # data and helpers, imported by everyone
+    frozenset({"__init__", "sources", "schema", "assets", "yaml_files"}),  # data and helpers, imported by everyone
     frozenset({"config"}),
     frozenset({"snapshot"}),
     frozenset({"scan", "collect"}),  # pure analysis; the boto3 collector

@@ -33,6 +33,15 @@ from assurance_jobs.baseline.facts import (
 from assurance_jobs.baseline.model import EMPTY_BASELINE, Baseline
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import EffectivePermissions, sensitive_services
+from assurance_jobs.schema import (
+    DRIFT_CREDENTIAL_COLUMNS,
+    DRIFT_CREEP_COLUMNS,
+    DRIFT_IDENTITY_COLUMNS,
+    DRIFT_OWNER_COLUMNS,
+    DRIFT_PERMISSION_COLUMNS,
+    DRIFT_TRUST_COLUMNS,
+    PRIVILEGE_CREEP_SERIES_COLUMNS,
+)
 
 NO_APPROVALS = ResolvedApprovals(in_baseline=False, action_mask=None, trust_principals=None)
 
@@ -93,8 +102,7 @@ def privilege_creep_series(daily_counts: Sequence[tuple[date | str, Mapping[str,
                 }
             )
             last[arn] = count
-    columns = ["partition_date", "arn", "sensitive_action_count", "change", "cumulative_change"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=list(PRIVILEGE_CREEP_SERIES_COLUMNS)).astype(PRIVILEGE_CREEP_SERIES_COLUMNS)
     return frame.sort_values(["arn", "partition_date"], ignore_index=True)
 
 
@@ -105,11 +113,12 @@ def _keyed(frame: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
     return {row[key]: row for row in frame.to_dict("records")}
 
 
-def _added_removed(prev: pd.DataFrame, curr: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
+def _added_removed(prev: pd.DataFrame, curr: pd.DataFrame, key: str, schema: Mapping[str, str]) -> pd.DataFrame:
+    columns = [name for name in schema if name != "change"]
     before, after = _keyed(prev, key), _keyed(curr, key)
     rows = [{**{c: after[k].get(c) for c in columns}, "change": "added"} for k in after.keys() - before.keys()]
     rows += [{**{c: before[k].get(c) for c in columns}, "change": "removed"} for k in before.keys() - after.keys()]
-    frame = pd.DataFrame(rows, columns=[*columns, "change"])
+    frame = pd.DataFrame(rows, columns=list(schema))
     return frame.sort_values(["change", "account_id", key], ignore_index=True)
 
 
@@ -125,16 +134,7 @@ def _mask(perms: Mapping[str, EffectivePermissions], arn: str) -> int:
     return 0 if held is None else held.allowed_mask
 
 
-PERMISSION_COLUMNS = [
-    "account_id",
-    "arn",
-    "added_actions",
-    "added_count",
-    "removed_actions",
-    "removed_count",
-    "added_outside_baseline",
-    "added_outside_baseline_count",
-]
+PERMISSION_COLUMNS = list(DRIFT_PERMISSION_COLUMNS)
 
 
 def _permission_changes(
@@ -153,19 +153,10 @@ def _permission_changes(
         outside = added & ~approved
         values = [mask_display(added), added.bit_count(), mask_display(removed), removed.bit_count()]
         rows.append([row["account_id"], row["arn"], *values, mask_display(outside), outside.bit_count()])
-    return pd.DataFrame(rows, columns=PERMISSION_COLUMNS)
+    return pd.DataFrame(rows, columns=PERMISSION_COLUMNS).astype(DRIFT_PERMISSION_COLUMNS)
 
 
-TRUST_COLUMNS = [
-    "account_id",
-    "arn",
-    "added_principals",
-    "added_count",
-    "removed_principals",
-    "removed_count",
-    "added_outside_baseline",
-    "added_outside_baseline_count",
-]
+TRUST_COLUMNS = list(DRIFT_TRUST_COLUMNS)
 
 
 def _trust_changes(
@@ -181,7 +172,7 @@ def _trust_changes(
         outside = [p for p in added if not principal_approved(p, approved)]
         values = [display(added), len(added), display(removed), len(removed), display(outside), len(outside)]
         rows.append([row["account_id"], row["arn"], *values])
-    return pd.DataFrame(rows, columns=TRUST_COLUMNS)
+    return pd.DataFrame(rows, columns=TRUST_COLUMNS).astype(DRIFT_TRUST_COLUMNS)
 
 
 def _clean(value: Any) -> Any:
@@ -194,7 +185,7 @@ def _owner_changes(common: list[dict[str, Any]], prev_owner: Mapping[str, Any]) 
         for row in common
         if _clean(prev_owner.get(row["arn"])) != _clean(row.get("owner"))
     ]
-    return pd.DataFrame(rows, columns=["account_id", "arn", "previous_owner", "current_owner"])
+    return pd.DataFrame(rows, columns=list(DRIFT_OWNER_COLUMNS)).astype(DRIFT_OWNER_COLUMNS)
 
 
 def _creep(
@@ -210,11 +201,7 @@ def _creep(
         previous = before.get(arn, 0) if arn in present else None
         current = after.get(arn, 0)
         rows.append([account_id, arn, previous, current, None if previous is None else current - previous])
-    columns = ["account_id", "arn", "previous_sensitive_actions", "current_sensitive_actions", "change"]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype(
-        {"previous_sensitive_actions": "Int64", "current_sensitive_actions": "int64", "change": "Int64"}
-    )
+    return pd.DataFrame(rows, columns=list(DRIFT_CREEP_COLUMNS)).astype(DRIFT_CREEP_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------------- entry point
@@ -241,9 +228,9 @@ def compute_drift(
     permissions = _permission_changes(common, prev_perms, curr_perms, approvals)
     trust = _trust_changes(common, {a: r.get("trust_policy") for a, r in prev_rows.items()}, approvals)
     return DriftReport(
-        identity_changes=_added_removed(prev.identities, curr.identities, "arn", ["account_id", "arn", "kind"]),
+        identity_changes=_added_removed(prev.identities, curr.identities, "arn", DRIFT_IDENTITY_COLUMNS),
         credential_changes=_added_removed(
-            prev.credentials, curr.credentials, "credential_id", ["account_id", "credential_id", "kind", "owner_arn"]
+            prev.credentials, curr.credentials, "credential_id", DRIFT_CREDENTIAL_COLUMNS
         ),
         permission_changes=permissions,
         trust_changes=trust,

@@ -38,28 +38,14 @@ from assurance_jobs.scan.policy import (
     statements_of,
 )
 from assurance_jobs.scan.trust import account_of, provider_host, statement_principals
-from assurance_jobs.schema import is_missing
+from assurance_jobs.schema import AGENT_COLUMNS, BASELINE_FACT_COLUMNS, is_missing
 
 DISPLAY_CAP = 25  # names shown in a comma-joined fact column; the count column carries the full figure
 IDENTITY_ATTACHMENTS = frozenset({"inline", "managed", "group_inline", "group_managed"})
 MANAGED_ATTACHMENTS = frozenset({"managed", "group_managed"})
 UNREADABLE_TRUST = "(unreadable trust policy)"
 
-IDENTITY_FACT_COLUMNS: dict[str, str] = {
-    "in_baseline": "bool",
-    "unapproved_actions": "object",
-    "unapproved_action_count": "int64",
-    "unapproved_managed_policies": "object",
-    "unapproved_managed_policy_count": "int64",
-    "unapproved_permissions": "object",
-    "unapproved_permission_count": "int64",
-    "unapproved_trust_principals": "object",
-    "unapproved_trust_principal_count": "int64",
-    "approved_owner": "object",
-    "baseline_owner_mismatch": "bool",
-    "jit_expired_grants": "object",
-    "jit_expired_grant_count": "int64",
-}
+IDENTITY_FACT_COLUMNS = BASELINE_FACT_COLUMNS  # (assurance_jobs/schema.py)
 
 
 # ---------------------------------------------------------------------------------------------- small helpers
@@ -384,24 +370,6 @@ def jit_grant_facts(
 
 
 # ---------------------------------------------------------------------------------------------- agents
-
-AGENT_COLUMNS: dict[str, str] = {
-    "account_id": "object",
-    "agent_id": "object",
-    "arn": "object",
-    "identity_found": "bool",
-    "identity_kind": "object",
-    "owner": "object",
-    "classification_reason": "object",
-    "scopes_granted": "object",
-    "scopes_requested": "object",
-    "approved_scopes": "object",
-    "in_baseline": "bool",
-    "unapproved_scopes": "object",
-    "unapproved_scope_count": "int64",
-    "source_file": "object",
-    "source_sha256": "object",
-}
 
 
 def _identity_index(identities: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -1,12 +1,14 @@
 """Evaluation: the Great Expectations suites over the day's inventory, one asset check per rule."""
 
+from collections.abc import Sequence
 from datetime import date
 
 import dagster as dg
 import pandas as pd
 
+from assurance_jobs.config import ConfigError
 from assurance_jobs.defs.partitions import daily_partitions
-from assurance_jobs.defs.resources import AssuranceSettings
+from assurance_jobs.defs.resources import AssuranceSettings, settings_from_environment
 from assurance_jobs.evaluate.suites import Rule, all_rules, load_suites
 from assurance_jobs.pipeline import evaluate_partition
 
@@ -18,58 +20,74 @@ def check_name(rule_id: str) -> str:
     return rule_id.lower().replace("-", "_")
 
 
-def _declared_rules() -> list[Rule]:
-    """The rules known when the code location loads; each becomes an asset check on `findings`."""
-    return all_rules(load_suites())
+def declared_rules(settings: AssuranceSettings) -> list[Rule]:
+    """The rules of the configured `expectations_dir` (default: the packaged suites); each becomes an asset check.
+
+    An unreadable configuration declares the packaged rules, so the code location still loads and the run itself
+    reports the configuration error."""
+    try:
+        expectations_dir = settings.load().expectations_dir
+    except ConfigError:
+        expectations_dir = None
+    return all_rules(load_suites(expectations_dir))
 
 
-RULES = _declared_rules()
+def evaluation_asset(rules: Sequence[Rule]) -> dg.AssetsDefinition:
+    """The `findings` / `rule_results` assets with one asset check per rule in `rules`."""
 
-
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            "findings",
-            deps=["identities", "credentials", "collection_status"],
-            group_name="evaluate",
-            kinds={"parquet"},
-            description="One row per (rule, resource) that fails, traced to its snapshot file and sha256.",
-        ),
-        dg.AssetSpec(
-            "rule_results",
-            deps=["identities", "credentials", "collection_status"],
-            group_name="evaluate",
-            kinds={"parquet"},
-            description="Per rule and account/region scope: PASS, FAIL or INCOMPLETE, evaluated and failed counts.",
-        ),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(check_name(rule.rule_id), asset="findings", description=f"{rule.rule_id}: {rule.title}")
-        for rule in RULES
-    ],
-    partitions_def=daily_partitions,
-)
-def evaluation(context: dg.AssetExecutionContext, settings: AssuranceSettings):
-    outcome = evaluate_partition(settings.load(), date.fromisoformat(context.partition_key))
-    findings, results = outcome.evaluation.findings, outcome.evaluation.rule_results
-    yield dg.MaterializeResult(
-        asset_key="findings",
-        metadata={
-            "dagster/row_count": len(findings),
-            "location": dg.MetadataValue.path(outcome.findings_location),
-            "snapshot_id": outcome.snapshot_id,
-            "by_severity": dg.MetadataValue.json(_counts(findings, "severity")),
-        },
+    @dg.multi_asset(
+        name="evaluation",
+        specs=[
+            dg.AssetSpec(
+                "findings",
+                deps=["identities", "credentials", "collection_status"],
+                group_name="evaluate",
+                kinds={"parquet"},
+                description="One row per (rule, resource) that fails, traced to its snapshot file and sha256.",
+            ),
+            dg.AssetSpec(
+                "rule_results",
+                deps=["identities", "credentials", "collection_status"],
+                group_name="evaluate",
+                kinds={"parquet"},
+                description="Per rule and account/region scope: PASS, FAIL or INCOMPLETE, evaluated and failed counts.",
+            ),
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(check_name(rule.rule_id), asset="findings", description=f"{rule.rule_id}: {rule.title}")
+            for rule in rules
+        ],
+        partitions_def=daily_partitions,
     )
-    yield dg.MaterializeResult(
-        asset_key="rule_results",
-        metadata={
-            "dagster/row_count": len(results),
-            "by_status": dg.MetadataValue.json(_counts(results, "status")),
-        },
-    )
-    for rule in RULES:
-        yield _check_result(rule, findings, results)
+    def evaluation(context: dg.AssetExecutionContext, settings: AssuranceSettings):
+        outcome = evaluate_partition(settings.load(), date.fromisoformat(context.partition_key))
+        findings, results = outcome.evaluation.findings, outcome.evaluation.rule_results
+        yield dg.MaterializeResult(
+            asset_key="findings",
+            metadata={
+                "dagster/row_count": len(findings),
+                "location": dg.MetadataValue.path(outcome.findings_location),
+                "snapshot_id": outcome.snapshot_id,
+                "by_severity": dg.MetadataValue.json(_counts(findings, "severity")),
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key="rule_results",
+            metadata={
+                "dagster/row_count": len(results),
+                "by_status": dg.MetadataValue.json(_counts(results, "status")),
+            },
+        )
+        for rule in rules:
+            yield _check_result(rule, findings, results)
+
+    return evaluation
+
+
+# The code location's rules: those of the configuration named by $ASSURANCE_CONFIG (`dagster dev`); the CLI
+# builds its own from the configuration it is given (`definitions.assets_for`).
+RULES = declared_rules(settings_from_environment())
+evaluation = evaluation_asset(RULES)
 
 
 def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:

@@ -13,11 +13,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from assurance_jobs.baseline.facts import AGENT_COLUMNS
 from assurance_jobs.evaluate.findings import combine_findings, identity_lookup, rule_findings
 from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
 from assurance_jobs.evaluate.results import Evidence, ScopeKeys, is_regional, results_frame, rule_results
 from assurance_jobs.evaluate.suites import SUBJECTS, Suite, all_rules, check_unique_rule_ids
+from assurance_jobs.schema import AGENT_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -13,28 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assurance_jobs import schema
 from assurance_jobs.evaluate.gx_runner import RuleOutcome
 
-FINDINGS_COLUMNS: tuple[str, ...] = (
-    "rule_id",
-    "family",
-    "title",
-    "severity",
-    "status",
-    "account_id",
-    "region",
-    "resource_arn",
-    "resource_kind",
-    "identity_arn",
-    "observed",
-    "threshold",
-    "classification_reason",
-    "owner",
-    "snapshot_id",
-    "partition_date",
-    "source_file",
-    "source_sha256",
-)
+FINDINGS_COLUMNS: tuple[str, ...] = tuple(schema.FINDINGS_COLUMNS)
 
 _ROW_COLUMNS = (
     "account_id",

@@ -15,25 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assurance_jobs import sources
+from assurance_jobs import schema, sources
 from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.suites import Rule
 
 REGIONAL_SOURCES: frozenset[str] = sources.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
 CONFIGURED_INPUTS: frozenset[str] = sources.configured_input_names()
-RULE_RESULT_COLUMNS: tuple[str, ...] = (
-    "rule_id",
-    "family",
-    "title",
-    "severity",
-    "account_id",
-    "region",
-    "status",
-    "evaluated",
-    "failed",
-    "missing_sources",
-)
+RULE_RESULT_COLUMNS: tuple[str, ...] = tuple(schema.RULE_RESULT_COLUMNS)
 
 Scope = tuple[str, str | None]
 
@@ -172,6 +161,7 @@ def results_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """Result rows as a frame: text columns as objects with None (not NaN) for a global region."""
     frame = pd.DataFrame(rows, columns=list(RULE_RESULT_COLUMNS)).astype(object)
     frame = frame.where(frame.notna(), None)
-    for name in ("evaluated", "failed"):
-        frame[name] = frame[name].astype("int64")
+    for name, dtype in schema.RULE_RESULT_COLUMNS.items():
+        if dtype != "object":
+            frame[name] = frame[name].astype(dtype)
     return frame

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assurance_jobs import sources
+from assurance_jobs.assets import EXPECTATIONS, asset_folder
 
 Subject = Literal["identities", "credentials", "agents"]
 
@@ -48,7 +49,7 @@ SUPPORTED_TYPES: frozenset[str] = frozenset(
         "expect_column_values_to_not_be_null",
     }
 )
-DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "expectations"
+DEFAULT_FOLDER = asset_folder(EXPECTATIONS)
 
 
 class SuiteError(Exception):
@@ -247,7 +248,7 @@ def check_unique_rule_ids(suites: Iterable[Suite]) -> None:
 
 
 def load_suites(folder: str | Path | None = None) -> list[Suite]:
-    """Read every `*.json` in `folder` (default: the repository's `expectations/`), sorted by file name."""
+    """Read every `*.json` in `folder` (default: the packaged `expectations/`), sorted by file name."""
     root = Path(folder) if folder is not None else DEFAULT_FOLDER
     paths = sorted(root.glob("*.json"))
     if not paths:

@@ -15,23 +15,14 @@ from typing import Any
 import pandas as pd
 
 from assurance_jobs import sources
-from assurance_jobs.baseline.facts import IDENTITY_FACT_COLUMNS as BASELINE_FACT_COLUMNS
-from assurance_jobs.facts import DRIFT_FACT_COLUMNS
-from assurance_jobs.scan.inventory import COLLECTION_STATUS_COLUMNS, CREDENTIAL_COLUMNS, IDENTITY_COLUMNS
-from assurance_jobs.scan.principal_facts import FACT_COLUMNS as POLICY_FACT_COLUMNS
+from assurance_jobs.schema import COLLECTION_STATUS_COLUMNS, CREDENTIAL_COLUMNS, IDENTITY_TABLE_COLUMNS
 
 ACCOUNT = "111111111111"
 TAKEN_AT = pd.Timestamp("2026-11-25T06:00:00Z")
 
-# The real inventory's columns and dtypes plus every fact joined onto them, so synthetic rows can never drift
-# from what the pipeline produces.
-IDENTITY_SCHEMA: dict[str, str] = {
-    **IDENTITY_COLUMNS,
-    **POLICY_FACT_COLUMNS,
-    "policy_documents_missing": "int64",
-    **BASELINE_FACT_COLUMNS,
-    **DRIFT_FACT_COLUMNS,
-}
+# The real inventory's columns and dtypes plus every fact joined onto them (assurance_jobs/schema.py), so
+# synthetic rows can never drift from what the pipeline produces.
+IDENTITY_SCHEMA: dict[str, str] = dict(IDENTITY_TABLE_COLUMNS)
 CREDENTIAL_SCHEMA: dict[str, str] = dict(CREDENTIAL_COLUMNS)
 
 STATUS_SCHEMA: dict[str, str] = dict(COLLECTION_STATUS_COLUMNS)

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BASELINE_FOLDER = Path(__file__).resolve().parents[2] / "baseline"
+from assurance_jobs.assets import EXAMPLE_BASELINE, asset_folder
+
+BASELINE_FOLDER = asset_folder(EXAMPLE_BASELINE)
 BASELINE_SUFFIXES = (".yaml", ".yml", ".json")
 MISSING = "missing"
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assurance_jobs.assets import FRAMEWORKS, asset_folder
 from assurance_jobs.yaml_files import describe_validation_error, parse_yaml_text
 
 FRAMEWORK_IDS: tuple[str, ...] = (
@@ -39,8 +39,6 @@ FRAMEWORK_IDS: tuple[str, ...] = (
 )
 """The frameworks the design names, in the order the report shows them."""
 
-_REPO_FOLDER = Path(__file__).resolve().parents[2] / "reports" / "frameworks"
-_PACKAGED_FOLDER = ("assurance_jobs.output", "frameworks")
 _FRAMEWORK_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 EntryKind = Literal["control", "risk", "recommendation", "requirement", "criterion", "tenet", "subcategory"]
@@ -180,18 +178,14 @@ def _framework_files(folder: Traversable) -> list[Traversable]:
 
 
 def _default_folder() -> Traversable:
-    if _REPO_FOLDER.is_dir():
-        return _REPO_FOLDER
-    package, name = _PACKAGED_FOLDER
-    packaged = resources.files(package) / name
-    if packaged.is_dir():
-        return packaged
-    looked = f"looked in {_REPO_FOLDER} and in package {package}/{name}"
-    raise CatalogueError(f"no framework catalogue found: {looked}")
+    packaged = asset_folder(FRAMEWORKS)
+    if not packaged.is_dir():
+        raise CatalogueError(f"no framework catalogue found: looked in {packaged}")
+    return packaged
 
 
 def load_catalogue(folder: Path | None = None) -> Catalogue:
-    """Read every `<framework_id>.yaml` in `folder` (default: the repository's reports/frameworks)."""
+    """Read every `<framework_id>.yaml` in `folder` (default: the packaged reports/frameworks)."""
     root: Traversable = _default_folder() if folder is None else folder
     if not root.is_dir():
         raise CatalogueError(f"{root}: not a folder of framework files")

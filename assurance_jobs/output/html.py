@@ -26,20 +26,19 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from assurance_jobs.assets import TEMPLATES, asset_folder
 from assurance_jobs.output import pages as page_builders
 from assurance_jobs.output.bundle import ReportBundle
 
 PAGE_SIZE = 1000
-_REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
-_PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def template_dir() -> Path:
-    """The repository's reports/templates (checkout or editable install), else a copy packaged with the code."""
-    for folder in (_REPO_TEMPLATES, _PACKAGED_TEMPLATES):
-        if (folder / "base.html.j2").is_file():
-            return folder
-    raise FileNotFoundError(f"no report templates found in {_REPO_TEMPLATES} or {_PACKAGED_TEMPLATES}")
+    """The packaged reports/templates (the repository's, through the package's link to it)."""
+    folder = asset_folder(TEMPLATES)
+    if not (folder / "base.html.j2").is_file():
+        raise FileNotFoundError(f"no report templates found in {folder}")
+    return folder
 
 
 @lru_cache(maxsize=2)

@@ -31,6 +31,13 @@ from assurance_jobs.scan.ownership import (
     owner_from_tags,
     owner_status,
 )
+from assurance_jobs.schema import (
+    COLLECTION_STATUS_COLUMNS,
+    CREDENTIAL_COLUMNS,
+    IDENTITY_COLUMNS,
+    POLICY_COLUMNS,
+    UTC_TIME,
+)
 from assurance_jobs.snapshot.model import (
     IAM_AUTHORIZATION_DETAILS,
     IAM_CREDENTIAL_REPORT,
@@ -40,85 +47,8 @@ from assurance_jobs.snapshot.model import (
     Snapshot,
 )
 
-UTC_TIME = "datetime64[us, UTC]"
 NOT_IN_SNAPSHOT = "document not in snapshot"
 SECONDS_PER_DAY = 86400.0
-
-IDENTITY_COLUMNS: dict[str, str] = {
-    "account_id": "str",
-    "arn": "str",
-    "kind": "str",
-    "name": "str",
-    "path": "str",
-    "id": "str",
-    "created": UTC_TIME,
-    "tags": "str",
-    "owner": "str",
-    "owner_tag_key": "str",
-    "last_used": UTC_TIME,
-    "console_access": "boolean",
-    "max_session_seconds": "float64",
-    "is_service_linked": "bool",
-    "trust_policy": "str",
-    "permissions_boundary_arn": "str",
-    "groups": "object",
-    "source_file": "str",
-    "source_sha256": "str",
-    "is_nhi": "bool",
-    "classification_reason": "str",
-    "owner_status": "str",
-    "days_since_last_use": "float64",
-    "never_used": "boolean",
-    "active_access_key_count": "Int64",
-    "policy_parse_errors": "int64",
-}
-
-CREDENTIAL_COLUMNS: dict[str, str] = {
-    "account_id": "str",
-    "credential_id": "str",
-    "kind": "str",
-    "owner_arn": "str",
-    "region": "str",
-    "created": UTC_TIME,
-    "last_rotated": UTC_TIME,
-    "last_used": UTC_TIME,
-    "active": "bool",
-    "rotation_enabled": "boolean",
-    "rotation_interval_days": "float64",
-    "expires": UTC_TIME,
-    "source_file": "str",
-    "source_sha256": "str",
-    "owner_is_nhi": "bool",
-    "age_days": "float64",
-    "days_since_last_use": "float64",
-    "never_used": "boolean",
-    "days_since_rotation": "float64",
-    "days_to_expiry": "float64",
-}
-
-POLICY_COLUMNS: dict[str, str] = {
-    "account_id": "str",
-    "principal_arn": "str",
-    "attachment": "str",
-    "policy_name": "str",
-    "policy_arn": "str",
-    "via_group": "str",
-    "document": "str",
-    "parse_error": "str",
-    "source_file": "str",
-    "source_sha256": "str",
-}
-
-COLLECTION_STATUS_COLUMNS: dict[str, str] = {
-    "account_id": "str",
-    "source": "str",
-    "api": "str",
-    "region": "str",
-    "status": "str",
-    "error_code": "str",
-    "message": "str",
-    "pages": "int64",
-}
 
 
 @dataclass(frozen=True)

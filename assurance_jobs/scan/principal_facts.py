@@ -26,23 +26,12 @@ from assurance_jobs.scan.policy import EffectivePermissions, ParsedPolicy, Polic
 from assurance_jobs.scan.policy import parse_policy as _parse_policy
 from assurance_jobs.scan.privesc import reachable_methods
 from assurance_jobs.scan.trust import TrustFacts, trust_facts
-from assurance_jobs.schema import is_missing
+from assurance_jobs.schema import POLICY_FACT_COLUMNS, is_missing
 
 IDENTITY_ATTACHMENTS = frozenset({"inline", "managed", "group_inline", "group_managed"})
 NOT_IN_SNAPSHOT = "document not in snapshot"  # the inventory's marker for an uncollected AWS-managed document
 
-FACT_COLUMNS: dict[str, str] = {
-    "effective_admin": "bool",
-    "sensitive_wildcard_services": "object",
-    "sensitive_wildcard_count": "int64",
-    "privesc_methods": "object",
-    "privesc_method_count": "int64",
-    "trust_open_unconditioned": "bool",
-    "cross_account_without_external_id": "object",
-    "cross_account_without_external_id_count": "int64",
-    "oidc_subject_unconstrained": "bool",
-    "policy_parse_errors": "int64",
-}
+FACT_COLUMNS = POLICY_FACT_COLUMNS  # the policy engine's identity facts (assurance_jobs/schema.py)
 
 
 @dataclass
