@@ -18,7 +18,6 @@ DEFAULT_STORAGE_ROOT = "./assurance-data"
 DEFAULT_OUTPUT_DIR = "./assurance-output"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 class ConfigError(Exception):
@@ -156,7 +155,3 @@ def load_config(path: str | Path | None) -> AssuranceConfig:
         return AssuranceConfig()
     config_path = Path(path)
     return parse_config(read_yaml_file(config_path, "configuration file", ConfigError), str(config_path))
-
-
-def is_account_id(value: str) -> bool:
-    return bool(_ACCOUNT_ID.match(value))

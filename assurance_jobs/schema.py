@@ -215,13 +215,6 @@ DRIFT_CREEP_COLUMNS: Columns = {
     "current_sensitive_actions": "int64",
     "change": "Int64",
 }
-PRIVILEGE_CREEP_SERIES_COLUMNS: Columns = {
-    "partition_date": "object",
-    "arn": "object",
-    "sensitive_action_count": "int64",
-    "change": "int64",
-    "cumulative_change": "int64",
-}
 
 # ------------------------------------------------------------------------------------ evaluation (evaluate/)
 

@@ -74,7 +74,7 @@ SOURCES: tuple[Source, ...] = (
         extension="csv",
         tables=("credentials",),
         collector="assurance_jobs.collect.aws:collect_credential_report",
-        parser="assurance_jobs.scan.credential_report:parse_credential_report",
+        parser="assurance_jobs.scan.sources.iam_credential_report:parse",
     ),
     Source(
         "iam_authorization_details",
@@ -84,6 +84,7 @@ SOURCES: tuple[Source, ...] = (
         iam_actions=("iam:GetAccountAuthorizationDetails",),
         tables=("identities", "policies"),
         collector="assurance_jobs.collect.aws:collect_pages",
+        parser="assurance_jobs.scan.sources.iam_authorization_details:parse",
     ),
     Source(
         "iam_roles",
@@ -92,6 +93,7 @@ SOURCES: tuple[Source, ...] = (
         "roles with MaxSessionDuration (not in the authorization details)",
         iam_actions=("iam:ListRoles",),
         collector="assurance_jobs.collect.aws:collect_pages",
+        parser="assurance_jobs.scan.sources.iam_roles:parse",
     ),
     Source(
         "iam_server_certificates",
@@ -101,6 +103,7 @@ SOURCES: tuple[Source, ...] = (
         iam_actions=("iam:ListServerCertificates",),
         tables=("credentials",),
         collector="assurance_jobs.collect.aws:collect_pages",
+        parser="assurance_jobs.scan.sources.iam_server_certificates:parse",
     ),
     Source(
         "organizations_accounts",
@@ -121,6 +124,7 @@ SOURCES: tuple[Source, ...] = (
         iam_actions=("secretsmanager:ListSecrets",),
         tables=("credentials",),
         collector="assurance_jobs.collect.aws:collect_pages",
+        parser="assurance_jobs.scan.sources.secretsmanager_secrets:parse",
     ),
     Source(
         "agent_registry",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from assurance_jobs.baseline.facts import baseline_identity_facts, jit_grant_facts
+from assurance_jobs.baseline.facts import baseline_identity_facts
 from assurance_jobs.baseline.model import Baseline, parse_baseline
 from assurance_jobs.scan.principal_facts import permissions_by_principal
 
@@ -205,12 +205,3 @@ def test_jit_grant_naming_an_inline_policy_matches_by_name() -> None:
     inline = attached(DEPLOY, allow("iam:*"), name="break-glass", how="inline")
     row = facts([identity(DEPLOY)], [inline], parse_baseline({"jit_grants": [grant]})).loc[DEPLOY]
     assert row["jit_expired_grants"] == "break-glass"
-
-
-def test_jit_grant_table_shows_window_state_and_attachment() -> None:
-    ids, pols = pd.DataFrame([identity(DEPLOY)]), pd.DataFrame([DEPLOY_ATTACHED, ELEVATION])
-    later = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-    table = jit_grant_facts(ids, pols, jit_baseline(), later)
-    assert table[["window_state", "attached", "jit_expired_still_attached"]].to_dict("records") == [
-        {"window_state": "ended", "attached": True, "jit_expired_still_attached": True}
-    ]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from assurance_jobs.baseline.drift import DriftReport, compute_drift, privilege_creep_series
+from assurance_jobs.baseline.drift import DriftReport, compute_drift
 from assurance_jobs.baseline.model import Baseline, parse_baseline
 from assurance_jobs.scan.principal_facts import permissions_by_principal
 
@@ -131,15 +131,6 @@ def test_privilege_creep_compares_sensitive_action_counts() -> None:
     assert report.privilege_creep[["previous_sensitive_actions", "current_sensitive_actions", "change"]].to_dict(
         "records"
     ) == [{"previous_sensitive_actions": 0, "current_sensitive_actions": 1, "change": 1}]
-
-
-def test_creep_series_tracks_daily_change_and_cumulative_change() -> None:
-    series = privilege_creep_series([("2026-11-23", {APP: 2}), ("2026-11-25", {APP: 7}), ("2026-11-24", {APP: 3})])
-    assert series[["partition_date", "change", "cumulative_change"]].values.tolist() == [
-        ["2026-11-23", 0, 0],
-        ["2026-11-24", 1, 1],
-        ["2026-11-25", 4, 5],
-    ]
 
 
 # ------------------------------------------------------------------- changes outside the baseline (the drift facts)

@@ -15,7 +15,8 @@ from moto import mock_aws
 from assurance_jobs.definitions import ALL_ASSETS
 from assurance_jobs.defs import sensors
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.defs.sensors import SENSOR_JOBS, SENSORS, drain_queue, iam_change_sensor
+from assurance_jobs.defs.sensors import SENSOR_JOBS, SENSORS, iam_change_sensor
+from assurance_jobs.events import drain_queue
 
 T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 QUIET = 120

@@ -93,3 +93,10 @@ def _design_source_table() -> dict[str, tuple[str, str]]:
 def test_the_design_source_table_matches_the_registry() -> None:
     expected = {e.name: (e.api, "yes" if e.regional else "no") for e in _collected()}
     assert _design_source_table() == expected
+
+
+@pytest.mark.parametrize(
+    "entry", [e for e in sources.SOURCES if e.parser and e.kind == "aws"], ids=lambda entry: entry.name
+)
+def test_each_aws_parser_lives_in_the_scan_module_named_for_its_source(entry: sources.Source) -> None:
+    assert entry.parser == f"assurance_jobs.scan.sources.{entry.name}:parse"

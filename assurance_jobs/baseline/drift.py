@@ -14,9 +14,9 @@ Privilege creep counts *sensitive* effective actions: any "Permissions managemen
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
@@ -40,7 +40,6 @@ from assurance_jobs.schema import (
     DRIFT_OWNER_COLUMNS,
     DRIFT_PERMISSION_COLUMNS,
     DRIFT_TRUST_COLUMNS,
-    PRIVILEGE_CREEP_SERIES_COLUMNS,
 )
 
 NO_APPROVALS = ResolvedApprovals(in_baseline=False, action_mask=None, trust_principals=None)
@@ -81,29 +80,6 @@ def sensitive_action_counts(perms: Mapping[str, EffectivePermissions]) -> dict[s
     """principal ARN -> number of sensitive effective actions (the daily privilege-creep figure)."""
     sensitive = sensitive_action_mask()
     return {arn: (p.allowed_mask & sensitive).bit_count() for arn, p in perms.items()}
-
-
-def privilege_creep_series(daily_counts: Sequence[tuple[date | str, Mapping[str, int]]]) -> pd.DataFrame:
-    """Daily sensitive-action counts -> one row per (identity, day): count, change from the previous observed day,
-    and cumulative change since the first observed day. Sorted by arn, then day."""
-    rows: list[dict[str, Any]] = []
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-    for day, counts in sorted(daily_counts, key=lambda item: str(item[0])):
-        for arn, count in sorted(counts.items()):
-            first.setdefault(arn, count)
-            rows.append(
-                {
-                    "partition_date": str(day),
-                    "arn": arn,
-                    "sensitive_action_count": count,
-                    "change": count - last.get(arn, count),
-                    "cumulative_change": count - first[arn],
-                }
-            )
-            last[arn] = count
-    frame = pd.DataFrame(rows, columns=list(PRIVILEGE_CREEP_SERIES_COLUMNS)).astype(PRIVILEGE_CREEP_SERIES_COLUMNS)
-    return frame.sort_values(["arn", "partition_date"], ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------- change tables

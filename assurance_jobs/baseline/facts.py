@@ -343,32 +343,6 @@ def resolve_approvals(
     return resolved
 
 
-def jit_grant_facts(
-    identities: pd.DataFrame, policies: pd.DataFrame, baseline: Baseline, taken_at: datetime
-) -> pd.DataFrame:
-    """One row per JIT grant: where its window stands at ``taken_at`` and whether the elevation is still attached."""
-    attachments = _attachments(policies)
-    known = set(identities["arn"])
-    rows = []
-    for grant in baseline.jit_grants:
-        attached = _is_attached(grant, attachments.get(grant.identity_arn, _Principal((), ())))
-        state = "before" if taken_at < grant.window_start else "active" if grant.active_at(taken_at) else "ended"
-        rows.append(
-            {
-                "identity_arn": grant.identity_arn,
-                "elevated_policy": grant.elevated_policy,
-                "window_start": grant.window_start,
-                "window_end": grant.window_end,
-                "identity_found": grant.identity_arn in known,
-                "attached": attached,
-                "window_state": state,
-                "jit_expired_still_attached": attached and state == "ended",
-            }
-        )
-    columns = ["identity_arn", "elevated_policy", "window_start", "window_end", "identity_found", "attached"]
-    return pd.DataFrame(rows, columns=[*columns, "window_state", "jit_expired_still_attached"])
-
-
 # ---------------------------------------------------------------------------------------------- agents
 
 

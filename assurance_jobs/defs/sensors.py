@@ -6,19 +6,15 @@
 * `policy_change_sensor` hashes the policy-as-data files (suites, waivers, baseline) and, when they change,
   re-evaluates today's stored snapshot: the estate did not change, so no AWS call is made.
 
-Both are on by default; like the schedule they tick only while the Dagster daemon runs. The lead wires `SENSORS`
-and `SENSOR_JOBS` into `definitions.py`.
+Both are on by default; like the schedule they tick only while the Dagster daemon runs. Reading the queue, the
+debounce and the cursors live in `assurance_jobs.events`; `definitions.py` wires `SENSORS` and `SENSOR_JOBS`.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import boto3
 import dagster as dg
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,20 +22,21 @@ from assurance_jobs.config import AssuranceConfig, ChangeEventsConfig, ConfigErr
 from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.events import (
     Burst,
-    ChangeEvent,
+    PolicyCursor,
+    QueueBatch,
     bursts_from_cursor,
     bursts_to_cursor,
     changed_files,
     debounce,
+    drain_queue,
     fingerprint,
     policy_sources,
-    read_message,
+    sqs_client,
 )
 from assurance_jobs.events.policy_files import BASELINE_FOLDER
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.snapshot.store import list_snapshots
 
-SQS_BATCH = 10  # the most SQS returns or deletes per call
 TAG_VALUE_LIMIT = 200
 SNAPSHOT_ASSET = "nhi_snapshot"
 
@@ -65,66 +62,6 @@ def clock() -> datetime:
 
 
 # ---------------------------------------------------------------------------------------------- IAM change events
-
-
-@dataclass
-class QueueBatch:
-    """What one tick read from the queue: the usable events and a count of everything else, by reason."""
-
-    events: list[ChangeEvent] = field(default_factory=list)
-    rejected: Counter[str] = field(default_factory=Counter)
-    received: int = 0
-    deleted: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def sqs_client(region: str):
-    """A client from the daemon's default credential chain (the queue lives in the tooling account)."""
-    return boto3.client("sqs", region_name=region)
-
-
-def drain_queue(client, queue_url: str, limit: int) -> QueueBatch:
-    """Read up to `limit` messages and delete every one read, usable or not; AWS errors end the read, not the tick."""
-    batch = QueueBatch()
-    while batch.received < limit:
-        try:
-            response = client.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=min(SQS_BATCH, limit - batch.received), WaitTimeSeconds=0
-            )
-        except (ClientError, BotoCoreError) as error:
-            batch.errors.append(f"receive_message failed: {_error_code(error)}")
-            break
-        messages = response.get("Messages", [])
-        if not messages:
-            break
-        batch.received += len(messages)
-        for message in messages:
-            parsed = read_message(message.get("Body"))
-            if parsed.event is not None:
-                batch.events.append(parsed.event)
-            else:
-                batch.rejected[parsed.reason or "unknown"] += 1
-        _delete(client, queue_url, messages, batch)
-    return batch
-
-
-def _delete(client, queue_url: str, messages: list[dict], batch: QueueBatch) -> None:
-    """Delete what was read; a failed delete only means the message comes back and joins a burst again."""
-    entries = [{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)]
-    try:
-        response = client.delete_message_batch(QueueUrl=queue_url, Entries=entries)
-    except (ClientError, BotoCoreError) as error:
-        batch.errors.append(f"delete_message_batch failed: {_error_code(error)}")
-        return
-    batch.deleted += len(response.get("Successful", []))
-    for failure in response.get("Failed", []):
-        batch.errors.append(f"could not delete a message: {failure.get('Code')}")
-
-
-def _error_code(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code") or "ClientError")
-    return type(error).__name__
 
 
 def _change_events_settings(settings: AssuranceSettings) -> tuple[ChangeEventsConfig | None, str | None]:
@@ -202,28 +139,6 @@ def _bounded(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ policy-as-data changes
-
-
-@dataclass(frozen=True)
-class PolicyCursor:
-    """The last seen fingerprint, and how many changes were seen (so A→B→A→B still gets distinct run keys)."""
-
-    digest: str
-    files: dict[str, str]
-    changes: int = 0
-
-    def to_json(self) -> str:
-        document = {"digest": self.digest, "files": self.files, "changes": self.changes}
-        return json.dumps(document, sort_keys=True, separators=(",", ":"))
-
-    @staticmethod
-    def from_json(cursor: str | None) -> PolicyCursor | None:
-        """None for a first tick or an unreadable cursor: both just record the current files."""
-        try:
-            document = json.loads(cursor or "")
-            return PolicyCursor(str(document["digest"]), dict(document["files"]), int(document["changes"]))
-        except (ValueError, TypeError, KeyError):
-            return None
 
 
 @dg.sensor(

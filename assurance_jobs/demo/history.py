@@ -9,7 +9,6 @@ attached — and today's run sees it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -46,14 +45,6 @@ _JIT_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": ["iam:PassRole", "cloudformation:CreateStack"], "Resource": "*"}],
 }
-
-
-@dataclass(frozen=True)
-class DemoHistory:
-    baseline_dir: Path
-    registry_path: Path
-    expected: dict[str, str]
-    """rule id -> resource ARN (or agent id) that today's run must flag because of the drift."""
 
 
 def _arn(kind: str, name: str) -> str:

@@ -8,6 +8,7 @@ checkouts that change nothing. Reads files, never calls AWS, never imports Dagst
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,3 +84,25 @@ def _file_digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return MISSING
+
+
+@dataclass(frozen=True)
+class PolicyCursor:
+    """The last seen fingerprint, and how many changes were seen (so A→B→A→B still gets distinct run keys)."""
+
+    digest: str
+    files: dict[str, str]
+    changes: int = 0
+
+    def to_json(self) -> str:
+        document = {"digest": self.digest, "files": self.files, "changes": self.changes}
+        return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+    @staticmethod
+    def from_json(cursor: str | None) -> PolicyCursor | None:
+        """None for a first tick or an unreadable cursor: both just record the current files."""
+        try:
+            document = json.loads(cursor or "")
+            return PolicyCursor(str(document["digest"]), dict(document["files"]), int(document["changes"]))
+        except (ValueError, TypeError, KeyError):
+            return None

@@ -23,8 +23,6 @@ SECRETSMANAGER_SECRETS = source("secretsmanager_secrets").name
 AGENT_REGISTRY = source("agent_registry").name
 STS_ASSUME_ROLE = source("sts_assume_role").name
 
-GLOBAL_REGION = None  # IAM, STS and Organizations are global: their rows carry region None.
-
 
 @dataclass(frozen=True)
 class CollectionStatus:

@@ -1,0 +1,1 @@
+"""One parser module per snapshot source (see docs/design.md, "Adding a source")."""
