@@ -186,6 +186,7 @@ class Grants:
         self._identity = _Side.of(identity)
         self._boundary = _Side.of(boundary) if boundary is not None else None
         self._cache: dict[tuple[int, str], int] = {}
+        self._relevant: dict[int, tuple] = {}
         allowed, conditional = self._identity.held()
         if self._boundary is not None:
             bound_allowed, bound_conditional = self._boundary.held()
@@ -206,6 +207,24 @@ class Grants:
                 cached = min(cached, self._boundary.verdict(action_bit, arn))
             self._cache[key] = cached
         return cached
+
+    def relevant(self, action_bit: int) -> tuple:
+        """The statements that can decide ``action_bit``: two principals with the same relevant statements get
+        the same verdict on every resource (so verdicts over many targets are computed once per such group)."""
+        key = self._relevant.get(action_bit)
+        if key is None:
+            sides = [self._identity] + ([self._boundary] if self._boundary is not None else [None])
+            key = tuple(
+                None
+                if side is None
+                else (
+                    tuple(id(g) for g in side.allows if g.mask & action_bit),
+                    tuple(id(g) for g in side.denies if g.mask & action_bit),
+                )
+                for side in sides
+            )
+            self._relevant[action_bit] = key
+        return key
 
     def boundary_blocks(self, action_bit: int, arn: str) -> bool:
         """The permissions boundary (if any) does not allow this action on this resource."""

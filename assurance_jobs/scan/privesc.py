@@ -15,7 +15,7 @@ over-reporting where the data cannot decide.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,15 +79,21 @@ def _method(entry: dict[str, Any]) -> EscalationMethod:
 
 
 @cache
+def _catalogue_file() -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there: 10x faster
+    return yaml.load(METHODS_PATH.read_text(), Loader=loader)
+
+
+@cache
 def catalogue_info() -> dict[str, str]:
     """Where the catalogue was built from (pathfinding.cloud commit, Rhino article): evidence for the report."""
-    return dict(yaml.safe_load(METHODS_PATH.read_text())["catalogue"])
+    return dict(_catalogue_file()["catalogue"])
 
 
 @cache
 def methods() -> tuple[EscalationMethod, ...]:
     """The method catalogue, loaded once."""
-    return tuple(_method(m) for m in yaml.safe_load(METHODS_PATH.read_text())["methods"])
+    return tuple(_method(m) for m in _catalogue_file()["methods"])
 
 
 @cache
@@ -96,9 +102,14 @@ def _method_masks() -> tuple[tuple[str, int], ...]:
     return tuple(sorted((m.name, m.mask) for m in methods() if m.mask))
 
 
+@lru_cache(maxsize=8192)
+def _held(held_mask: int) -> tuple[str, ...]:
+    return tuple(name for name, mask in _method_masks() if held_mask & mask == mask)
+
+
 def held_methods(held_mask: int) -> list[str]:
     """Sorted names of the methods whose required actions are all in ``held_mask``."""
-    return [name for name, mask in _method_masks() if held_mask & mask == mask]
+    return list(_held(held_mask))
 
 
 @cache

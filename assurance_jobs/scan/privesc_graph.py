@@ -156,24 +156,26 @@ class _Builder:
         principal: Principal,
         key: Any,
         members: list[str],
-        verdict_of: Callable[[str], int],
+        action_bit: int,
         label: str,
         member_label: Callable[[str], str],
+        conditional: bool = False,
     ) -> None:
         """Edges from ``principal`` to each member it may reach, or one edge to the hub when it may reach all
-        of them alike. Verdicts are cached per (grants, hub): principals sharing documents share the work."""
-        cache_key = (id(principal.grants), key)
+        of them alike. Verdicts are cached per (statements deciding the action, hub): principals whose deciding
+        statements are the same shared policies share the work."""
+        cache_key = (action_bit, principal.grants.relevant(action_bit), key)
         verdicts = self._hub_cache.get(cache_key)
         if verdicts is None:
-            verdicts = [(m, verdict_of(m)) for m in members]
+            verdicts = [(m, principal.grants.may(action_bit, m)) for m in members]
             self._hub_cache[cache_key] = verdicts
         kinds = {v for _, v in verdicts}
         if len(kinds) == 1 and NO not in kinds and len(verdicts) > 1:
-            self.edge(principal.arn, ("hub", key), label, kinds == {CONDITIONAL})
+            self.edge(principal.arn, ("hub", key), label, conditional or kinds == {CONDITIONAL})
             return
         for member, verdict in verdicts:
             if verdict != NO:
-                self.edge(principal.arn, member, member_label(member), verdict == CONDITIONAL)
+                self.edge(principal.arn, member, member_label(member), conditional or verdict == CONDITIONAL)
 
 
 @dataclass
@@ -239,7 +241,7 @@ def _assume_edges(builder: _Builder, index: _Index, p: Principal) -> None:
                 p,
                 key,
                 members,
-                lambda m: p.grants.may(assume, m),
+                assume,
                 "",
                 lambda m, h=how: f"assume {short_name(m, p.account_id)} ({h})",
             )
@@ -266,18 +268,11 @@ def _passrole_edges(builder: _Builder, index: _Index, p: Principal) -> None:
                     p,
                     key,
                     members,
-                    lambda m: p.grants.may(passrole, m),
+                    passrole,
                     method.name,
                     lambda m, n=method.name, s=service: f"{n}{ARROW}pass {short_name(m)} to {s}",
+                    conditional,
                 )
-                if conditional:
-                    _mark_conditional(builder, p.arn, ("hub", key))
-
-
-def _mark_conditional(builder: _Builder, source: Any, target: Any) -> None:
-    data = builder.graph.get_edge_data(source, target)
-    if data is not None:
-        data["conditional"] = True
 
 
 def _account_edges(builder: _Builder, index: _Index, p: Principal) -> None:
@@ -296,7 +291,7 @@ def _account_edges(builder: _Builder, index: _Index, p: Principal) -> None:
             p,
             key,
             members,
-            lambda m, b=action_bit: p.grants.may(b, m),
+            action_bit,
             action,
             lambda m, a=action: f"{a}{ARROW}{short_name(m)}",
         )
@@ -337,29 +332,80 @@ def _sink_edges(builder: _Builder, p: Principal) -> None:
         builder.edge(p.arn, ESCALATION, f"{', '.join(undecidable)} (targets not in snapshot)", conditional)
 
 
-def _reachable_writes(builder: _Builder, index: _Index, principals: list[Principal]) -> None:
-    """A principal that can write the policy of a principal it can act as escalates through it."""
-    graph = builder.graph
-    write_mask = 0
+def _write_mask() -> int:
+    mask = 0
     for action in _WRITE_MASK_ACTIONS:
-        write_mask |= bit(action)
-    for p in principals:
-        if p.admin or graph.has_edge(p.arn, ADMIN) or not p.grants.held_mask & write_mask:
-            continue
-        for node in nx.single_source_shortest_path_length(graph, p.arn):
-            target = index.by_arn.get(node) if isinstance(node, str) else None
-            if target is None or target.arn == p.arn:
+        mask |= bit(action)
+    return mask
+
+
+def _reachable_writes(
+    builder: _Builder, principals: list[Principal], reachers: dict[str, int], position: dict[str, int]
+) -> None:
+    """A principal that can write the policy of a principal it can act as escalates through it.
+
+    ``reachers[arn]`` is the bit set (over ``position``) of principals that can reach ``arn``: intersecting it
+    with the writers avoids one graph search per writer.
+    """
+    graph, write_mask = builder.graph, _write_mask()
+    writers = [p for p in principals if not p.admin and p.grants.held_mask & write_mask]
+    writer_bits = 0
+    for p in writers:
+        writer_bits |= 1 << position[p.arn]
+    if not writer_bits:
+        return
+    by_position = {position[p.arn]: p for p in writers}
+    for target in principals:
+        candidates = reachers.get(target.arn, 0) & writer_bits
+        for index in _bits(candidates):
+            writer = by_position[index]
+            if graph.has_edge(writer.arn, ADMIN):
                 continue
-            action, verdict = _write_verdict(p, target)
+            action, verdict = _write_verdict(writer, target)
             if verdict:
                 label = f"{action} on {short_name(target.arn)} (which it can act as){ARROW}admin"
-                builder.edge(p.arn, ADMIN, label, verdict == CONDITIONAL)
-                break
+                builder.edge(writer.arn, ADMIN, label, verdict == CONDITIONAL)
 
 
-def build_graph(principals: Iterable[Principal], taken_at: datetime | None) -> nx.DiGraph:
-    """The principal graph with its hubs and the two sinks (pure: no I/O)."""
+def _bits(value: int) -> Iterable[int]:
+    """Indices of the set bits of ``value``, lowest first (scanning its binary text: linear, in C)."""
+    text = bin(value)[:1:-1]
+    index = text.find("1")
+    while index != -1:
+        yield index
+        index = text.find("1", index + 1)
+
+
+def _reachers(graph: nx.DiGraph, principals: list[Principal], position: dict[str, int]) -> dict[str, int]:
+    """arn -> bit set of the principals that can reach it, not through an administrator (one pass over the
+    condensation DAG in topological order, OR-ing predecessors' sets: linear in the graph, not quadratic)."""
+    admins = {p.arn for p in principals if p.admin}
+    view = nx.DiGraph()
+    view.add_nodes_from(position)
+    view.add_edges_from((u, v) for u, v in graph.edges() if u not in admins and v != ADMIN and v != ESCALATION)
+    dag = nx.condensation(view)
+    own: dict[int, int] = {}
+    for component, data in dag.nodes(data=True):
+        bits = 0
+        for member in data["members"]:
+            if member in position:
+                bits |= 1 << position[member]
+        own[component] = bits
+    reach: dict[int, int] = {}
+    for component in nx.topological_sort(dag):
+        bits = own[component] if len(dag.nodes[component]["members"]) > 1 else 0
+        for parent in dag.predecessors(component):
+            bits |= reach[parent] | own[parent]
+        reach[component] = bits
+    mapping = dag.graph["mapping"]
+    return {p.arn: reach[mapping[p.arn]] & ~(1 << position[p.arn]) for p in principals}
+
+
+def build_graph(principals: Iterable[Principal], taken_at: datetime | None) -> tuple[nx.DiGraph, dict[str, int]]:
+    """The principal graph with its hubs and the two sinks, and who can reach each principal (pure: no I/O)."""
     principals = list(principals)
+    # Bit positions follow ARN order, so decoding a bit set yields ARNs already sorted.
+    position = {arn: i for i, arn in enumerate(sorted({p.arn for p in principals}))}
     index = _index(principals, taken_at)
     builder = _Builder()
     builder.graph.add_nodes_from(p.arn for p in principals)
@@ -369,8 +415,9 @@ def build_graph(principals: Iterable[Principal], taken_at: datetime | None) -> n
         _passrole_edges(builder, index, p)
         _account_edges(builder, index, p)
         _sink_edges(builder, p)
-    _reachable_writes(builder, index, principals)
-    return builder.graph
+    reachers = _reachers(builder.graph, principals, position)
+    _reachable_writes(builder, principals, reachers, position)
+    return builder.graph, reachers
 
 
 def _path_text(graph: nx.DiGraph, path: list[Any], name: str) -> tuple[str, bool]:
@@ -395,13 +442,11 @@ def _paths_to(graph: nx.DiGraph, sink: Any) -> dict[Any, list[Any]]:
 def escalations(principals: Iterable[Principal], taken_at: datetime | None) -> dict[str, Escalation]:
     """arn -> Escalation for every principal. Administrators get no path (NHI-LP-001 reports them)."""
     principals = list(principals)
-    graph = build_graph(principals, taken_at)
+    graph, reachers = build_graph(principals, taken_at)
+    by_position = sorted({p.arn for p in principals})
     to_admin, to_escalation = _paths_to(graph, ADMIN), _paths_to(graph, ESCALATION)
-    names = {p.arn for p in principals}
     # Who can reach a principal, not counting routes through an administrator: every administrator (and anyone
     # who can become one, already reported as such) reaches everything, which would drown the blast radius.
-    admin_out = [(p.arn, target) for p in principals if p.admin for target in graph.successors(p.arn)]
-    without_admins = nx.restricted_view(graph, [], admin_out)
     results: dict[str, Escalation] = {}
     for p in principals:
         result = Escalation()
@@ -409,7 +454,6 @@ def escalations(principals: Iterable[Principal], taken_at: datetime | None) -> d
         if path:
             result.path, result.conditional = _path_text(graph, path, p.name)
             result.reaches = "admin" if path[-1] == ADMIN else "escalation"
-        if without_admins.in_degree(p.arn):
-            result.reachable_by = sorted(a for a in nx.ancestors(without_admins, p.arn) if a in names)
+        result.reachable_by = [by_position[i] for i in _bits(reachers[p.arn])]
         results[p.arn] = result
     return results
