@@ -222,7 +222,7 @@ def _edge_rows() -> dict[str, dict[str, Any]]:
             sensitive_wildcard_count=2,
             privesc_escalates=True,
             privesc_path="svc-everything → iam:PutRolePolicy → admin",
-            admin_implied="effective admin; folds NHI-LP-002 (2 sensitive services), NHI-LP-003 (68 escalation methods)",
+            admin_implied="effective admin; folds NHI-LP-002 (2 sensitive services), NHI-LP-003 (68 methods)",
         ),
         "unknown_rotation_secret": s.credential(
             f"arn:aws:secretsmanager:eu-west-1:{EXTRA}:secret:unknown-rotation",
