@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
 from fixtures.inventory.snapshot_builder import TAKEN_AT, build_snapshot
@@ -18,9 +19,9 @@ def _doc(*statements: dict) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def _seed(iam: object) -> str:
+def _seed(iam: Any) -> str:
     account = boto3.client("sts").get_caller_identity()["Account"]
-    iam.create_user(UserName="svc-ci")  # type: ignore[attr-defined]
+    iam.create_user(UserName="svc-ci")
     iam.put_user_policy(
         UserName="svc-ci",
         PolicyName="assume",
