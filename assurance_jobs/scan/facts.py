@@ -7,6 +7,7 @@ Facts that need the approved baseline, the agent registry or the previous day ar
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import pandas as pd
 

@@ -9,6 +9,9 @@ read is not silently "clean", the count is the evidence. A malformed boundary is
 over-report. Rows the inventory marks "document not in snapshot" (an AWS-managed policy the collector did not
 return) are not parse errors, matching the inventory's own count.
 
+Escalation facts (``privesc_*``, ``admin_implied``) come from one principal graph over every identity passed in,
+all accounts at once (``privesc_graph``, docs/privesc.md); ``taken_at`` is what date conditions are judged against.
+
 Performance: documents are parsed once per distinct text (managed policies are shared), and the combined result
 is cached per distinct set of documents, so thousands of principals take seconds.
 """

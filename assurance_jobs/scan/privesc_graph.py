@@ -142,7 +142,7 @@ class _Builder:
 
     def __init__(self) -> None:
         self.graph = nx.DiGraph()
-        self._hub_cache: dict[tuple[int, Any], list[tuple[str, int]]] = {}
+        self._hub_cache: dict[tuple[int, tuple, Any], list[tuple[str, int]]] = {}
 
     def edge(self, source: Any, target: Any, label: str, conditional: bool) -> None:
         if source == target:
