@@ -185,7 +185,7 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
         human_marker=config.human_marker,
         directory=read_directory_feed(config),
     )
-    inventory = inventory_with_policy_facts(inventory, config.known_accounts)
+    inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
     inventory, drift = inventory_with_baseline_facts(

@@ -109,6 +109,13 @@ POLICY_FACT_COLUMNS: Columns = {
     "sensitive_wildcard_count": "int64",
     "privesc_methods": "object",
     "privesc_method_count": "int64",
+    # The principal graph (scan/privesc_graph, docs/privesc.md).
+    "privesc_escalates": "bool",
+    "privesc_path": "object",
+    "privesc_conditional": "bool",
+    "privesc_reachable_by": "object",
+    "privesc_reachable_by_count": "int64",
+    "admin_implied": "object",
     "trust_open_unconditioned": "bool",
     "cross_account_without_external_id": "object",
     "cross_account_without_external_id_count": "int64",

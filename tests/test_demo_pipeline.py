@@ -49,7 +49,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoEsta
     feed_config = DirectoryFeedConfig(path=str(estate.directory_feed_path))
     feed = parse_directory_feed(estate.directory_feed_path.read_text(encoding="utf-8"), feed_config)
     inventory = build_inventory(snapshot, owner_tag_keys=["owner"], human_marker=HumanMarker(), directory=feed)
-    inventory = inventory_with_policy_facts(inventory, [])
+    inventory = inventory_with_policy_facts(inventory, [], now)
     inventory, _ = inventory_with_baseline_facts(inventory, EMPTY_BASELINE, None, now, None)
     evaluation = evaluate(
         inventory.identities,

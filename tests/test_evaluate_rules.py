@@ -91,7 +91,12 @@ _PAIRS: dict[str, tuple[tuple[str, str, dict[str, Any]], tuple[str, str, dict[st
         "expiring",
         "never-expires",
     ),
-    "NHI-LP-001": (_id("role", effective_admin=False), _id("role", effective_admin=True), "scoped", "admin"),
+    "NHI-LP-001": (
+        _id("role", effective_admin=False),
+        _id("role", effective_admin=True, admin_implied="effective admin"),
+        "scoped",
+        "admin",
+    ),
     "NHI-LP-002": (
         _id("role"),
         _id("role", sensitive_wildcard_services="iam,kms", sensitive_wildcard_count=2),
@@ -100,9 +105,9 @@ _PAIRS: dict[str, tuple[tuple[str, str, dict[str, Any]], tuple[str, str, dict[st
     ),
     "NHI-LP-003": (
         _id("role"),
-        _id("role", privesc_methods="CreatePolicyVersion", privesc_method_count=1),
-        "no-method",
-        "create-policy-version",
+        _id("role", privesc_escalates=True, privesc_path="ci → iam:CreatePolicyVersion → admin"),
+        "no-path",
+        "path-to-admin",
     ),
     "NHI-LP-004": (
         _id("role", trust_open_unconditioned=False),
@@ -208,6 +213,17 @@ def _edge_rows() -> dict[str, dict[str, Any]]:
             max_session_seconds=43200.0,
         ),
         "human_admin": s.identity("alice", "user", EXTRA, is_nhi=False, effective_admin=True),
+        "nhi_admin": s.identity(
+            "svc-everything",
+            "role",
+            EXTRA,
+            effective_admin=True,
+            sensitive_wildcard_services="iam,kms",
+            sensitive_wildcard_count=2,
+            privesc_escalates=True,
+            privesc_path="svc-everything → iam:PutRolePolicy → admin",
+            admin_implied="effective admin; folds NHI-LP-002 (2 sensitive services), NHI-LP-003 (68 methods)",
+        ),
         "unknown_rotation_secret": s.credential(
             f"arn:aws:secretsmanager:eu-west-1:{EXTRA}:secret:unknown-rotation",
             "secret",
@@ -333,6 +349,14 @@ def test_credential_finding_names_its_owner_classification_and_owner(evaluation:
         "no human marker tag",
         "team@example.com",
     )
+
+
+def test_admin_is_reported_once_under_lp001_with_the_folded_findings_counted(evaluation: Evaluation) -> None:
+    admin = EDGES["nhi_admin"]["arn"]
+    assert admin not in _failed(evaluation, "NHI-LP-002") | _failed(evaluation, "NHI-LP-003")
+    findings = evaluation.findings
+    observed = findings.loc[(findings["rule_id"] == "NHI-LP-001") & (findings["resource_arn"] == admin), "observed"]
+    assert observed.tolist() == [EDGES["nhi_admin"]["admin_implied"]]
 
 
 def test_finding_carries_observed_value_threshold_and_provenance(evaluation: Evaluation) -> None:

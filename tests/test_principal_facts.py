@@ -50,7 +50,7 @@ def test_admin_and_wildcards_from_a_managed_policy():
 def test_escalation_inherited_through_a_group_is_reported_on_the_user():
     rows = [row(USER, "inline", allow("iam:PassRole")), row(USER, "group_managed", allow("ec2:RunInstances"))]
     result = facts(rows, USER).loc[USER]
-    assert result["privesc_methods"] == "PassRole+EC2RunInstances"
+    assert result["privesc_methods"] == "iam:PassRole+ec2:RunInstances"
     assert result["privesc_method_count"] == 1
 
 
@@ -95,7 +95,7 @@ def test_identity_without_policies_is_clean_with_zero_errors():
 def test_arrow_string_columns_with_missing_values_are_read_as_absent():
     policies = pd.DataFrame([row(ROLE, "inline", allow("iam:CreateAccessKey"))]).astype("string[pyarrow]")
     result = policy_facts_for(policies, identities(ROLE), known_accounts=[]).set_index("arn").loc[ROLE]
-    assert result["privesc_methods"] == "CreateAccessKey"
+    assert result["privesc_methods"] == "iam:CreateAccessKey"
     assert result["policy_parse_errors"] == 0
 
 

@@ -52,7 +52,7 @@ def test_suite_round_trips_through_gx_without_deprecation_warnings(path: Path) -
         ("NHI-OFF-001", "< 45 days"),
         ("NHI-ROT-003", "must be true"),
         ("NHI-LP-001", "must be false"),
-        ("NHI-LP-003", "no methods"),
+        ("NHI-LP-003", "must be false"),
         ("NHI-ROT-006", "≥ 30 days"),
         ("NHI-EXP-002", "must be set"),
         ("NHI-OFF-004", "must be one of: active"),

@@ -382,9 +382,15 @@ def _identity(
         "last_used": vw.short_time(row.get("last_used")),
         "tags": vw.text(row.get("tags")),
         "trust_policy": trust,
+        "reachable_by_count": _count(row.get("privesc_reachable_by_count")),  # blast radius (scan/privesc_graph)
         "credentials": credentials,
         "findings": [_identity_finding(f, arn, rules) for f in findings],
     }
+
+
+def _count(value: Any) -> int:
+    """A count fact, 0 when the column is absent for this identity (NaN / NA / None)."""
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def _identity_finding(row: dict[str, str], identity: str, rules: dict[str, dict[str, Any]]) -> dict[str, str]:

@@ -7,6 +7,7 @@ Facts that need the approved baseline, the agent registry or the previous day ar
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import pandas as pd
 
@@ -14,9 +15,12 @@ from assurance_jobs.scan.inventory import NOT_IN_SNAPSHOT, Inventory
 from assurance_jobs.scan.principal_facts import policy_facts_for
 
 
-def inventory_with_policy_facts(inventory: Inventory, known_accounts: list[str]) -> Inventory:
-    """Identities gain effective-permission, escalation and trust facts computed over their combined policies."""
-    facts = policy_facts_for(inventory.policies, inventory.identities, known_accounts)
+def inventory_with_policy_facts(
+    inventory: Inventory, known_accounts: list[str], taken_at: datetime | None = None
+) -> Inventory:
+    """Identities gain effective-permission, escalation and trust facts computed over their combined policies
+    (``taken_at``: the snapshot's as-of time, against which date conditions are judged)."""
+    facts = policy_facts_for(inventory.policies, inventory.identities, known_accounts, taken_at)
     facts["policy_documents_missing"] = _missing_documents(inventory.policies, facts["arn"])
     return replace(inventory, identities=merge_facts(inventory.identities, facts))
 

@@ -9,6 +9,9 @@ read is not silently "clean", the count is the evidence. A malformed boundary is
 over-report. Rows the inventory marks "document not in snapshot" (an AWS-managed policy the collector did not
 return) are not parse errors, matching the inventory's own count.
 
+Escalation facts (``privesc_*``, ``admin_implied``) come from one principal graph over every identity passed in,
+all accounts at once (``privesc_graph``, docs/privesc.md); ``taken_at`` is what date conditions are judged against.
+
 Performance: documents are parsed once per distinct text (managed policies are shared), and the combined result
 is cached per distinct set of documents, so thousands of principals take seconds.
 """
@@ -18,13 +21,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import pandas as pd
 
+from assurance_jobs.scan.grants import AWS_MANAGED_POLICY, Grant, Grants, grants_of
 from assurance_jobs.scan.policy import EffectivePermissions, ParsedPolicy, PolicyParseError, effective_permissions
 from assurance_jobs.scan.policy import parse_policy as _parse_policy
-from assurance_jobs.scan.privesc import reachable_methods
+from assurance_jobs.scan.privesc import held_methods
+from assurance_jobs.scan.privesc_graph import Escalation, Principal, escalations
 from assurance_jobs.scan.trust import TrustFacts, trust_facts
 from assurance_jobs.schema import POLICY_FACT_COLUMNS, is_missing
 
@@ -39,6 +45,8 @@ class _PrincipalDocs:
     identity: list[str] = field(default_factory=list)
     boundary: list[str] = field(default_factory=list)
     trust: list[str] = field(default_factory=list)
+    groups: set[str] = field(default_factory=set)
+    customer_policies: set[str] = field(default_factory=set)
     errors: int = 0
 
 
@@ -50,11 +58,19 @@ def _text(document: object) -> str:
 def _group(policies: pd.DataFrame) -> dict[str, _PrincipalDocs]:
     """principal_arn -> its documents by role; rows without a usable document become error counts."""
     groups: dict[str, _PrincipalDocs] = {}
-    columns = ("principal_arn", "attachment", "document", "parse_error")
+    columns = ("principal_arn", "attachment", "document", "parse_error", "policy_arn", "via_group")
     if policies.empty:
         return groups
-    for arn, attachment, document, error in zip(*(policies[c].tolist() for c in columns), strict=True):
+    policies = policies.reindex(columns=[*columns, *(c for c in policies.columns if c not in columns)])
+    for arn, attachment, document, error, policy_arn, via_group in zip(
+        *(policies[c].tolist() for c in columns), strict=True
+    ):
         docs = groups.setdefault(arn, _PrincipalDocs())
+        if not is_missing(via_group):
+            docs.groups.add(str(via_group))
+        managed = attachment in ("managed", "group_managed") and not is_missing(policy_arn)
+        if managed and not AWS_MANAGED_POLICY.fullmatch(str(policy_arn)):
+            docs.customer_policies.add(str(policy_arn))
         if not is_missing(error) or is_missing(document):
             docs.errors += 0 if error == NOT_IN_SNAPSHOT else 1
         elif attachment == "boundary":
@@ -103,11 +119,31 @@ def _trust(document: str, own: str, known: frozenset[str]) -> TrustFacts | None:
         return None
 
 
-def _permission_facts(docs: _PrincipalDocs) -> tuple[dict[str, object], int]:
-    boundary = docs.boundary[0] if docs.boundary else None
-    perms, errors = _permissions(tuple(sorted(set(docs.identity))), boundary)
+def _try_grants(document: str, taken_at: datetime | None) -> tuple[Grant, ...] | None:
+    try:
+        return grants_of(document, taken_at)
+    except PolicyParseError:
+        return None  # counted by _permissions
+
+
+@lru_cache(maxsize=8192)
+def _grants(identity_docs: tuple[str, ...], boundary: str | None, taken_at: datetime | None) -> Grants:
+    """Resource- and condition-aware grants, one object per distinct document set (shared, so cached verdicts are
+    shared too)."""
+    identity = [g for d in identity_docs for g in _try_grants(d, taken_at) or ()]
+    bound = _try_grants(boundary, taken_at) if boundary is not None else None
+    return Grants(identity, bound)
+
+
+def _key(docs: _PrincipalDocs) -> tuple[tuple[str, ...], str | None]:
+    return tuple(sorted(set(docs.identity))), docs.boundary[0] if docs.boundary else None
+
+
+def _permission_facts(docs: _PrincipalDocs, taken_at: datetime | None) -> tuple[dict[str, object], int]:
+    identity, boundary = _key(docs)
+    perms, errors = _permissions(identity, boundary)
     services = perms.sensitive_wildcard_services
-    methods = reachable_methods(perms)
+    methods = held_methods(_grants(identity, boundary, taken_at).held_mask)
     facts = {
         "effective_admin": perms.effective_admin,
         "sensitive_wildcard_services": ",".join(services),
@@ -131,10 +167,58 @@ def _trust_facts(trust_docs: Iterable[str], own: str, known: frozenset[str]) -> 
     return facts, len(results) - len(good)
 
 
-def _row(docs: _PrincipalDocs, own: str, known: frozenset[str]) -> dict[str, object]:
-    perm_facts, perm_errors = _permission_facts(docs)
+def _row(docs: _PrincipalDocs, own: str, known: frozenset[str], taken_at: datetime | None) -> dict[str, object]:
+    perm_facts, perm_errors = _permission_facts(docs, taken_at)
     trust, trust_errors = _trust_facts(docs.trust, own, known)
     return {**perm_facts, **trust, "policy_parse_errors": docs.errors + perm_errors + trust_errors}
+
+
+def _principal(arn: str, account_id: str, kind: str, name: str, docs: _PrincipalDocs, admin: bool, taken_at):
+    identity, boundary = _key(docs)
+    return Principal(
+        arn=arn,
+        account_id=account_id,
+        kind=kind,
+        name=name,
+        grants=_grants(identity, boundary, taken_at),
+        admin=admin,
+        trust_documents=tuple(docs.trust),
+        groups=tuple(sorted(docs.groups)),
+        customer_policies=tuple(sorted(docs.customer_policies)),
+    )
+
+
+def _escalation_facts(row: dict[str, object], result: Escalation) -> dict[str, object]:
+    """The graph's verdict on one principal; an administrator's escalation findings fold into NHI-LP-001."""
+    admin = bool(row["effective_admin"])
+    implied = []
+    if admin and row["sensitive_wildcard_count"]:
+        implied.append(f"NHI-LP-002 ({row['sensitive_wildcard_count']} sensitive services)")
+    if admin and row["privesc_method_count"]:
+        implied.append(f"NHI-LP-003 ({row['privesc_method_count']} escalation methods)")
+    return {
+        "privesc_escalates": bool(result.path),
+        "privesc_path": result.path,
+        "privesc_conditional": result.conditional,
+        "privesc_reachable_by": ",".join(result.reachable_by),
+        "privesc_reachable_by_count": len(result.reachable_by),
+        "admin_implied": ("effective admin; folds " + ", ".join(implied) if implied else "effective admin")
+        if admin
+        else "",
+    }
+
+
+def _identity_values(identities: pd.DataFrame, column: str, default: str) -> list[str]:
+    if column not in identities.columns:
+        return [default] * len(identities)
+    return [default if is_missing(v) else str(v) for v in identities[column].tolist()]
+
+
+def _kinds(identities: pd.DataFrame) -> list[str]:
+    """identities.kind, or read from the ARN (``…:user/…`` / ``…:role/…``) when the column is absent."""
+    if "kind" in identities.columns:
+        return _identity_values(identities, "kind", "")
+    return ["role" if ":role/" in str(a) else "user" for a in identities["arn"].tolist()]
 
 
 def _fallback_trust(identities: pd.DataFrame) -> dict[str, str]:
@@ -148,16 +232,41 @@ def _fallback_trust(identities: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def policy_facts_for(policies: pd.DataFrame, identities: pd.DataFrame, known_accounts: list[str]) -> pd.DataFrame:
-    """One row per identity (``account_id``, ``arn``, then FACT_COLUMNS), in the identities' order."""
+def policy_facts_for(
+    policies: pd.DataFrame, identities: pd.DataFrame, known_accounts: list[str], taken_at: datetime | None = None
+) -> pd.DataFrame:
+    """One row per identity (``account_id``, ``arn``, then FACT_COLUMNS), in the identities' order.
+
+    ``taken_at`` (the snapshot's as-of time) lets conditions that can never hold again be discounted; without it
+    every condition "may hold". The escalation facts come from one graph over all identities given.
+    """
+    if taken_at is not None and taken_at.tzinfo is None:
+        taken_at = taken_at.replace(tzinfo=UTC)
     groups = _group(policies)
     fallback = _fallback_trust(identities)
     known = frozenset(known_accounts)
-    rows = []
-    for account_id, arn in zip(identities["account_id"].tolist(), identities["arn"].tolist(), strict=True):
+    rows, principals = [], []
+    names = _identity_values(identities, "name", "")
+    memberships = identities["groups"].tolist() if "groups" in identities.columns else [None] * len(identities)
+    for account_id, arn, kind, name, member_of in zip(
+        identities["account_id"].tolist(),
+        identities["arn"].tolist(),
+        _kinds(identities),
+        names,
+        memberships,
+        strict=True,
+    ):
         docs = groups.get(arn, _PrincipalDocs())
+        if isinstance(member_of, (list, tuple)) or hasattr(member_of, "tolist"):
+            docs.groups.update(str(g) for g in list(member_of))
         if not docs.trust and arn in fallback:
             docs.trust.append(fallback[arn])
-        rows.append({"account_id": account_id, "arn": arn, **_row(docs, str(account_id), known)})
+        row = {"account_id": account_id, "arn": arn, **_row(docs, str(account_id), known, taken_at)}
+        rows.append(row)
+        name = name or str(arn).rsplit("/", 1)[-1]
+        principals.append(_principal(arn, str(account_id), kind, name, docs, bool(row["effective_admin"]), taken_at))
+    results = escalations(principals, taken_at)
+    for row in rows:
+        row.update(_escalation_facts(row, results[row["arn"]]))
     frame = pd.DataFrame(rows, columns=["account_id", "arn", *FACT_COLUMNS])
     return frame.astype(FACT_COLUMNS)
