@@ -76,6 +76,7 @@ class LocalIssuer:
     url: str = ""
     key: ECKey = field(default_factory=lambda: ECKey.generate_key("P-256"))
     opaque_tokens: dict[str, tuple[float, str]] = field(default_factory=dict)
+    issued: list[str] = field(default_factory=list)  # in memory only: lets tests prove no token was stored
 
     @property
     def issuer(self) -> str:
@@ -101,7 +102,8 @@ class LocalIssuer:
         audience = flask.request.form.get("audience") or "default"
         if self.token_format == "opaque":
             token = secrets.token_urlsafe(32)
-            self.opaque_tokens[token] = (issued + self.lifetime_seconds, audience)
+            self.opaque_tokens[token] = (time.time() + self.lifetime_seconds, audience)
+            self.issued.append(token)
             return token
         claims = {
             "iss": self.issuer,
@@ -113,7 +115,9 @@ class LocalIssuer:
             "jti": secrets.token_hex(8),
             "scope": scope,
         }
-        return jose_jwt.encode({"alg": ALGORITHM, "typ": "at+jwt"}, claims, self.key, algorithms=[ALGORITHM])
+        token = jose_jwt.encode({"alg": ALGORITHM, "typ": "at+jwt"}, claims, self.key, algorithms=[ALGORITHM])
+        self.issued.append(token)
+        return token
 
     def app(self) -> flask.Flask:
         app = flask.Flask("local-issuer")
