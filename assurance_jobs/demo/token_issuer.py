@@ -34,7 +34,7 @@ ALGORITHM = "ES256"
 @dataclass
 class _Client(ClientMixin):
     client_id: str
-    secret: str
+    secret: str = field(repr=False)
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -120,6 +120,8 @@ class LocalIssuer:
         return token
 
     def app(self) -> flask.Flask:
+        # authlib logs every issued token at DEBUG; in-process, that would put tokens into the product's logs.
+        logging.getLogger("authlib").setLevel(logging.INFO)
         app = flask.Flask("local-issuer")
         server = AuthorizationServer(app, query_client=self._query_client, save_token=lambda token, request: None)
         server.register_grant(_ClientCredentials)
