@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 import pytest
