@@ -26,7 +26,7 @@ from assurance_jobs.evaluate.engine import Evaluation, evaluate
 from assurance_jobs.evaluate.probes import merge_evaluations
 from assurance_jobs.evaluate.suites import load_suites
 from assurance_jobs.facts import RegistrySource, inventory_with_baseline_facts
-from assurance_jobs.probes.pipeline import evaluate_stored_probes
+from assurance_jobs.probe_pipeline import evaluate_stored_probes
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed

@@ -11,7 +11,7 @@ from assurance_jobs.config import AssuranceConfig, ConfigError, ScheduleConfig, 
 from assurance_jobs.defs.partitions import daily_partitions
 from assurance_jobs.defs.resources import CONFIG_ENV, AssuranceSettings
 from assurance_jobs.pipeline import table_key
-from assurance_jobs.probes.pipeline import probe_partition
+from assurance_jobs.probe_pipeline import probe_partition
 from assurance_jobs.snapshot.storage import storage_for
 
 PROBE_ASSET = "probe_results"

@@ -13,36 +13,7 @@ from typing import Any
 import pandas as pd
 
 from assurance_jobs.probes.record import ProbeEvent, ProbeRecord
-
-PROBE_COLUMNS: dict[str, str] = {
-    "account_id": "object",
-    "target": "object",
-    "kind": "object",
-    "principal": "object",
-    "resource": "object",
-    "probe_run_id": "object",
-    "probe_status": "object",
-    "incomplete_reason": "object",
-    "token_format": "object",
-    "token_fingerprint": "object",
-    "issued_at": "object",
-    "stated_lifetime_seconds": "Float64",
-    "lifetime_source": "object",
-    "max_lifetime_seconds": "Float64",
-    "lifetime_excess_seconds": "Float64",
-    "clock_skew_seconds": "Float64",
-    "expired_replays": "Int64",
-    "expired_token_accepted": "boolean",
-    "expired_replay_observed": "object",
-    "audience_check_configured": "bool",
-    "cross_audience_accepted": "boolean",
-    "cross_audience_observed": "object",
-    "revocation_configured": "bool",
-    "revoked_session_accepted": "boolean",
-    "revocation_observed": "object",
-    "source_file": "object",
-    "source_sha256": "object",
-}
+from assurance_jobs.schema import PROBE_COLUMNS
 
 
 @dataclass(frozen=True)
