@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("assurance-demo"), help="folder for everything the demo writes")
     demo.add_argument("--size", type=int, default=300, help="approximate number of NHIs to seed")
 
+    probe = commands.add_parser("probe", help="run the token probes now (replay expired tokens; docs/probes.md)")
+    probe.add_argument("--config", type=Path, help="YAML configuration with a probes: section")
+    probe.add_argument("--out", type=Path, help="output folder for reports (overrides output_dir)")
+
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("config", type=Path)
     return parser
@@ -61,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "run":
             return _run(args)
+        if args.command == "probe":
+            return _probe(args)
         return _demo(args)
     except ConfigError as error:
         print(f"assurance-jobs: {error}", file=sys.stderr)
@@ -79,6 +85,23 @@ def _run(args: argparse.Namespace) -> int:
         evaluate_only=args.evaluate_only,
     )
     return run_partition(options)
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from assurance_jobs.runner import RunRequestOptions, materialize_probes
+
+    config_path = args.config or os.environ.get("ASSURANCE_CONFIG")
+    config = load_config(config_path)
+    if config.probes is None or not config.probes.targets:
+        raise ConfigError(f"{config_path or 'configuration'}: field 'probes': no probe targets are configured")
+    options = RunRequestOptions(
+        config_path=str(config_path) if config_path else None, output_dir=str(args.out) if args.out else None
+    )
+    outcome = materialize_probes(options)
+    for error in outcome.errors:
+        print(f"assurance-jobs: {error}", file=sys.stderr)
+    print(f"probe run {outcome.run_id}: {'done' if outcome.success else 'failed'} for {outcome.partition_key}")
+    return EXIT_OK if outcome.success else EXIT_FAILED
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -18,6 +18,10 @@ DEFAULT_STORAGE_ROOT = "./assurance-data"
 DEFAULT_OUTPUT_DIR = "./assurance-output"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_PROBE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
 
 
 class ConfigError(Exception):
@@ -95,6 +99,141 @@ class ChangeEventsConfig(_Strict):
         return region
 
 
+class SecretReference(_Strict):
+    """Where a probe's client secret lives. Only the reference is configured or stored: the value is read into
+    memory when the probe runs and never written to a file, a log or a report."""
+
+    env: str | None = Field(default=None, description="Environment variable holding the secret.")
+    secretsmanager_arn: str | None = Field(default=None, description="Secrets Manager secret holding it.")
+
+    @field_validator("env")
+    @classmethod
+    def _env_is_a_variable_name(cls, env: str | None) -> str | None:
+        if env is not None and not _ENV_VAR.match(env):
+            raise ValueError("must be an environment variable name such as PROBE_CLIENT_SECRET")
+        return env
+
+    @field_validator("secretsmanager_arn")
+    @classmethod
+    def _arn_is_a_secret(cls, arn: str | None) -> str | None:
+        if arn is not None and not _SECRET_ARN.match(arn):
+            raise ValueError("must look like arn:aws:secretsmanager:<region>:<account>:secret:<name>")
+        return arn
+
+    @model_validator(mode="after")
+    def _exactly_one_place(self) -> SecretReference:
+        if (self.env is None) == (self.secretsmanager_arn is None):
+            raise ValueError("give exactly one of env (a variable name) or secretsmanager_arn, never the value")
+        return self
+
+
+def _probe_name(name: str) -> str:
+    if not _PROBE_NAME.match(name):
+        raise ValueError("must be lower-case letters, digits, '-' or '_' (it names the probe's evidence file)")
+    return name
+
+
+def _http_url(url: str | None) -> str | None:
+    if url is not None and not re.match(r"^https?://[^/\s]+", url):
+        raise ValueError("must be an http(s):// URL")
+    return url
+
+
+class OAuth2ProbeTarget(_Strict):
+    """An OAuth2/OIDC client-credentials token, replayed against the resource it was issued for."""
+
+    name: str = Field(description="Label of the probe in reports; names its evidence file.")
+    token_endpoint: str
+    client_id: str = Field(min_length=1)
+    client_secret: SecretReference
+    scope: str | None = None
+    audience: str | None = Field(default=None, description="Sent as the `audience` form parameter.")
+    resource_url: str = Field(description="Protected resource the token is replayed against.")
+    second_resource_url: str | None = Field(
+        default=None, description="A resource of another audience: it must refuse the token (NHI-PRB-003)."
+    )
+    expected_rejection: list[Literal[401, 403]] = Field(default_factory=lambda: [401, 403], min_length=1)
+    max_lifetime_seconds: int = Field(default=3600, ge=1, description="Longest acceptable stated lifetime.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_file_stem(cls, name: str) -> str:
+        return _probe_name(name)
+
+    @field_validator("token_endpoint", "resource_url", "second_resource_url")
+    @classmethod
+    def _urls_are_http(cls, url: str | None) -> str | None:
+        return _http_url(url)
+
+    @field_validator("client_secret", mode="before")
+    @classmethod
+    def _secret_is_a_reference(cls, value: object) -> object:
+        if isinstance(value, str):
+            raise ValueError("must be a reference ({env: VARIABLE} or {secretsmanager_arn: ...}), never the value")
+        return value
+
+
+class StsProbeTarget(_Strict):
+    """An STS session of a dedicated probe role, replayed with sts:GetCallerIdentity after it expired."""
+
+    name: str
+    role_arn: str = Field(description="A probe role with no permissions (GetCallerIdentity needs none).")
+    duration_seconds: int = Field(default=900, ge=900, le=43200, description="900 s is the STS minimum.")
+    region: str = "us-east-1"
+    max_lifetime_seconds: int = Field(default=3600, ge=1)
+    revocation_probe: bool = Field(
+        default=False,
+        description="Also apply an AWSRevokeOlderSessions deny to the role and expect the live session refused.",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_file_stem(cls, name: str) -> str:
+        return _probe_name(name)
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn_is_an_iam_role(cls, role_arn: str) -> str:
+        if not _ROLE_ARN.match(role_arn):
+            raise ValueError("must look like arn:aws:iam::<12-digit account>:role/<name>")
+        return role_arn
+
+    @field_validator("region")
+    @classmethod
+    def _region_looks_like_a_region(cls, region: str) -> str:
+        if not _REGION.match(region):
+            raise ValueError(f"not an AWS region name: {region}")
+        return region
+
+
+class ProbesConfig(_Strict):
+    """Active runtime probes (docs/probes.md): obtain a short-lived token, wait past its expiry, replay it."""
+
+    oauth2: list[OAuth2ProbeTarget] = Field(default_factory=list)
+    sts: list[StsProbeTarget] = Field(default_factory=list)
+    expiry_margin_seconds: float = Field(default=5.0, ge=0, le=600, description="Wait this long past expiry.")
+    max_wait_seconds: float = Field(
+        default=3900.0, gt=0, description="A token living longer is not waited for: its replay reads INCOMPLETE."
+    )
+    request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    schedule: ScheduleConfig = Field(
+        default_factory=lambda: ScheduleConfig(cron="30 6 * * *"),
+        description="Own schedule, so the wait for expiry never delays the daily snapshot.",
+    )
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> ProbesConfig:
+        names = [target.name for target in self.targets]
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        if duplicated:
+            raise ValueError(f"probe names must be unique, repeated: {', '.join(duplicated)}")
+        return self
+
+    @property
+    def targets(self) -> list[OAuth2ProbeTarget | StsProbeTarget]:
+        return [*self.oauth2, *self.sts]
+
+
 class AssuranceConfig(_Strict):
     storage_root: str = Field(default=DEFAULT_STORAGE_ROOT, description="Local folder or s3://bucket/prefix.")
     output_dir: str = DEFAULT_OUTPUT_DIR
@@ -118,6 +257,7 @@ class AssuranceConfig(_Strict):
     change_events: ChangeEventsConfig | None = Field(
         default=None, description="Rerun after IAM changes (off when absent)."
     )
+    probes: ProbesConfig | None = Field(default=None, description="Active token-expiry probes (off when absent).")
 
     @field_validator("storage_root")
     @classmethod

@@ -23,8 +23,10 @@ from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, pars
 from assurance_jobs.collect.aws import collect_account, session_for
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
+from assurance_jobs.evaluate.probes import merge_evaluations
 from assurance_jobs.evaluate.suites import load_suites
 from assurance_jobs.facts import RegistrySource, inventory_with_baseline_facts
+from assurance_jobs.probe_pipeline import evaluate_stored_probes
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
@@ -287,11 +289,12 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
     inventory = load_inventory(config, partition_date)
     source = inventory_source(config, partition_date)
     snapshot_id = str(source["snapshot_id"])
+    suites = load_suites(config.expectations_dir)
     evaluation = evaluate(
         inventory.identities,
         inventory.credentials,
         inventory.collection_status,
-        load_suites(config.expectations_dir),
+        suites,
         snapshot_id=snapshot_id,
         partition_date=partition_date,
         directory_feed_present=config.directory_feed is not None,
@@ -300,6 +303,9 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
         previous_partition_present=source.get("previous_partition") is not None,
     )
     storage = storage_for(config.storage_root)
+    probes, probe_evaluation = evaluate_stored_probes(config, storage, partition_date, suites)
+    store_table(storage, partition_date, "probes", probes)
+    evaluation = merge_evaluations(evaluation, probe_evaluation)
     location = store_table(storage, partition_date, "findings", evaluation.findings)
     store_table(storage, partition_date, "rule_results", evaluation.rule_results)
     return EvaluationOutcome(evaluation, snapshot_id, location)

@@ -25,6 +25,7 @@ from assurance_jobs.output.catalogue import load_catalogue
 from assurance_jobs.output.html import render_index, render_report
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
+from assurance_jobs.output.probes import probe_views
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
 from assurance_jobs.pipeline import (
     DRIFT_TABLES,
@@ -34,6 +35,7 @@ from assurance_jobs.pipeline import (
     read_table,
     table_key,
 )
+from assurance_jobs.probes.evidence import PROBES_PREFIX, latest_probe_run, stored_records
 from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import list_partition_dates, read_manifest, snapshot_prefix
@@ -86,6 +88,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         previous_findings=_previous_findings(storage, partition_date),
         waivers=waivers,
         drift=_drift(storage, partition_date),
+        probes=_probes(storage, partition_date, read_table(storage, partition_date, "rule_results")),
     )
 
 
@@ -109,6 +112,7 @@ def _evidence(storage: Storage, manifest: Manifest, suites: list[Suite], waivers
         EvidenceFile(path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes)
         for entry in manifest.files
     ]
+    files += _probe_evidence(storage, manifest.partition_date)
     files += [EvidenceFile(path=str(s.path), sha256=_sha256_file(s.path), kind="suite") for s in suites]
     if waivers_file:
         path = Path(waivers_file)
@@ -145,6 +149,32 @@ def _drift(storage: Storage, partition_date: date) -> dict[str, pd.DataFrame]:
         for table in DRIFT_TABLES
         if storage.exists(table_key(partition_date, f"drift_{table}"))
     }
+
+
+def _probe_run(storage: Storage, partition_date: date):
+    return latest_probe_run(storage, partition_date)
+
+
+def _probes(storage: Storage, partition_date: date, rule_results: pd.DataFrame) -> list[dict]:
+    """The probe page's views: the day's `probes` table, with each target's stored timeline."""
+    if not storage.exists(table_key(partition_date, "probes")):
+        return []
+    run = _probe_run(storage, partition_date)
+    records = [record for record, _, _ in stored_records(run)] if run is not None else []
+    return probe_views(read_table(storage, partition_date, "probes"), records, rule_results)
+
+
+def _probe_evidence(storage: Storage, partition_date: date) -> list[EvidenceFile]:
+    run = _probe_run(storage, partition_date)
+    if run is None:
+        return []
+    prefix = snapshot_prefix(partition_date, run.manifest.snapshot_id, PROBES_PREFIX)
+    return [
+        EvidenceFile(
+            path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes, kind="probe"
+        )
+        for entry in run.manifest.files
+    ]
 
 
 def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:

@@ -92,3 +92,29 @@ def run_partition(options: RunRequestOptions) -> int:
         print(f"assurance-jobs: run {outcome.run_id} failed; `dagster dev` shows its step logs", file=sys.stderr)
         return 1
     return 0
+
+
+def materialize_probes(options: RunRequestOptions, instance: dg.DagsterInstance | None = None) -> PartitionRun:
+    """Run the probe job's assets for today: the probes, then re-evaluation and the report if today was evaluated."""
+    from assurance_jobs.definitions import assets_for
+    from assurance_jobs.defs.probes import PROBE_ASSETS, probe_selection
+    from assurance_jobs.pipeline import utc_today
+
+    settings = AssuranceSettings(
+        config_path=options.config_path, storage_root=options.storage_root, output_dir=options.output_dir
+    )
+    day = utc_today()
+    if instance is None:
+        ensure_dagster_home()
+        instance = dg.DagsterInstance.get()
+    result = dg.materialize(
+        [*assets_for(settings), *PROBE_ASSETS],
+        instance=instance,
+        resources={"settings": settings},
+        partition_key=day.isoformat(),
+        selection=probe_selection(settings.load(), day),
+        raise_on_error=False,
+        tags={"assurance/trigger": "cli-probe"},
+    )
+    errors = [_root_cause(event.event_specific_data.error) for event in result.get_step_failure_events()]
+    return PartitionRun(result.success, result.run_id, day.isoformat(), settings, errors)

@@ -156,6 +156,17 @@ SOURCES: tuple[Source, ...] = (
         "aws",
         "the account's configured role could not be assumed (a status row only, recorded by the pipeline)",
     ),
+    Source(
+        "token_probes",
+        "probe:token_replay",
+        "probe",
+        "active runtime probes: a short-lived token (OAuth2 client credentials or an STS session) replayed after "
+        "expiry; stored under probes/<date>/<probe_run_id>/ by the probe job (docs/probes.md)",
+        optional=True,
+        tables=("probes",),
+        collector="assurance_jobs.probes.runner:run_probes",
+        parser="assurance_jobs.scan.probe_facts:probe_table",
+    ),
 )
 
 BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

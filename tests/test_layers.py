@@ -18,11 +18,11 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__init__", "sources", "schema", "assets", "yaml_files"}),  # data and helpers, imported by everyone
     frozenset({"config"}),
     frozenset({"snapshot"}),
-    frozenset({"scan", "collect"}),  # pure analysis; the boto3 collector
+    frozenset({"scan", "collect", "probes"}),  # pure analysis; the boto3 collector; the runtime token probes
     frozenset({"baseline"}),  # approved baseline, agent registry, drift: built on scan
     frozenset({"facts", "evaluate"}),  # scan facts joined with baseline facts; the GX evaluation
     frozenset({"output", "events"}),
-    frozenset({"pipeline", "publish", "summary"}),
+    frozenset({"pipeline", "probe_pipeline", "publish", "summary"}),
     frozenset({"defs", "definitions", "runner", "demo", "cli"}),  # Dagster wiring and entry points
 )
 LAYER_OF = {name: index for index, layer in enumerate(LAYERS) for name in layer}

@@ -40,14 +40,14 @@ def evaluation_asset(rules: Sequence[Rule]) -> dg.AssetsDefinition:
         specs=[
             dg.AssetSpec(
                 "findings",
-                deps=["identities", "credentials", "collection_status"],
+                deps=["identities", "credentials", "collection_status", "probe_results"],
                 group_name="evaluate",
                 kinds={"parquet"},
                 description="One row per (rule, resource) that fails, traced to its snapshot file and sha256.",
             ),
             dg.AssetSpec(
                 "rule_results",
-                deps=["identities", "credentials", "collection_status"],
+                deps=["identities", "credentials", "collection_status", "probe_results"],
                 group_name="evaluate",
                 kinds={"parquet"},
                 description="Per rule and account/region scope: PASS, FAIL or INCOMPLETE, evaluated and failed counts.",

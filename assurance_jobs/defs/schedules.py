@@ -9,7 +9,7 @@ from assurance_jobs.defs.resources import CONFIG_ENV
 
 daily_assurance_job = dg.define_asset_job(
     "daily_assurance",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("probes"),  # probes have their own job
     description="Snapshot → inventory → evaluation → reports for one day.",
 )
 

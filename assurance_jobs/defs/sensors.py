@@ -42,11 +42,13 @@ SNAPSHOT_ASSET = "nhi_snapshot"
 
 change_rerun_job = dg.define_asset_job(
     "change_rerun",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("probes"),
     description="Today's partition in full after an IAM change: new snapshot, inventory, evaluation, reports.",
 )
 
-EVALUATE_ONLY_SELECTION = dg.AssetSelection.all() - dg.AssetSelection.assets(SNAPSHOT_ASSET)
+EVALUATE_ONLY_SELECTION = (
+    dg.AssetSelection.all() - dg.AssetSelection.assets(SNAPSHOT_ASSET) - dg.AssetSelection.groups("probes")
+)
 
 evaluate_only_job = dg.define_asset_job(
     "evaluate_only",

@@ -7,6 +7,7 @@ AWS_ENDPOINT_URL exactly as it would reach AWS — so what the demo shows is wha
 from __future__ import annotations
 
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from freezegun import freeze_time
 from assurance_jobs.config import load_config
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.history import drift_overnight, seed_baselined_roles, write_baseline, write_registry
+from assurance_jobs.demo.probes import DEMO_TOKEN_LIFETIME_SECONDS, demo_token_services
 from assurance_jobs.demo.server import emulated_aws
 from assurance_jobs.pipeline import collect_snapshot
-from assurance_jobs.runner import RunRequestOptions, materialize_partition
+from assurance_jobs.runner import RunRequestOptions, materialize_partition, materialize_probes
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.summary import print_summary
 
@@ -50,9 +52,10 @@ def write_waivers(path: Path, estate: DemoEstate, now: datetime) -> Path:
     return path
 
 
-def demo_config(out: Path, estate: DemoEstate, baseline_dir: Path, registry: Path) -> dict:
+def demo_config(out: Path, estate: DemoEstate, baseline_dir: Path, registry: Path, probes: dict | None = None) -> dict:
     """The configuration a team would write for this account, pointing every output under `out`."""
     return {
+        **({"probes": probes} if probes else {}),
         "storage_root": str(out / "data"),
         "output_dir": str(out / "reports"),
         "accounts": [{"name": "demo", "regions": DEMO_REGIONS}],
@@ -70,7 +73,7 @@ def run_demo(out: Path, *, size: int = 300) -> int:
     now = datetime.now(UTC)
     yesterday = now - timedelta(days=1)
     print(f"assurance-jobs demo: seeding an emulated AWS account with ~{size} NHIs …", flush=True)
-    with emulated_aws() as endpoint:
+    with emulated_aws() as endpoint, demo_token_services() as probes:
         estate = seed_demo_estate(endpoint, now=now, size=size, feed_dir=out)
         seed_baselined_roles(endpoint, now)
         print(f"  seeded {_describe_counts(estate)} in {estate.seed_seconds:.1f} s at {endpoint}", flush=True)
@@ -79,7 +82,8 @@ def run_demo(out: Path, *, size: int = 300) -> int:
         write_registry(registry, granted_extra=False)
         write_waivers(out / "waivers.yaml", estate, now)
         config_path = out / "assurance.yaml"
-        config_path.write_text(yaml.safe_dump(demo_config(out, estate, baseline_dir, registry), sort_keys=False))
+        body = demo_config(out, estate, baseline_dir, registry, probes)
+        config_path.write_text(yaml.safe_dump(body, sort_keys=False))
         config = load_config(config_path)
         print(f"  day 1 ({yesterday.date()}): snapshot with the clock set back a day, then evaluate", flush=True)
         with freeze_time(yesterday, tick=True):
@@ -89,12 +93,19 @@ def run_demo(out: Path, *, size: int = 300) -> int:
         )
         drift_overnight(endpoint)
         write_registry(registry, granted_extra=True)
+        started = time.monotonic()
+        probed = materialize_probes(RunRequestOptions(config_path=str(config_path)))
+        print(
+            f"  probes: {DEMO_TOKEN_LIFETIME_SECONDS}-second tokens replayed after expiry against two local APIs "
+            f"({time.monotonic() - started:.1f} s)",
+            flush=True,
+        )
         print(f"  day 2 ({now.date()}): the estate drifted overnight; the daily job runs", flush=True)
         outcome = materialize_partition(RunRequestOptions(config_path=str(config_path), partition_date=now.date()))
     print_summary(config, now.date(), outcome.run_id, sys.stdout)
     print(f"  config       {config_path}", file=sys.stdout)
     print(f"  planted      {len(estate.defects)} defects across {len(estate.rule_ids())} rules", file=sys.stdout)
-    failures = [run for run in (first, outcome) if not run.success]
+    failures = [run for run in (first, probed, outcome) if not run.success]
     for run in failures:
         for error in run.errors:
             print(f"assurance-jobs: {error}", file=sys.stderr)

@@ -52,9 +52,10 @@ def _positional(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _outcomes(tables: dict[str, pd.DataFrame], suites: Sequence[Suite]) -> list[RuleOutcome]:
-    rules = all_rules(suites)
+    # Subjects without a table here (the `probes` table) are judged per target by their own evaluation.
+    rules = [rule for rule in all_rules(suites) if rule.subject in tables]
     outcomes: dict[str, RuleOutcome] = {}
-    for subject in SUBJECTS:
+    for subject in (subject for subject in SUBJECTS if subject in tables):
         subject_rules = [rule for rule in rules if rule.subject == subject]
         outcomes.update(run_rules(tables[subject], subject_rules, subject))
     return [outcomes[rule.rule_id] for rule in rules]

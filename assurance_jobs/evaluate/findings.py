@@ -28,6 +28,8 @@ _ROW_COLUMNS = (
     "region",
     "classification_reason",
     "owner",
+    "resource",
+    "principal",
     "source_file",
     "source_sha256",
 )
@@ -83,6 +85,14 @@ def _people_columns(rows: pd.DataFrame, subject: str, lookup: pd.DataFrame) -> d
             "region": np.full(n, None, dtype=object),
             "classification_reason": _objects(rows.get("classification_reason"), n),
             "owner": _objects(rows.get("owner"), n),
+        }
+    if subject == "probes":
+        return {
+            "resource_arn": _objects(rows.get("resource"), n),
+            "identity_arn": _objects(rows.get("principal"), n),
+            "region": np.full(n, None, dtype=object),
+            "classification_reason": np.full(n, "runtime probe", dtype=object),
+            "owner": np.full(n, None, dtype=object),
         }
     owner_arns = _objects(rows.get("owner_arn"), n)
     owners = lookup.reindex(owner_arns)

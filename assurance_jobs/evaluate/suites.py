@@ -17,10 +17,10 @@ from typing import Any, Literal
 from assurance_jobs import sources
 from assurance_jobs.assets import EXPECTATIONS, asset_folder
 
-Subject = Literal["identities", "credentials", "agents"]
+Subject = Literal["identities", "credentials", "agents", "probes"]
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
-SUBJECTS: tuple[str, ...] = ("identities", "credentials", "agents")
+SUBJECTS: tuple[str, ...] = ("identities", "credentials", "agents", "probes")
 REQUIRED_META: tuple[str, ...] = (
     "rule_id",
     "title",

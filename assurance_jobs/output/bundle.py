@@ -16,7 +16,7 @@ import pandas as pd
 
 from assurance_jobs.output.waivers import Waiver
 
-FAMILIES: tuple[str, ...] = ("rotation", "expiry", "least_privilege", "offboarding", "baseline", "drift")
+FAMILIES: tuple[str, ...] = ("rotation", "expiry", "least_privilege", "offboarding", "baseline", "drift", "probes")
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 
 
@@ -74,3 +74,5 @@ class ReportBundle:
     waivers: Sequence[Waiver] = ()
     drift: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     """Day-over-day drift tables by name (identity_changes, permission_changes, …); empty on the first day."""
+    probes: Sequence[Mapping[str, Any]] = ()
+    """The "Runtime probes" page: one view per probe target (output/probes.py), empty when none is configured."""

@@ -90,6 +90,7 @@ def render_report(bundle: ReportBundle, out_dir: Path, page_size: int = PAGE_SIZ
         site.page(f"ids/{bucket}.html", "identities.html.j2", m=model, **context)
     site.page("changes.html", "changes.html.j2", m=model)
     site.page("waivers.html", "waivers.html.j2", m=model)
+    site.page("probes.html", "probes.html.j2", m=model)
     site.page("evidence.html", "evidence.html.j2", m=model)
     return index
 

@@ -49,8 +49,9 @@ def new_snapshot_id(taken_at: datetime) -> str:
     return f"{_utc(taken_at):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
-def snapshot_prefix(partition_date: date, snapshot_id: str) -> str:
-    return f"{SNAPSHOTS_PREFIX}/{partition_date.isoformat()}/{snapshot_id}"
+def snapshot_prefix(partition_date: date, snapshot_id: str, root: str = SNAPSHOTS_PREFIX) -> str:
+    """`root` names the evidence collection: `snapshots` for the daily estate, `probes` for runtime probes."""
+    return f"{root}/{partition_date.isoformat()}/{snapshot_id}"
 
 
 def write_snapshot(
@@ -61,6 +62,7 @@ def write_snapshot(
     statuses: Iterable[CollectionStatus],
     accounts: Iterable[str],
     duration_seconds: float,
+    root: str = SNAPSHOTS_PREFIX,
 ) -> Manifest:
     """Write all blobs plus manifest.json as one new snapshot; it becomes visible only once complete."""
     contents = _contents_by_path(blobs)
@@ -77,13 +79,13 @@ def write_snapshot(
     )
     files = {path: data for path, (_, data) in contents.items()}
     files[MANIFEST_NAME] = manifest.to_json()
-    storage.publish(snapshot_prefix(partition_date, snapshot_id), files, MANIFEST_NAME)
+    storage.publish(snapshot_prefix(partition_date, snapshot_id, root), files, MANIFEST_NAME)
     return manifest
 
 
-def list_snapshots(storage: Storage, partition_date: date) -> list[str]:
+def list_snapshots(storage: Storage, partition_date: date, root: str = SNAPSHOTS_PREFIX) -> list[str]:
     """Committed snapshot ids for the day (those with a manifest), oldest first."""
-    folder = f"{SNAPSHOTS_PREFIX}/{partition_date.isoformat()}"
+    folder = f"{root}/{partition_date.isoformat()}"
     candidates = [name for name in storage.children(folder) if SNAPSHOT_ID.match(name)]
     return sorted(name for name in candidates if storage.exists(f"{folder}/{name}/{MANIFEST_NAME}"))
 
@@ -101,24 +103,24 @@ def list_partition_dates(storage: Storage) -> list[date]:
     return sorted(days)
 
 
-def latest_snapshot(storage: Storage, partition_date: date) -> Snapshot | None:
+def latest_snapshot(storage: Storage, partition_date: date, root: str = SNAPSHOTS_PREFIX) -> Snapshot | None:
     """The newest committed snapshot of the day (greatest snapshot_id), verified; None if there is none."""
-    snapshot_ids = list_snapshots(storage, partition_date)
-    return read_snapshot(storage, partition_date, snapshot_ids[-1]) if snapshot_ids else None
+    snapshot_ids = list_snapshots(storage, partition_date, root)
+    return read_snapshot(storage, partition_date, snapshot_ids[-1], root) if snapshot_ids else None
 
 
-def read_manifest(storage: Storage, partition_date: date, snapshot_id: str) -> Manifest:
-    prefix = snapshot_prefix(partition_date, snapshot_id)
+def read_manifest(storage: Storage, partition_date: date, snapshot_id: str, root: str = SNAPSHOTS_PREFIX) -> Manifest:
+    prefix = snapshot_prefix(partition_date, snapshot_id, root)
     try:
         return Manifest.from_json(storage.read_bytes(f"{prefix}/{MANIFEST_NAME}"))
     except FileNotFoundError:
         raise FileNotFoundError(f"no committed snapshot at {storage.location(prefix)}") from None
 
 
-def read_snapshot(storage: Storage, partition_date: date, snapshot_id: str) -> Snapshot:
+def read_snapshot(storage: Storage, partition_date: date, snapshot_id: str, root: str = SNAPSHOTS_PREFIX) -> Snapshot:
     """Read a committed snapshot; raise SnapshotIntegrityError if any file differs from its manifest."""
-    prefix = snapshot_prefix(partition_date, snapshot_id)
-    manifest = read_manifest(storage, partition_date, snapshot_id)
+    prefix = snapshot_prefix(partition_date, snapshot_id, root)
+    manifest = read_manifest(storage, partition_date, snapshot_id, root)
     contents = {entry.path: _verified(storage, prefix, entry) for entry in manifest.files}
     return Snapshot(manifest=manifest, location=storage.location(prefix), contents=contents)
 

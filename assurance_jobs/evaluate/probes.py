@@ -1,0 +1,89 @@
+"""Judge the `probes` table: one verdict per rule and probe target, GX deciding which rows fail.
+
+The scope of a probe rule is one target (`account_id` = `probe:<target>`), not an AWS account: a target the
+rule applies to (its row condition, e.g. a second resource configured) gets PASS, FAIL or INCOMPLETE; one it
+does not apply to gets no row. A target whose fact is NA — the probe did not run, or its evidence could not
+settle the question — is INCOMPLETE, and is not reported as a finding even though GX counts a null as
+unexpected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from assurance_jobs.evaluate.engine import Evaluation
+from assurance_jobs.evaluate.findings import combine_findings, empty_findings, rule_findings
+from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
+from assurance_jobs.evaluate.results import results_frame
+from assurance_jobs.evaluate.suites import Rule, Suite, all_rules
+
+SUBJECT = "probes"
+
+
+def probe_rules(suites: Sequence[Suite]) -> list[Rule]:
+    return [rule for rule in all_rules(suites) if rule.subject == SUBJECT]
+
+
+def _unknown(table: pd.DataFrame, rule: Rule) -> np.ndarray:
+    return table[rule.column].isna().to_numpy() | (table["probe_status"] == "not_run").to_numpy()
+
+
+def _result_rows(outcome: RuleOutcome, table: pd.DataFrame, failed: np.ndarray) -> list[dict[str, object]]:
+    rule = outcome.rule
+    unknown = _unknown(table, rule)
+    failing = np.zeros(len(table), dtype=bool)
+    failing[failed] = True
+    rows = []
+    for position in np.flatnonzero(outcome.in_scope):
+        status = "INCOMPLETE" if unknown[position] else ("FAIL" if failing[position] else "PASS")
+        rows.append(
+            {
+                "rule_id": rule.rule_id,
+                "family": rule.family,
+                "title": rule.title,
+                "severity": rule.severity,
+                "account_id": str(table["account_id"].iat[position]),
+                "region": None,
+                "status": status,
+                "evaluated": 0 if unknown[position] else 1,
+                "failed": int(failing[position]),
+                "missing_sources": ",".join(rule.depends_on) if unknown[position] else "",
+            }
+        )
+    return rows
+
+
+def evaluate_probes(
+    probes: pd.DataFrame, suites: Sequence[Suite], *, probe_run_id: str, partition_date: date | str
+) -> Evaluation:
+    """Findings and per-target results of the probe rules over the day's `probes` table."""
+    rules = probe_rules(suites)
+    table = probes.reset_index(drop=True)
+    if not rules or table.empty:
+        return Evaluation(findings=empty_findings(), rule_results=results_frame([]))
+    day = partition_date.isoformat() if isinstance(partition_date, date) else str(partition_date)
+    outcomes = run_rules(table, rules, SUBJECT)
+    findings, results = [], []
+    for rule in rules:
+        outcome = outcomes[rule.rule_id]
+        judged = outcome.failed[~_unknown(table, rule)[outcome.failed]]
+        judged_outcome = RuleOutcome(rule, outcome.in_scope, judged)
+        findings.append(rule_findings(judged_outcome, table, pd.DataFrame(), probe_run_id, day))
+        results.extend(_result_rows(outcome, table, judged))
+    return Evaluation(findings=combine_findings(findings), rule_results=results_frame(results))
+
+
+def merge_evaluations(daily: Evaluation, probes: Evaluation) -> Evaluation:
+    """One day's judgement: the daily rules' and the probes', in rule-id order like every evaluation."""
+    if probes.rule_results.empty and probes.findings.empty:
+        return daily
+    findings = pd.concat([daily.findings, probes.findings], ignore_index=True)
+    results = pd.concat([daily.rule_results, probes.rule_results], ignore_index=True)
+    return Evaluation(
+        findings=findings.sort_values("rule_id", kind="mergesort", ignore_index=True),
+        rule_results=results.sort_values("rule_id", kind="mergesort", ignore_index=True),
+    )

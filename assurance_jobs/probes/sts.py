@@ -1,0 +1,222 @@
+"""The AWS STS probe: a session of a dedicated probe role must stop working when it expires (and, optionally,
+as soon as the role's older sessions are revoked).
+
+Why GetCallerIdentity: it needs no permission, so the probe role can have none; an expired session answers
+`ExpiredToken`. It cannot be denied by policy, though, so the revocation probe uses `iam:GetRole` on the
+probe role itself (the one permission that role then needs) and expects `AccessDenied` once the console's
+`AWSRevokeOlderSessions` deny (`DateLessThan aws:TokenIssueTime`) is in place. moto never expires sessions:
+this probe is tested with botocore's Stubber and meant for real accounts.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from assurance_jobs.config import ProbesConfig, StsProbeTarget
+from assurance_jobs.probes.clock import Clock, http_date
+from assurance_jobs.probes.record import Outcome, ProbeEvent, ProbeRecord, Redactor, iso
+
+REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
+REVOCATION_POLL_SECONDS = 5.0
+REVOCATION_WINDOW_SECONDS = 60.0  # IAM is eventually consistent: a deny takes seconds to apply everywhere
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
+
+# (service, region, credentials or None for the runner's own) -> boto3 client
+ClientFactory = Callable[[str, str, dict[str, str] | None], Any]
+
+
+def boto3_clients(service: str, region: str, credentials: dict[str, str] | None) -> Any:
+    import boto3
+
+    if credentials is None:
+        return boto3.Session().client(service, region_name=region)
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    ).client(service, region_name=region)
+
+
+def revoke_older_sessions_policy(issued_before: datetime) -> str:
+    """What the console's "Revoke active sessions" attaches: deny everything to sessions issued before now."""
+    statement = {
+        "Effect": "Deny",
+        "Action": ["*"],
+        "Resource": ["*"],
+        "Condition": {
+            "DateLessThan": {"aws:TokenIssueTime": issued_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        },
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _code(error: ClientError | BotoCoreError) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code") or "ClientError")
+    return type(error).__name__
+
+
+class StsProbe:
+    def __init__(
+        self,
+        target: StsProbeTarget,
+        settings: ProbesConfig,
+        clock: Clock,
+        redactor: Redactor,
+        clients: ClientFactory = boto3_clients,
+    ) -> None:
+        self.target, self.settings, self.clock, self.redactor, self.clients = (
+            target,
+            settings,
+            clock,
+            redactor,
+            clients,
+        )
+        self.record = ProbeRecord(
+            target=target.name,
+            kind="sts",
+            principal=target.role_arn,
+            resource="sts:GetCallerIdentity",
+            started_at=iso(clock.now()),
+            issuer=f"sts.{target.region}",
+            expected_rejection=sorted(EXPIRED_CODES),
+            max_lifetime_seconds=float(target.max_lifetime_seconds),
+            revocation_configured=target.revocation_probe,
+        )
+        self.issued_local: datetime | None = None
+
+    @property
+    def role_name(self) -> str:
+        return self.target.role_arn.split(":role/", 1)[1].rsplit("/", 1)[-1]
+
+    def run(self) -> ProbeRecord:
+        try:
+            self._run()
+        finally:
+            self.record.finished_at = iso(self.clock.now())
+        return self.record
+
+    def _run(self) -> None:
+        credentials = self._assume()
+        if credentials is None:
+            return
+        sts = self.clients("sts", self.target.region, credentials)
+        if self._call("valid_use", lambda: sts.get_caller_identity()) != "accepted":
+            self.record.fail("ValidSessionNotAccepted", "the fresh session could not call sts:GetCallerIdentity")
+            return
+        if self.target.revocation_probe and not self._revocation(credentials):
+            return
+        expires_local = self.issued_local + timedelta(seconds=self.record.stated_lifetime_seconds or 0)
+        wait = (expires_local - self.clock.now()).total_seconds() + self.settings.expiry_margin_seconds
+        if wait > self.settings.max_wait_seconds:
+            self.record.fail("LifetimeBeyondMaxWait", f"the session expires in {wait:.0f} s, beyond max_wait_seconds")
+            return
+        self.clock.sleep(wait)
+        self._call("expired_replay", lambda: sts.get_caller_identity(), rejected=EXPIRED_CODES)
+
+    def _assume(self) -> dict[str, str] | None:
+        base = self.clients("sts", self.target.region, None)
+        sent = self.clock.now()
+        try:
+            response = base.assume_role(
+                RoleArn=self.target.role_arn,
+                RoleSessionName=f"assurance-probe-{secrets.token_hex(4)}",
+                DurationSeconds=self.target.duration_seconds,
+            )
+        except (ClientError, BotoCoreError) as error:
+            self._event("issue", "error", None, _code(error), sent)
+            self.record.fail(_code(error), f"sts:AssumeRole {self.target.role_arn} failed")
+            return None
+        received = self.clock.now()
+        credentials = response["Credentials"]
+        for key in ("SecretAccessKey", "SessionToken", "AccessKeyId"):
+            self.redactor.add(credentials.get(key))
+        self.issued_local = sent + (received - sent) / 2
+        self._note_session(credentials, response)
+        self._event("issue", "accepted", 200, None, received)
+        return {key: credentials[key] for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
+
+    def _note_session(self, credentials: dict[str, Any], response: dict[str, Any]) -> None:
+        record, issued = self.record, self.issued_local
+        assert issued is not None
+        expiration = credentials["Expiration"]
+        if isinstance(expiration, str):
+            expiration = datetime.fromisoformat(expiration.replace("Z", "+00:00"))
+        record.token_format = "sts"
+        record.token_fingerprint = self.redactor.fingerprint(credentials["SessionToken"])
+        record.issued_at = iso(issued)
+        record.sts_expiration = iso(expiration)
+        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        server_date = http_date(headers.get("date"))
+        start = issued
+        if server_date is not None:
+            record.clock_skew_seconds = round((server_date - issued).total_seconds(), 3)
+            record.clock_skew_source = "AssumeRole response Date vs local"
+            start = server_date
+        record.stated_lifetime_seconds = round((expiration - start).total_seconds(), 3)
+        record.lifetime_source = "Expiration"
+        record.expires_at = iso(issued + timedelta(seconds=record.stated_lifetime_seconds))
+
+    def _revocation(self, credentials: dict[str, str]) -> bool:
+        """Deny the role's sessions issued before now; the live session must then be refused within the window."""
+        session_iam = self.clients("iam", self.target.region, credentials)
+        check = lambda: session_iam.get_role(RoleName=self.role_name)  # noqa: E731
+        if self._call("valid_use", check) != "accepted":
+            self.record.fail("RevocationCheckNotAllowed", "the probe role cannot call iam:GetRole on itself")
+            return False
+        admin = self.clients("iam", self.target.region, None)
+        now = self.clock.now()
+        try:
+            admin.put_role_policy(
+                RoleName=self.role_name,
+                PolicyName=REVOKE_POLICY_NAME,
+                PolicyDocument=revoke_older_sessions_policy(now),
+            )
+        except (ClientError, BotoCoreError) as error:
+            self._event("revoke", "error", None, _code(error), now)
+            self.record.fail(_code(error), "could not apply the revoke-older-sessions deny")
+            return False
+        self._event("revoke", "accepted", 200, None, now)
+        deadline = now + timedelta(seconds=REVOCATION_WINDOW_SECONDS)
+        while True:
+            outcome = self._call("after_revoke", check, rejected=DENIED_CODES)
+            if outcome != "accepted" or self.clock.now() >= deadline:
+                return True
+            self.clock.sleep(REVOCATION_POLL_SECONDS)
+
+    def _call(self, phase: str, call: Callable[[], Any], rejected: frozenset[str] = frozenset()) -> Outcome:
+        at = self.clock.now()
+        try:
+            call()
+        except (ClientError, BotoCoreError) as error:
+            code = _code(error)
+            outcome: Outcome = "rejected" if code in rejected else "error"
+            status = (
+                error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if isinstance(error, ClientError)
+                else None
+            )
+            self._event(phase, outcome, status, code, at)
+            return outcome
+        self._event(phase, "accepted", 200, None, at)
+        return "accepted"
+
+    def _event(self, phase: str, outcome: Outcome, status: int | None, code: str | None, at: datetime) -> None:
+        start = self.issued_local or at
+        self.record.events.append(
+            ProbeEvent(
+                phase=phase,
+                at=iso(at),
+                offset_seconds=round((at - start).total_seconds(), 3),
+                outcome=outcome,
+                status=status,
+                code=self.redactor.scrub(code),
+            )
+        )
