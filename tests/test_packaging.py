@@ -4,6 +4,8 @@ importlib.resources — so an installed wheel works from any folder, not only fr
 from __future__ import annotations
 
 import fnmatch
+import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -51,15 +53,31 @@ def test_every_asset_file_is_matched_by_a_package_data_glob(name: str) -> None:
     assert unshipped == []
 
 
+def _clean_checkout(target: Path) -> Path:
+    """The tracked files only (links kept as links), as a fresh clone would have them: no build/ left over from
+    an earlier build can then supply files the package data globs miss."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: cannot tell tracked files from build leftovers")
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        source, copy = REPO / name, target / name
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the work tree, not yet committed
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            copy.symlink_to(os.readlink(source))
+        else:
+            shutil.copy2(source, copy)
+    return target
+
+
 def _wheel_names(tmp_path: Path) -> list[str]:
-    """Build the wheel from the checkout with the installed setuptools (no network) and list its members; skipped
-    where that setuptools cannot build wheels (before 70.1 without the `wheel` package)."""
-    script = (
-        "import sys, setuptools.build_meta as b; "
-        "print(b.build_wheel(sys.argv[1], config_settings={'--build-option': []}))"
-    )
+    """Build the wheel from a clean copy of the checkout with the installed setuptools (no network) and list its
+    members; skipped where that setuptools cannot build wheels (before 70.1 without the `wheel` package)."""
+    source = _clean_checkout(tmp_path / "src")
+    script = "import sys, setuptools.build_meta as b; print(b.build_wheel(sys.argv[1]))"
     built = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-c", script, str(tmp_path)], cwd=source, capture_output=True, text=True, check=False
     )
     if built.returncode != 0:
         pytest.skip(f"setuptools cannot build here: {built.stderr.strip().splitlines()[-1:]}")

@@ -40,6 +40,7 @@ from assurance_jobs.schema import (
     DRIFT_OWNER_COLUMNS,
     DRIFT_PERMISSION_COLUMNS,
     DRIFT_TRUST_COLUMNS,
+    is_missing,
 )
 
 NO_APPROVALS = ResolvedApprovals(in_baseline=False, action_mask=None, trust_principals=None)
@@ -152,7 +153,7 @@ def _trust_changes(
 
 
 def _clean(value: Any) -> Any:
-    return None if value is None or (isinstance(value, float) and value != value) else value
+    return None if is_missing(value) else value
 
 
 def _owner_changes(common: list[dict[str, Any]], prev_owner: Mapping[str, Any]) -> pd.DataFrame:

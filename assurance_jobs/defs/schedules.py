@@ -1,6 +1,7 @@
 """The daily job and its schedule (on by default whenever the Dagster daemon runs)."""
 
 import os
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -22,16 +23,27 @@ def _schedule_settings() -> ScheduleConfig:
         return ScheduleConfig()
 
 
-_SCHEDULE = _schedule_settings()
+def utc_partition_key(moment: datetime) -> str:
+    """The UTC day of `moment`: partitions are UTC days whatever zone the schedule's cron is read in (06:00 in
+    Tokyo is 21:00 UTC the day before; naive times are taken as UTC)."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return aware.astimezone(UTC).date().isoformat()
 
 
-@dg.schedule(
-    job=daily_assurance_job,
-    cron_schedule=_SCHEDULE.cron,
-    execution_timezone=_SCHEDULE.timezone,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Snapshot and evaluate the live estate every day.",
-)
-def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    partition_key = context.scheduled_execution_time.date().isoformat()
-    return dg.RunRequest(run_key=f"daily-{partition_key}", partition_key=partition_key)
+def build_daily_schedule(settings: ScheduleConfig) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name="daily_schedule",
+        job=daily_assurance_job,
+        cron_schedule=settings.cron,
+        execution_timezone=settings.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Snapshot and evaluate the live estate every day.",
+    )
+    def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        partition_key = utc_partition_key(context.scheduled_execution_time)
+        return dg.RunRequest(run_key=f"daily-{partition_key}", partition_key=partition_key)
+
+    return daily_schedule
+
+
+daily_schedule = build_daily_schedule(_schedule_settings())

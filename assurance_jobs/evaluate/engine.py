@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from assurance_jobs import sources
 from assurance_jobs.evaluate.findings import combine_findings, identity_lookup, rule_findings
 from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
 from assurance_jobs.evaluate.results import Evidence, ScopeKeys, is_regional, results_frame, rule_results
@@ -84,9 +85,9 @@ def evaluate(
     inputs = {
         name
         for name, present in (
-            ("directory_feed", directory_feed_present),
-            ("baseline", baseline_present),
-            ("previous_partition", previous_partition_present),
+            (sources.source("directory_feed").name, directory_feed_present),
+            (sources.source("baseline").name, baseline_present),
+            (sources.source("previous_partition").name, previous_partition_present),
         )
         if present
     }

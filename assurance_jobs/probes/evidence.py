@@ -15,9 +15,10 @@ from assurance_jobs.probes.runner import ProbeRun
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, snapshot_prefix, write_snapshot
+from assurance_jobs.sources import source
 
 PROBES_PREFIX = "probes"
-PROBE_SOURCE = "token_probes"
+PROBE_SOURCE = source("token_probes").name
 
 
 def scope_of(target: str) -> str:
