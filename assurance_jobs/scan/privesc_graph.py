@@ -37,6 +37,9 @@ from assurance_jobs.scan.grants import CONDITIONAL, NO, YES, Grants, bit, condit
 from assurance_jobs.scan.policy import PolicyParseError, effect_of, load_document, statements_of
 
 ADMIN = ("sink", "admin")
+# The blast-radius list names at most this many principals (first in ARN order; the count is always exact): with
+# wide fan-in (a shared CreateAccessKey-on-* policy) the full lists grow with the square of the estate.
+REACHABLE_LISTED = 100
 ESCALATION = ("sink", "escalation")
 ARROW = " → "
 CREDENTIAL_ACTIONS = ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
@@ -79,7 +82,8 @@ class Escalation:
     path: str = ""
     conditional: bool = False
     reaches: str = ""  # "admin" | "escalation" | ""
-    reachable_by: list[str] = field(default_factory=list)
+    reachable_by: list[str] = field(default_factory=list)  # sorted; at most REACHABLE_LISTED of them
+    reachable_count: int = 0  # exact
 
 
 def short_name(arn: str, account_id: str | None = None) -> str:
@@ -454,6 +458,8 @@ def escalations(principals: Iterable[Principal], taken_at: datetime | None) -> d
         if path:
             result.path, result.conditional = _path_text(graph, path, p.name)
             result.reaches = "admin" if path[-1] == ADMIN else "escalation"
-        result.reachable_by = [by_position[i] for i in _bits(reachers[p.arn])]
+        bits = reachers[p.arn]
+        result.reachable_count = bits.bit_count()
+        result.reachable_by = [by_position[i] for i in itertools.islice(_bits(bits), REACHABLE_LISTED)]
         results[p.arn] = result
     return results
