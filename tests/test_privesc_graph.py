@@ -235,3 +235,24 @@ def test_blast_radius_lists_the_first_hundred_in_arn_order_and_counts_them_all()
     row = facts(e).loc[target]
     assert row["privesc_reachable_by_count"] == 105
     assert row["privesc_reachable_by"].split(",") == sorted(callers)[:REACHABLE_LISTED]
+
+
+def test_grant_on_some_of_many_targets_keeps_the_path_through_the_matching_one():
+    e = Estate()
+    grant = allow("iam:CreateAccessKey", f"arn:aws:iam::{e.account_id}:user/svc-*")
+    minter = e.user("minter", inline=[policy(grant)])
+    e.user("svc-a")
+    e.user("svc-admin", inline=[ADMIN])
+    e.user("other-admin", inline=[ADMIN])
+    assert facts(e).loc[minter, "privesc_path"] == "minter → iam:CreateAccessKey → user/svc-admin → admin"
+
+
+def test_conditioned_account_root_trust_marks_the_assume_step_conditional():
+    e = Estate()
+    ci = e.user("svc-ci", inline=[policy(allow("sts:AssumeRole"))])
+    org = {"StringEquals": {"aws:PrincipalOrgID": "o-example"}}
+    e.role("admin", trust(ROOT, condition=org), inline=[ADMIN])
+    e.role("admin-2", trust(ROOT, condition=org), inline=[ADMIN])
+    row = facts(e).loc[ci]
+    assert row["privesc_conditional"]
+    assert row["privesc_path"] == "svc-ci → assume role/admin (trusts account root) (conditional) → admin"
