@@ -110,7 +110,7 @@ def run(n: int) -> None:
     results = escalations(estate, TAKEN_AT)
     done, cpu = time.perf_counter(), time.process_time() - cpu
     flagged = sum(1 for r in results.values() if r.path)
-    exposed = max((len(r.reachable_by) for r in results.values()), default=0)
+    exposed = max((r.reachable_count for r in results.values()), default=0)
     graph_s = done - built
     print(
         f"{n:>6} principals: estate {built - started:6.2f} s, graph+paths {graph_s:6.2f} s "

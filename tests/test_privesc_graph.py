@@ -6,7 +6,7 @@ import pytest
 from privesc_estate import ADMIN, ROOT, Estate, allow, deny, facts, policy, trust
 
 from assurance_jobs.scan.privesc import methods
-from assurance_jobs.scan.privesc_graph import ROLE_WRITES
+from assurance_jobs.scan.privesc_graph import REACHABLE_LISTED, ROLE_WRITES
 
 OTHER = "999988887777"
 ALL_SERVICES = sorted({s for m in methods() for s in m.passes_to})
@@ -226,3 +226,33 @@ def test_reachable_by_does_not_route_through_administrators():
     e.role("admin-role", trust(ROOT), inline=[ADMIN])
     assert facts(e).loc[target, "privesc_reachable_by"] == ""
     assert admin
+
+
+def test_blast_radius_lists_the_first_hundred_in_arn_order_and_counts_them_all():
+    e = Estate()
+    callers = [e.user(f"svc-{i:03d}") for i in range(105)]
+    target = e.role("shared", trust(*callers))
+    row = facts(e).loc[target]
+    assert row["privesc_reachable_by_count"] == 105
+    assert row["privesc_reachable_by"].split(",") == sorted(callers)[:REACHABLE_LISTED]
+
+
+def test_grant_on_some_of_many_targets_keeps_the_path_through_the_matching_one():
+    e = Estate()
+    grant = allow("iam:CreateAccessKey", f"arn:aws:iam::{e.account_id}:user/svc-*")
+    minter = e.user("minter", inline=[policy(grant)])
+    e.user("svc-a")
+    e.user("svc-admin", inline=[ADMIN])
+    e.user("other-admin", inline=[ADMIN])
+    assert facts(e).loc[minter, "privesc_path"] == "minter → iam:CreateAccessKey → user/svc-admin → admin"
+
+
+def test_conditioned_account_root_trust_marks_the_assume_step_conditional():
+    e = Estate()
+    ci = e.user("svc-ci", inline=[policy(allow("sts:AssumeRole"))])
+    org = {"StringEquals": {"aws:PrincipalOrgID": "o-example"}}
+    e.role("admin", trust(ROOT, condition=org), inline=[ADMIN])
+    e.role("admin-2", trust(ROOT, condition=org), inline=[ADMIN])
+    row = facts(e).loc[ci]
+    assert row["privesc_conditional"]
+    assert row["privesc_path"] == "svc-ci → assume role/admin (trusts account root) (conditional) → admin"

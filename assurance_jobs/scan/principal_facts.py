@@ -201,7 +201,7 @@ def _escalation_facts(row: dict[str, object], result: Escalation) -> dict[str, o
         "privesc_path": result.path,
         "privesc_conditional": result.conditional,
         "privesc_reachable_by": ",".join(result.reachable_by),
-        "privesc_reachable_by_count": len(result.reachable_by),
+        "privesc_reachable_by_count": result.reachable_count,
         "admin_implied": ("effective admin; folds " + ", ".join(implied) if implied else "effective admin")
         if admin
         else "",

@@ -37,6 +37,9 @@ from assurance_jobs.scan.grants import CONDITIONAL, NO, YES, Grants, bit, condit
 from assurance_jobs.scan.policy import PolicyParseError, effect_of, load_document, statements_of
 
 ADMIN = ("sink", "admin")
+# The blast-radius list names at most this many principals (first in ARN order; the count is always exact): with
+# wide fan-in (a shared CreateAccessKey-on-* policy) the full lists grow with the square of the estate.
+REACHABLE_LISTED = 100
 ESCALATION = ("sink", "escalation")
 ARROW = " → "
 CREDENTIAL_ACTIONS = ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
@@ -79,7 +82,8 @@ class Escalation:
     path: str = ""
     conditional: bool = False
     reaches: str = ""  # "admin" | "escalation" | ""
-    reachable_by: list[str] = field(default_factory=list)
+    reachable_by: list[str] = field(default_factory=list)  # sorted; at most REACHABLE_LISTED of them
+    reachable_count: int = 0  # exact
 
 
 def short_name(arn: str, account_id: str | None = None) -> str:
@@ -158,24 +162,39 @@ class _Builder:
         members: list[str],
         action_bit: int,
         label: str,
-        member_label: Callable[[str], str],
-        conditional: bool = False,
+        hub_label: Callable[[str], str],
+        conditional: tuple[bool, bool] = (False, False),
     ) -> None:
-        """Edges from ``principal`` to each member it may reach, or one edge to the hub when it may reach all
-        of them alike. Verdicts are cached per (statements deciding the action, hub): principals whose deciding
-        statements are the same shared policies share the work."""
-        cache_key = (action_bit, principal.grants.relevant(action_bit), key)
+        """Edges from ``principal`` to the members it may reach, kept linear in the estate.
+
+        All members alike: one edge to the hub. Some: one edge to a sub-hub shared by every principal whose
+        deciding statements are the same (same shared policies), which links to the matched members once. One:
+        a direct edge. Verdicts are computed once per (deciding statements, hub). ``conditional`` is (this
+        principal's own steps, the hub's members) — e.g. (compute actions only conditionally allowed, trust
+        statement conditioned)."""
+        own_conditional, member_conditional = conditional
+        relevance = principal.grants.relevant(action_bit)
+        cache_key = (action_bit, relevance, key)
         verdicts = self._hub_cache.get(cache_key)
         if verdicts is None:
-            verdicts = [(m, principal.grants.may(action_bit, m)) for m in members]
+            verdicts = [(m, v) for m in members if (v := principal.grants.may(action_bit, m)) != NO]
             self._hub_cache[cache_key] = verdicts
-        kinds = {v for _, v in verdicts}
-        if len(kinds) == 1 and NO not in kinds and len(verdicts) > 1:
-            self.edge(principal.arn, ("hub", key), label, conditional or kinds == {CONDITIONAL})
+        if not verdicts:
             return
-        for member, verdict in verdicts:
-            if verdict != NO:
-                self.edge(principal.arn, member, member_label(member), conditional or verdict == CONDITIONAL)
+        if len(verdicts) == 1:
+            member, verdict = verdicts[0]
+            text = f"{label}{ARROW}{hub_label(member)}" if label else hub_label(member)
+            self.edge(principal.arn, member, text, own_conditional or member_conditional or verdict == CONDITIONAL)
+            return
+        kinds = {v for _, v in verdicts}
+        if len(verdicts) == len(members) and len(kinds) == 1:
+            self.edge(principal.arn, ("hub", key), label, own_conditional or kinds == {CONDITIONAL})
+            return
+        sub = ("hub", key, action_bit, relevance)
+        if sub not in self.graph:
+            for member, verdict in verdicts:
+                self.edge(sub, member, hub_label(member), member_conditional or verdict == CONDITIONAL)
+        self.edge(principal.arn, sub, label, own_conditional)
 
 
 @dataclass
@@ -236,14 +255,16 @@ def _assume_edges(builder: _Builder, index: _Index, p: Principal) -> None:
         return
     for key, members in index.hubs.items():
         if (key[0] == "root" and key[2] == p.account_id) or key[0] == "any":
-            how = "trusts account root" if key[0] == "root" else "trusts *"
+            # Labels name the role relative to the caller's account; roles trusting "*" may be anywhere: in full.
+            how, home = ("trusts account root", p.account_id) if key[0] == "root" else ("trusts *", "")
             builder.hub(
                 p,
                 key,
                 members,
                 assume,
                 "",
-                lambda m, h=how: f"assume {short_name(m, p.account_id)} ({h})",
+                lambda m, h=how, a=home: f"assume {short_name(m, a)} ({h})",
+                (False, key[-1]),
             )
 
 
@@ -270,8 +291,8 @@ def _passrole_edges(builder: _Builder, index: _Index, p: Principal) -> None:
                     members,
                     passrole,
                     method.name,
-                    lambda m, n=method.name, s=service: f"{n}{ARROW}pass {short_name(m)} to {s}",
-                    conditional,
+                    lambda m, s=service: f"pass {short_name(m)} to {s}",
+                    (conditional, cond),
                 )
 
 
@@ -293,7 +314,7 @@ def _account_edges(builder: _Builder, index: _Index, p: Principal) -> None:
             members,
             action_bit,
             action,
-            lambda m, a=action: f"{a}{ARROW}{short_name(m)}",
+            short_name,
         )
 
 
@@ -454,6 +475,8 @@ def escalations(principals: Iterable[Principal], taken_at: datetime | None) -> d
         if path:
             result.path, result.conditional = _path_text(graph, path, p.name)
             result.reaches = "admin" if path[-1] == ADMIN else "escalation"
-        result.reachable_by = [by_position[i] for i in _bits(reachers[p.arn])]
+        bits = reachers[p.arn]
+        result.reachable_count = bits.bit_count()
+        result.reachable_by = [by_position[i] for i in itertools.islice(_bits(bits), REACHABLE_LISTED)]
         results[p.arn] = result
     return results
