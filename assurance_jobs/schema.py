@@ -281,6 +281,7 @@ PROBE_COLUMNS: Columns = {
     "max_lifetime_seconds": "Float64",
     "lifetime_excess_seconds": "Float64",
     "clock_skew_seconds": "Float64",
+    "clock_skew_source": "object",
     "expired_replays": "Int64",
     "expired_token_accepted": "boolean",
     "expired_replay_observed": "object",

@@ -31,7 +31,7 @@ def probed_day(tmp_path_factory: pytest.TempPathFactory):
     """Today evaluated once (without AWS), then the probe job run through Dagster against honest and planted
     resources; yields the folder everything was written to, the tokens issued and the captured log text."""
     root = tmp_path_factory.mktemp("probed-day")
-    issuer = LocalIssuer(lifetime_seconds=1, clients={CLIENT_ID: CLIENT_SECRET})
+    issuer = LocalIssuer(lifetime_seconds=3, clients={CLIENT_ID: CLIENT_SECRET})
     honest = ResourceServer(issuer, "orders-api")
     planted = ResourceServer(issuer, "ledger-api", verify_exp=False, verify_aud=False)
     log_file = root / "probe.log"

@@ -101,3 +101,15 @@ def test_scrub_removes_a_known_secret_from_text() -> None:
     redactor = Redactor()
     redactor.add("probe-client-secret")
     assert redactor.scrub("invalid_client for probe-client-secret") == "invalid_client for [redacted]"
+
+
+def test_probe_command_without_probe_targets_exits_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assurance_jobs.cli import main
+
+    config = tmp_path / "assurance.yaml"
+    config.write_text(f"storage_root: {tmp_path / 'data'}\n")
+    assert main(["probe", "--config", str(config)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "field 'probes'" in error

@@ -1,4 +1,4 @@
-"""The demo's relying services: a real local OAuth2 issuer with 2-second tokens and two APIs that accept them —
+"""The demo's relying services: a real local OAuth2 issuer with 3-second tokens and two APIs that accept them —
 `orders-api`, which checks `exp` and `aud` with PyJWT, and `ledger-api`, planted to check neither. The probe
 job then shows NHI-PRB-001 failing on the ledger and passing on orders (and NHI-PRB-003 on the orders token the
 ledger accepts), after a wait of a few seconds."""
@@ -15,7 +15,7 @@ from assurance_jobs.demo.token_issuer import LocalIssuer, ResourceServer, runnin
 
 DEMO_SECRET_ENV = "ASSURANCE_DEMO_PROBE_SECRET"
 DEMO_CLIENT_ID = "svc-payments-batch"
-DEMO_TOKEN_LIFETIME_SECONDS = 2
+DEMO_TOKEN_LIFETIME_SECONDS = 3  # JWT iat is a whole second: valid for 2 to 3 s
 
 
 @contextmanager

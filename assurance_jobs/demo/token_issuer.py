@@ -14,6 +14,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -26,7 +27,7 @@ from authlib.oauth2.rfc6749 import ClientMixin, grants
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import ECKey
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 ALGORITHM = "ES256"
 
@@ -134,11 +135,6 @@ class LocalIssuer:
         def token():
             return server.create_token_response()
 
-        @app.after_request
-        def skewed_date(response: flask.Response) -> flask.Response:
-            response.headers["Date"] = formatdate(self.now(), usegmt=True)
-            return response
-
         return app
 
     def _query_client(self, client_id: str) -> _Client | None:
@@ -195,10 +191,17 @@ class ResourceServer:
 
 
 @contextmanager
-def serve(app: flask.Flask):
-    """Serve a WSGI app on an ephemeral 127.0.0.1 port in a daemon thread; yield its base URL."""
+def serve(app: flask.Flask, clock: Callable[[], float] = time.time):
+    """Serve a WSGI app on an ephemeral 127.0.0.1 port in a daemon thread; yield its base URL.
+
+    `clock` sets the HTTP `Date` header (the server's clock, which a skewed issuer gets wrong)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines on the demo's terminal
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+
+    class Handler(WSGIRequestHandler):
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return formatdate(clock(), usegmt=True)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Handler)
     thread = threading.Thread(target=server.serve_forever, name=f"serve-{app.name}", daemon=True)
     thread.start()
     try:
@@ -214,7 +217,7 @@ def running(issuer: LocalIssuer, *resources: ResourceServer):
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        issuer.url = stack.enter_context(serve(issuer.app()))
+        issuer.url = stack.enter_context(serve(issuer.app(), clock=issuer.now))
         for resource in resources:
             resource.url = stack.enter_context(serve(resource.app()))
         yield issuer

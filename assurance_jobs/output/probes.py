@@ -28,6 +28,7 @@ _FACTS = (
     ("lifetime_source", "Lifetime from"),
     ("max_lifetime_seconds", "Configured maximum (s)"),
     ("clock_skew_seconds", "Clock skew observed (s)"),
+    ("clock_skew_source", "Skew measured from"),
     ("probe_status", "Probe status"),
     ("incomplete_reason", "Why it could not finish"),
     ("source_file", "Evidence file"),

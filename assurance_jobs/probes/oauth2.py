@@ -122,6 +122,8 @@ class OAuth2Probe:
         expires_in = body.get("expires_in")
         record.expires_in = float(expires_in) if isinstance(expires_in, int | float) else None
         record.jwt_iat, record.jwt_exp = claims.iat, claims.exp
+        if server_date is not None:
+            record.date_header_skew_seconds = round((server_date - issued).total_seconds(), 3)
         if claims.iat is not None:
             record.clock_skew_seconds = round(claims.iat - issued.timestamp(), 3)
             record.clock_skew_source = "jwt iat vs local"

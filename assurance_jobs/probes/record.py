@@ -94,6 +94,7 @@ class ProbeRecord:
     expires_at: str | None = None
     clock_skew_seconds: float | None = None
     clock_skew_source: str | None = None
+    date_header_skew_seconds: float | None = None  # the issuer's HTTP Date vs local (one-second resolution)
     events: list[ProbeEvent] = field(default_factory=list)
     finished_at: str | None = None
 

@@ -88,6 +88,7 @@ def record_row(record: ProbeRecord, run_id: str, source_file: str, sha256: str) 
         "max_lifetime_seconds": maximum,
         "lifetime_excess_seconds": stated - maximum if stated is not None and maximum is not None else None,
         "clock_skew_seconds": record.clock_skew_seconds,
+        "clock_skew_source": record.clock_skew_source,
         "expired_replays": len(replays),
         "expired_token_accepted": _judged(replays),
         "expired_replay_observed": "; ".join(_answer(e) for e in replays) + _lifetime_note(record)
