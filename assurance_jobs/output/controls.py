@@ -65,7 +65,7 @@ def _context(
         "rules": [{**model.rules[rid], "open": model.open_by_rule.get(rid, 0)} for rid in rule_ids],
         "findings_total": len(rows),
         "findings_shown": len(shown),
-        "runs": vw.runs_by_prefix(shown),
+        "runs": vw.runs_by_source(shown),
         "identities": [
             {"arn": arn, "href": vw.identity_href(arn)} for arn in control["identities"][:CONTROL_IDENTITIES_SHOWN]
         ],

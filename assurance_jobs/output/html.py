@@ -51,6 +51,7 @@ def _environment(folder: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        extensions=["jinja2.ext.do"],
     )
     # Our own stylesheet, read from the template folder: trusted, and must not be HTML-escaped inside <style>.
     env.globals["css"] = Markup((folder / "report.css").read_text(encoding="utf-8").strip())

@@ -7,7 +7,7 @@ and identity pages consistent with each other — the browser test checks exactl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -396,6 +396,13 @@ def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, 
         yield from _series(stem, template, rows, max(1, page_size // 2), heading=title)
 
 
+def _runs(chunk: Sequence[Any]) -> list[Any]:
+    """Finding rows grouped by ARN prefix and source file; identity-list rows by ARN prefix only."""
+    if not chunk or "prefix" not in chunk[0]:
+        return []
+    return vw.runs_by_source(chunk) if "sha12" in chunk[0] else vw.runs_by_prefix(chunk)
+
+
 def _series(
     stem: str, template: str, rows: list[Any], page_size: int, **extra: Any
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -404,7 +411,7 @@ def _series(
     for number, chunk in chunks:
         context = {
             "rows": chunk,
-            "runs": vw.runs_by_prefix(chunk) if chunk and "prefix" in chunk[0] else [],
+            "runs": _runs(chunk),
             "page": number,
             "page_count": len(chunks),
             "total": len(rows),

@@ -206,6 +206,20 @@ def runs_by_prefix(rows: Sequence[Mapping[str, str]]) -> list[tuple[str, list[Ma
     return [(prefix, list(group)) for prefix, group in itertools.groupby(rows, key=lambda r: r["prefix"])]
 
 
+def runs_by_source(rows: Sequence[Mapping[str, str]]) -> list[tuple[dict[str, str], list[Mapping[str, str]]]]:
+    """Consecutive finding rows sharing an ARN prefix and a snapshot file: each run's header row names the
+    account part of the ARNs and the file (with its sha256 prefix, linked to the evidence page) every row below
+    it was found in — printed once per run instead of once per row, which keeps 100k-row tables small."""
+
+    def key(row: Mapping[str, str]) -> tuple[str, str, str]:
+        return row["prefix"], row.get("source", ""), row.get("sha12", "")
+
+    return [
+        ({"prefix": prefix, "source": source, "sha12": sha12}, list(group))
+        for (prefix, source, sha12), group in itertools.groupby(rows, key=key)
+    ]
+
+
 def pages(rows: Sequence[Any], page_size: int) -> Iterator[tuple[int, Sequence[Any]]]:
     """(1-based page number, rows) — at least one page, even when empty, so every link has a target."""
     count = max(1, math.ceil(len(rows) / page_size))
