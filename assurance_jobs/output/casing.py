@@ -13,9 +13,10 @@ import json
 import re
 import sys
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
-NAMES_PATH = Path(__file__).parent / "data" / "iam_action_names.txt.gz"
+NAMES_PATH = Path(str(resources.files("assurance_jobs").joinpath("output", "data", "iam_action_names.txt.gz")))
 _ACTION = re.compile(r"\b([a-z0-9][a-z0-9-]*):([A-Za-z0-9*]+)\b")
 
 
