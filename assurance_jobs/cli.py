@@ -40,10 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="re-evaluate the stored snapshot of that day: no AWS calls",
     )
+    _output_flags(run)
 
     demo = commands.add_parser("demo", help="seed an emulated AWS account (moto) and run the daily job on it")
     demo.add_argument("--out", type=Path, default=Path("assurance-demo"), help="folder for everything the demo writes")
     demo.add_argument("--size", type=int, default=300, help="approximate number of NHIs to seed")
+    _output_flags(demo)
 
     probe = commands.add_parser("probe", help="run the token probes now (replay expired tokens; docs/probes.md)")
     probe.add_argument("--config", type=Path, help="YAML configuration with a probes: section")
@@ -52,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("config", type=Path)
     return parser
+
+
+def _output_flags(command: argparse.ArgumentParser) -> None:
+    """How a run talks to the terminal: a progress display by default, Dagster's event log, or JSON."""
+    command.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event log instead of progress")
+    command.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
         output_dir=str(args.out) if args.out else None,
         evaluate_only=args.evaluate_only,
     )
-    return run_partition(options)
+    return run_partition(options, verbose=args.verbose, as_json=args.json)
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -107,7 +115,7 @@ def _probe(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from assurance_jobs.demo.run import run_demo
 
-    return run_demo(args.out, size=args.size)
+    return run_demo(args.out, size=args.size, verbose=args.verbose, as_json=args.json)
 
 
 if __name__ == "__main__":

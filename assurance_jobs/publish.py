@@ -2,14 +2,15 @@
 
 Everything here is read back from storage (snapshot manifest, inventory, findings) so a report can be
 reproduced from stored evidence alone; the as-of time is the snapshot's, never the clock. The Dagster run id
-varies between reproductions, so it goes into `provenance.json` beside the report, not into the pages.
+varies between reproductions: it is recorded in `provenance.json` and printed in exactly one place, the evidence
+page's `dagster-run-id` entry, so every other byte of a reproduction matches.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class Publication:
 def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str | None) -> Publication:
     storage = storage_for(config.storage_root)
     bundle = build_bundle(config, storage, partition_date)
+    bundle = replace(bundle, evidence=replace(bundle.evidence, dagster_run_id=run_id))
     out_dir = partition_output_dir(config, partition_date)
     report_index = render_report(bundle, out_dir)
     exports = _write_machine_exports(bundle, out_dir)
@@ -89,6 +91,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         waivers=waivers,
         drift=_drift(storage, partition_date),
         probes=_probes(storage, partition_date, read_table(storage, partition_date, "rule_results")),
+        policies=inventory.policies,
     )
 
 

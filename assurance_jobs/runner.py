@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -45,32 +46,77 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def materialize_partition(options: RunRequestOptions, instance: dg.DagsterInstance | None = None) -> PartitionRun:
-    """Run the daily job's assets for one partition; evaluate-only skips the AWS snapshot."""
-    from assurance_jobs.definitions import assets_for
+DAILY_JOB, EVALUATE_ONLY_JOB = "daily_assurance", "evaluate_only"
+QUIET_LOGGERS = {"console": {"config": {"log_level": "ERROR"}}}
+"""Dagster's console logger prints every event at DEBUG; the operator sees the progress display instead."""
+
+
+def job_name(options: RunRequestOptions) -> str:
+    """The named job a request runs, so the run appears under that job in the UI and can be re-executed there."""
+    return EVALUATE_ONLY_JOB if options.evaluate_only else DAILY_JOB
+
+
+def run_config(options: RunRequestOptions, verbose: bool = False) -> dict:
+    """Settings as run config (stored with the run, so a re-execution from the UI reads the same files)."""
+    settings = {
+        key: value
+        for key, value in (
+            ("config_path", options.config_path),
+            ("storage_root", options.storage_root),
+            ("output_dir", options.output_dir),
+        )
+        if value
+    }
+    config: dict = {"resources": {"settings": {"config": settings}}}
+    if not verbose:
+        config["loggers"] = QUIET_LOGGERS
+    return config
+
+
+def materialize_partition(
+    options: RunRequestOptions,
+    instance: dg.DagsterInstance | None = None,
+    *,
+    verbose: bool = False,
+    listener: Callable[[dg.EventLogEntry], None] | None = None,
+) -> PartitionRun:
+    """Run the daily job (or evaluate-only, which skips the AWS snapshot) for one partition.
+
+    `listener` receives every event of the run as it is stored (the progress display); `verbose` keeps
+    Dagster's own console log."""
+    from dagster._core.utils import make_new_run_id
+
+    from assurance_jobs.definitions import named_job
     from assurance_jobs.pipeline import utc_today
 
     settings = AssuranceSettings(
         config_path=options.config_path, storage_root=options.storage_root, output_dir=options.output_dir
     )
     partition_key = (options.partition_date or utc_today()).isoformat()
-    selection = dg.AssetSelection.all()
-    if options.evaluate_only:
-        selection = selection - dg.AssetSelection.assets("nhi_snapshot")
     if instance is None:
         ensure_dagster_home()
         instance = dg.DagsterInstance.get()
-    result = dg.materialize(
-        assets_for(settings),
+    run_id = make_new_run_id()
+    if listener is not None:
+        instance.add_event_listener(run_id, listener)
+    result = named_job(job_name(options), settings).execute_in_process(
+        run_config=run_config(options, verbose),
         instance=instance,
-        resources={"settings": settings},
         partition_key=partition_key,
-        selection=selection,
+        run_id=run_id,
         raise_on_error=False,
         tags={"assurance/trigger": "evaluate-only" if options.evaluate_only else "cli"},
     )
     errors = [_root_cause(event.event_specific_data.error) for event in result.get_step_failure_events()]
     return PartitionRun(result.success, result.run_id, partition_key, settings, errors)
+
+
+def job_steps(options: RunRequestOptions) -> list[str]:
+    """The step keys the request's job runs, in order (the progress display's rows)."""
+    from assurance_jobs.progress import STEP_LABELS
+
+    steps = list(STEP_LABELS)
+    return steps[1:] if options.evaluate_only else steps
 
 
 def _root_cause(error: object) -> str:
@@ -80,12 +126,28 @@ def _root_cause(error: object) -> str:
     return str(getattr(error, "message", error)).strip()
 
 
-def run_partition(options: RunRequestOptions) -> int:
-    """CLI entry: run, then print where everything is and a one-screen summary."""
-    from assurance_jobs.summary import print_summary
+def run_with_progress(
+    options: RunRequestOptions, instance: dg.DagsterInstance | None = None, *, verbose: bool = False
+) -> PartitionRun:
+    """Run one partition showing a step-by-step progress display on stderr, or Dagster's own log if verbose."""
+    if verbose:
+        return materialize_partition(options, instance, verbose=True)
+    from assurance_jobs.progress import RunProgress
 
-    outcome = materialize_partition(options)
-    print_summary(outcome.settings.load(), date.fromisoformat(outcome.partition_key), outcome.run_id, sys.stdout)
+    with RunProgress(job_steps(options)) as progress:
+        return materialize_partition(options, instance, listener=progress)
+
+
+def run_partition(options: RunRequestOptions, *, verbose: bool = False, as_json: bool = False) -> int:
+    """CLI entry: run, then print where everything is and a one-screen summary (or the summary as JSON)."""
+    from assurance_jobs.summary import print_json_summary, print_summary
+
+    outcome = run_with_progress(options, verbose=verbose)
+    config, day = outcome.settings.load(), date.fromisoformat(outcome.partition_key)
+    if as_json:
+        print_json_summary(config, day, outcome.run_id, sys.stdout, success=outcome.success, errors=outcome.errors)
+    else:
+        print_summary(config, day, outcome.run_id, sys.stdout)
     if not outcome.success:
         for error in outcome.errors:
             print(f"assurance-jobs: {error}", file=sys.stderr)
@@ -94,7 +156,9 @@ def run_partition(options: RunRequestOptions) -> int:
     return 0
 
 
-def materialize_probes(options: RunRequestOptions, instance: dg.DagsterInstance | None = None) -> PartitionRun:
+def materialize_probes(
+    options: RunRequestOptions, instance: dg.DagsterInstance | None = None, *, verbose: bool = False
+) -> PartitionRun:
     """Run the probe job's assets for today: the probes, then re-evaluation and the report if today was evaluated."""
     from assurance_jobs.definitions import assets_for
     from assurance_jobs.defs.probes import PROBE_ASSETS, probe_selection
@@ -113,6 +177,7 @@ def materialize_probes(options: RunRequestOptions, instance: dg.DagsterInstance 
         resources={"settings": settings},
         partition_key=day.isoformat(),
         selection=probe_selection(settings.load(), day),
+        run_config={} if verbose else {"loggers": QUIET_LOGGERS},
         raise_on_error=False,
         tags={"assurance/trigger": "cli-probe"},
     )

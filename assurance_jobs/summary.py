@@ -1,81 +1,114 @@
-"""The one-screen summary printed after a run: where the outputs are and what they say."""
+"""The one-screen summary printed after a run: where the outputs are and what they say.
+
+Computed once as plain data (`run_summary`), then printed either as aligned text for the operator or as JSON
+(`--json`) for a script; both say the same thing.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pandas as pd
 
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.pipeline import partition_output_dir, read_table
-from assurance_jobs.snapshot.storage import Storage, storage_for
+from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
 
+LABEL_WIDTH = 13
+OUTPUT_FILES: tuple[tuple[str, str], ...] = (
+    ("report (this day)", "index.html"),
+    ("findings.json", "findings.json"),
+    ("findings.csv", "findings.csv"),
+    ("OCSF findings", "findings.ocsf.json"),
+    ("OSCAL results", "assessment-results.oscal.json"),
+    ("provenance", "provenance.json"),
+)
+"""Every file a run publishes per day, as (label, file name); the summary lists those that exist."""
 
-def print_summary(config: AssuranceConfig, partition_date: date, run_id: str, out: TextIO) -> None:
+
+def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> dict[str, Any]:
+    """What the run stored and published for this partition, read back from storage and the output folder."""
     storage = storage_for(config.storage_root)
+    summary: dict[str, Any] = {"partition_date": partition_date.isoformat(), "dagster_run_id": run_id}
     snapshot = latest_snapshot(storage, partition_date)
-    print(f"\nassurance-jobs — partition {partition_date.isoformat()} (Dagster run {run_id})", file=out)
     if snapshot is None:
-        print("  no snapshot stored for this day", file=out)
-        return
+        summary["snapshot"] = None
+        return summary
     manifest = snapshot.manifest
-    print(f"  snapshot     {snapshot.location}  (as of {manifest.taken_at.isoformat()})", file=out)
-    print(f"  accounts     {', '.join(manifest.accounts) or '(none reachable)'}", file=out)
-    _print_collection(manifest.collection_status, out)
+    summary["snapshot"] = {
+        "location": snapshot.location,
+        "snapshot_id": manifest.snapshot_id,
+        "taken_at": manifest.taken_at.isoformat(timespec="seconds"),
+    }
+    summary["accounts"] = list(manifest.accounts)
+    missing = [status for status in manifest.collection_status if status.status != "ok"]
+    summary["evidence"] = {
+        "complete": not missing,
+        "api_calls": len(manifest.collection_status),
+        "not_collected": [
+            {
+                "api": status.api,
+                "account_id": status.account_id,
+                "region": status.region or "global",
+                "status": status.status,
+                "error_code": status.error_code or "",
+            }
+            for status in missing
+        ],
+    }
     try:
         identities = read_table(storage, partition_date, "identities")
         credentials = read_table(storage, partition_date, "credentials")
     except FileNotFoundError:
-        return
-    print(f"  inventory    {storage.location(f'inventory/{partition_date.isoformat()}')}", file=out)
-    print(f"               {_counts(identities, 'kind')} identities; {_counts(credentials, 'kind')}", file=out)
-    _print_findings(config, storage, partition_date, out)
-
-
-def _counts(frame: pd.DataFrame, column: str) -> str:
-    if frame.empty:
-        return "0"
-    counts = frame[column].value_counts().sort_index()
-    return ", ".join(f"{count} {kind}" for kind, count in counts.items())
-
-
-def _print_collection(statuses: list, out: TextIO) -> None:
-    missing = [status for status in statuses if status.status != "ok"]
-    if not missing:
-        print(f"  evidence     complete ({len(statuses)} API calls)", file=out)
-        return
-    print(f"  evidence     INCOMPLETE — {len(missing)} of {len(statuses)} API calls did not complete:", file=out)
-    for status in missing:
-        print(
-            f"               {status.api} {status.region or 'global'} account {status.account_id}: "
-            f"{status.status} {status.error_code or ''}",
-            file=out,
-        )
-
-
-def _print_findings(config: AssuranceConfig, storage: Storage, partition_date: date, out: TextIO) -> None:
-    folder = partition_output_dir(config, partition_date)
+        return summary
+    summary["inventory"] = {
+        "location": storage.location(f"inventory/{partition_date.isoformat()}"),
+        "identities": _counts(identities, "kind"),
+        "credentials": _counts(credentials, "kind"),
+    }
     try:
         results = read_table(storage, partition_date, "rule_results")
     except FileNotFoundError:
-        return
+        return summary
+    summary["rules"] = _rules(results)
+    summary["outputs"] = _outputs(config, partition_date)
+    return summary
+
+
+def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
+    if frame.empty:
+        return {}
+    return {str(kind): int(count) for kind, count in frame[column].value_counts().sort_index().items()}
+
+
+def _rules(results: pd.DataFrame) -> dict[str, Any]:
     by_rule = results.groupby("rule_id")["status"].agg(_worst)
     totals = by_rule.value_counts()
-    print(
-        f"  rules        {len(by_rule)} evaluated: {totals.get('FAIL', 0)} FAIL, {totals.get('INCOMPLETE', 0)} "
-        f"INCOMPLETE, {totals.get('PASS', 0)} PASS",
-        file=out,
-    )
     failing = results[results["failed"] > 0].groupby(["rule_id", "title"], as_index=False)["failed"].sum()
-    for row in failing.itertuples(index=False):
-        print(f"               {row.rule_id:<12} {row.failed:>5}  {row.title}", file=out)
-    print(f"  exports      {folder / 'findings.json'}  {folder / 'findings.csv'}", file=out)
+    return {
+        "evaluated": len(by_rule),
+        **{status: int(totals.get(status, 0)) for status in ("FAIL", "INCOMPLETE", "PASS")},
+        "failing": [
+            {"rule_id": str(row.rule_id), "failed": int(row.failed), "title": str(row.title)}
+            for row in failing.itertuples(index=False)
+        ],
+    }
+
+
+def _outputs(config: AssuranceConfig, partition_date: date) -> dict[str, str]:
+    folder = partition_output_dir(config, partition_date)
+    outputs = {}
     index = Path(config.output_dir) / "index.html"
-    if index.exists():
-        print(f"  report       {index.resolve()}", file=out)
+    if index.is_file():
+        outputs["report (all days)"] = str(index.resolve())
+    for label, name in OUTPUT_FILES:
+        if (folder / name).is_file():
+            outputs[label] = str((folder / name).resolve())
+    return outputs
 
 
 def _worst(statuses: pd.Series) -> str:
@@ -83,3 +116,81 @@ def _worst(statuses: pd.Series) -> str:
         if (statuses == status).any():
             return status
     return "PASS"
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """The summary as aligned text: a label column, then values; tables inside keep their own columns."""
+    lines = [f"assurance-jobs — partition {summary['partition_date']} (Dagster run {summary['dagster_run_id']})"]
+
+    def row(label: str, value: str) -> None:
+        lines.append(f"  {label:<{LABEL_WIDTH}}{value}")
+
+    snapshot = summary.get("snapshot")
+    if snapshot is None:
+        row("snapshot", "no snapshot stored for this day")
+        return lines
+    row("snapshot", f"{snapshot['location']}  (as of {snapshot['taken_at']})")
+    row("accounts", ", ".join(summary["accounts"]) or "(none reachable)")
+    evidence = summary["evidence"]
+    if evidence["complete"]:
+        row("evidence", f"complete ({evidence['api_calls']} API calls)")
+    else:
+        missing = evidence["not_collected"]
+        row("evidence", f"INCOMPLETE — {len(missing)} of {evidence['api_calls']} API calls did not complete:")
+        lines += _table(
+            [[m["api"], m["region"], f"account {m['account_id']}", m["status"], m["error_code"]] for m in missing]
+        )
+    inventory = summary.get("inventory")
+    if inventory:
+        row("inventory", inventory["location"])
+        row("", f"{_kinds(inventory['identities'])} identities; {_kinds(inventory['credentials'])}")
+    rules = summary.get("rules")
+    if rules:
+        row(
+            "rules",
+            f"{rules['evaluated']} evaluated: {rules['FAIL']} FAIL, {rules['INCOMPLETE']} INCOMPLETE, "
+            f"{rules['PASS']} PASS",
+        )
+        lines += _table([[f["rule_id"], f"{f['failed']:,}", f["title"]] for f in rules["failing"]], right={1})
+    outputs = summary.get("outputs") or {}
+    for number, (label, path) in enumerate(outputs.items()):
+        width = max(len(name) for name in outputs)
+        row("outputs" if number == 0 else "", f"{label:<{width}}  {path}")
+    return lines
+
+
+def _kinds(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {kind}" for kind, count in counts.items()) or "0"
+
+
+def _table(rows: list[list[str]], right: frozenset[int] | set[int] = frozenset()) -> list[str]:
+    """Rows as columns padded to their widest cell (numbers right-aligned), indented under the values."""
+    if not rows:
+        return []
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = []
+    for cells in rows:
+        padded = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(cells)]
+        lines.append((" " * (2 + LABEL_WIDTH) + "  ".join(padded)).rstrip())
+    return lines
+
+
+def print_summary(config: AssuranceConfig, partition_date: date, run_id: str, out: TextIO) -> None:
+    print("", file=out)
+    for line in summary_lines(run_summary(config, partition_date, run_id)):
+        print(line, file=out)
+
+
+def print_json_summary(
+    config: AssuranceConfig,
+    partition_date: date,
+    run_id: str,
+    out: TextIO,
+    *,
+    success: bool,
+    errors: list[str],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """The same summary as one JSON document on stdout, plus whether the run succeeded and why not."""
+    document = {**run_summary(config, partition_date, run_id), "success": success, "errors": errors, **(extra or {})}
+    print(json.dumps(document, indent=2, sort_keys=True), file=out)

@@ -32,6 +32,7 @@ class DemoRun:
     exit_code: int
     stdout: str
     estate: DemoEstate
+    dagster_home: Path
 
     @property
     def reports(self) -> Path:
@@ -73,7 +74,9 @@ def _run_demo(base: Path) -> DemoRun:
         with contextlib.redirect_stdout(stdout):
             code = main(["demo", "--out", str(out), "--size", str(DEMO_SIZE)])
     assert seeded, "the demo never seeded an estate"
-    return DemoRun(out=out, exit_code=code, stdout=stdout.getvalue(), estate=seeded[0])
+    return DemoRun(
+        out=out, exit_code=code, stdout=stdout.getvalue(), estate=seeded[0], dagster_home=base / "dagster_home"
+    )
 
 
 def _fresh(folder: Path) -> Path:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from datetime import timedelta
 from pathlib import Path
 
+import dagster as dg
 from conftest_demo import DemoRun, demo_run  # noqa: F401  (the shared fixture)
 
 from assurance_jobs.config import load_config
@@ -26,9 +29,17 @@ def html_pages(run: DemoRun) -> dict[str, str]:
     return {str(p.relative_to(run.day)): p.read_text(encoding="utf-8") for p in run.day.rglob("*.html")}
 
 
+RUN_ID_ENTRY = re.compile(rb'<dd id="dagster-run-id">.*?</dd>')
+
+
+def reproducible_bytes(path: Path) -> bytes:
+    """A file's bytes, with the one entry that names the Dagster run (it differs per run by design) blanked."""
+    return RUN_ID_ENTRY.sub(b'<dd id="dagster-run-id"></dd>', path.read_bytes())
+
+
 def reproducible_digests(day: Path) -> dict[str, str]:
     return {
-        str(path.relative_to(day)): hashlib.sha256(path.read_bytes()).hexdigest()
+        str(path.relative_to(day)): hashlib.sha256(reproducible_bytes(path)).hexdigest()
         for path in every_file(day)
         if path.suffix in REPRODUCIBLE_SUFFIXES and path.name != PROVENANCE_FILE
     }
@@ -91,7 +102,7 @@ def test_report_rerendered_from_stored_evidence_is_byte_identical(
     tmp_path: Path,
 ) -> None:
     """Another run id, another output folder, the same stored evidence: the same bytes in every report file and
-    export (findings.json/csv, OCSF, OSCAL), provenance.json aside."""
+    export (findings.json/csv, OCSF, OSCAL), provenance.json and the evidence page's run id entry aside."""
     stored = load_config(demo_run.out / "assurance.yaml")
     config = stored.model_copy(update={"output_dir": str(tmp_path / "reports")})
     original = reproducible_digests(demo_run.day)
@@ -99,3 +110,21 @@ def test_report_rerendered_from_stored_evidence_is_byte_identical(
     again = reproducible_digests(tmp_path / "reports" / demo_run.day.name)
     assert len(again) > 20 and {"findings.json", "findings.csv"} <= set(again)
     assert again == original
+
+
+def test_evidence_page_names_the_run_that_provenance_json_records(demo_run: DemoRun) -> None:  # noqa: F811
+    run_id = json.loads((demo_run.day / PROVENANCE_FILE).read_text(encoding="utf-8"))["dagster_run_id"]
+    entry = RUN_ID_ENTRY.search((demo_run.day / "evidence.html").read_bytes()).group(0).decode("utf-8")
+    assert run_id and run_id in entry
+
+
+def test_demo_runs_both_days_as_runs_of_the_daily_job(demo_run: DemoRun) -> None:  # noqa: F811
+    """Both days appear under `daily_assurance` in the UI, and both snapshot partitions count as materialised."""
+    from dagster._core.instance.ref import InstanceRef
+
+    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(demo_run.dagster_home)))
+    runs = {run.tags.get("dagster/partition"): run.job_name for run in instance.get_runs()}
+    day_one = (demo_run.partition_date - timedelta(days=1)).isoformat()
+    assert runs == {day_one: "daily_assurance", demo_run.partition_date.isoformat(): "daily_assurance"}
+    materialised = instance.get_materialized_partitions(dg.AssetKey("nhi_snapshot"))
+    assert {day_one, demo_run.partition_date.isoformat()} <= materialised

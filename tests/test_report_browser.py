@@ -107,9 +107,33 @@ def test_identity_page_lists_exactly_the_rules_findings_json_has_for_it(page: An
     link = first_failing_control(page).locator("ul.failing a").first
     arn = link.inner_text()
     link.click()
-    anchor = page.url.split("#", 1)[1]
-    section = page.locator(f"tbody#{anchor}")
-    assert section.locator("th").inner_text().splitlines()[0] == arn
-    shown = section.locator("tr:not(.cr) td:first-child").all_inner_texts()
+    assert page.locator("h1.arn").inner_text() == arn
+    shown = page.locator("#findings + table tr td:first-child").all_inner_texts()
     expected = sorted(f["rule_id"] for f in demo_run.findings() if (f["identity_arn"] or f["resource_arn"]) == arn)
     assert sorted(shown) == expected and expected
+
+
+WIDTH = 1280
+
+
+def test_no_page_is_wider_than_the_window_at_1280_px(browser: Any, demo_run: DemoRun) -> None:  # noqa: F811
+    """Long ARNs, action lists and policy documents wrap: every page of the report fits 1,280 px."""
+    context = browser.new_context(java_script_enabled=True, offline=True, viewport={"width": WIDTH, "height": 900})
+    page = context.new_page()
+    too_wide = {}
+    pages = sorted(demo_run.reports.rglob("*.html"))
+    for path in pages:
+        page.goto(path.as_uri())
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > WIDTH:
+            too_wide[str(path.relative_to(demo_run.reports))] = width
+    context.close()
+    assert len(pages) > 100 and too_wide == {}
+
+
+def test_framework_page_prints_without_navigation_and_to_pdf(page: Any, demo_run: DemoRun) -> None:  # noqa: F811
+    page.goto((demo_run.day / "frameworks" / f"{FRAMEWORK}.html").as_uri())
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert page.pdf(format="A4").startswith(b"%PDF")

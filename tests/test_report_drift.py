@@ -50,7 +50,13 @@ def _changes_page(tmp_path: Path, drift: dict[str, pd.DataFrame]) -> str:
 def test_changes_page_lists_permissions_added_outside_the_baseline(tmp_path: Path) -> None:
     page = _changes_page(tmp_path, _drift())
     assert "Effective permissions changed" in page
-    assert "kms:schedulekeydeletion" in page and ROLE in page
+    assert "kms:ScheduleKeyDeletion" in page and ROLE in page
+
+
+def test_changes_page_uses_human_headers(tmp_path: Path) -> None:
+    page = _changes_page(tmp_path, _drift())
+    assert "<th>Actions added</th>" in page and "<th>Added outside the baseline</th>" in page
+    assert "added_actions" not in page and "added actions</th>" not in page
 
 
 def test_drift_values_from_the_estate_are_escaped(tmp_path: Path) -> None:

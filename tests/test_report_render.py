@@ -14,6 +14,7 @@ from assurance_jobs.output.catalogue import load_catalogue
 from assurance_jobs.output.html import render_index, render_report
 from assurance_jobs.output.synthetic import ACCOUNT, AS_OF, finding, identity, make_bundle, rule_meta, rule_result
 from assurance_jobs.output.trend import _svg_for, trend_rows, trend_spec
+from assurance_jobs.output.views import identity_href
 from assurance_jobs.output.waivers import Waiver, apply_waivers
 
 APP = identity("app")
@@ -152,12 +153,12 @@ def test_800_207_page_lists_tenets(report: Path) -> None:
     assert "Tenets, not controls." in page and 'id="c-7"' in page
 
 
-def test_control_link_leads_to_the_identity_section(report: Path) -> None:
+def test_control_link_leads_to_the_identitys_own_page(report: Path) -> None:
     href = re.search(
-        r'href="\.\./(ids/[0-9a-f]{2}\.html)#(i[0-9a-f]{8})"><code>' + re.escape(APP["arn"]),
+        r'href="\.\./(ids/[^"]+\.html)"><code>' + re.escape(APP["arn"]),
         read(report, "frameworks/nist-800-53r5.html"),
     )
-    assert f'id="{href.group(2)}"' in read(report, href.group(1))
+    assert f'<h1 class="arn">{APP["arn"]}</h1>' in read(report, href.group(1))
 
 
 def test_waived_findings_are_listed_separately_with_justification_and_approver(report: Path) -> None:
@@ -183,8 +184,8 @@ def test_without_a_previous_partition_nothing_is_called_new(tmp_path: Path) -> N
 
 
 def test_identity_page_shows_owner_classification_and_findings(report: Path) -> None:
-    text = "".join(p.read_text() for p in (report / "ids").glob("??.html"))
-    assert "team@example.com" in text and "non-human: no human marker" in text and "NHI-LP-001" in text
+    text = read(report, identity_href(APP["arn"]))
+    assert "team@example.com" in text and "non-human — no human marker" in text and "NHI-LP-001" in text
 
 
 def test_findings_tables_are_paginated(tmp_path: Path) -> None:

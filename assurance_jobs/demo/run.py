@@ -20,9 +20,9 @@ from assurance_jobs.demo.history import drift_overnight, seed_baselined_roles, w
 from assurance_jobs.demo.probes import DEMO_TOKEN_LIFETIME_SECONDS, demo_token_services
 from assurance_jobs.demo.server import emulated_aws
 from assurance_jobs.pipeline import collect_snapshot
-from assurance_jobs.runner import RunRequestOptions, materialize_partition, materialize_probes
+from assurance_jobs.runner import RunRequestOptions, materialize_probes, run_with_progress
 from assurance_jobs.snapshot.storage import storage_for
-from assurance_jobs.summary import print_summary
+from assurance_jobs.summary import LABEL_WIDTH, print_json_summary, print_summary
 
 DEMO_REGIONS = ["us-east-1", "eu-west-1"]
 DEMO_OWNER_TAG_KEYS = ["owner", "Owner"]
@@ -67,16 +67,21 @@ def demo_config(out: Path, estate: DemoEstate, baseline_dir: Path, registry: Pat
     }
 
 
-def run_demo(out: Path, *, size: int = 300) -> int:
+def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool = False) -> int:
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     yesterday = now - timedelta(days=1)
-    print(f"assurance-jobs demo: seeding an emulated AWS account with ~{size} NHIs …", flush=True)
+    notes = sys.stderr if as_json else sys.stdout
+
+    def note(message: str) -> None:
+        print(message, file=notes, flush=True)
+
+    note(f"assurance-jobs demo: seeding an emulated AWS account with ~{size} NHIs …")
     with emulated_aws() as endpoint, demo_token_services() as probes:
         estate = seed_demo_estate(endpoint, now=now, size=size, feed_dir=out)
         seed_baselined_roles(endpoint, now)
-        print(f"  seeded {_describe_counts(estate)} in {estate.seed_seconds:.1f} s at {endpoint}", flush=True)
+        note(f"  seeded {_describe_counts(estate)} in {estate.seed_seconds:.1f} s at {endpoint}")
         baseline_dir, registry = out / "baseline", out / "agent-registry.yaml"
         write_baseline(baseline_dir, now)
         write_registry(registry, granted_extra=False)
@@ -85,27 +90,44 @@ def run_demo(out: Path, *, size: int = 300) -> int:
         body = demo_config(out, estate, baseline_dir, registry, probes)
         config_path.write_text(yaml.safe_dump(body, sort_keys=False))
         config = load_config(config_path)
-        print(f"  day 1 ({yesterday.date()}): snapshot with the clock set back a day, then evaluate", flush=True)
+        note(f"day 1 ({yesterday.date()}): snapshot with the clock set back a day, then the daily job")
         with freeze_time(yesterday, tick=True):
             collect_snapshot(config, storage_for(config.storage_root), yesterday.date())
-        first = materialize_partition(
-            RunRequestOptions(config_path=str(config_path), partition_date=yesterday.date(), evaluate_only=True)
+        # The daily job reuses the stored snapshot for a past day, so day 1 is materialised in Dagster too.
+        first = run_with_progress(
+            RunRequestOptions(config_path=str(config_path), partition_date=yesterday.date()), verbose=verbose
         )
         drift_overnight(endpoint)
         write_registry(registry, granted_extra=True)
         started = time.monotonic()
-        probed = materialize_probes(RunRequestOptions(config_path=str(config_path)))
-        print(
-            f"  probes: {DEMO_TOKEN_LIFETIME_SECONDS}-second tokens replayed after expiry against two local APIs "
-            f"({time.monotonic() - started:.1f} s)",
-            flush=True,
+        probed = materialize_probes(RunRequestOptions(config_path=str(config_path)), verbose=verbose)
+        note(
+            f"probes: {DEMO_TOKEN_LIFETIME_SECONDS}-second tokens replayed after expiry against two local APIs "
+            f"({time.monotonic() - started:.1f} s)"
         )
-        print(f"  day 2 ({now.date()}): the estate drifted overnight; the daily job runs", flush=True)
-        outcome = materialize_partition(RunRequestOptions(config_path=str(config_path), partition_date=now.date()))
-    print_summary(config, now.date(), outcome.run_id, sys.stdout)
-    print(f"  config       {config_path}", file=sys.stdout)
-    print(f"  planted      {len(estate.defects)} defects across {len(estate.rule_ids())} rules", file=sys.stdout)
+        note(f"day 2 ({now.date()}): the estate drifted overnight; the daily job runs")
+        outcome = run_with_progress(
+            RunRequestOptions(config_path=str(config_path), partition_date=now.date()), verbose=verbose
+        )
     failures = [run for run in (first, probed, outcome) if not run.success]
+    demo_facts = {
+        "config": str(config_path),
+        "planted_defects": len(estate.defects),
+        "planted_rules": len(estate.rule_ids()),
+        "first_day": {"partition_date": first.partition_key, "dagster_run_id": first.run_id, "success": first.success},
+    }
+    if as_json:
+        errors = [error for run in failures for error in run.errors]
+        print_json_summary(
+            config, now.date(), outcome.run_id, sys.stdout, success=not failures, errors=errors, extra=demo_facts
+        )
+    else:
+        print_summary(config, now.date(), outcome.run_id, sys.stdout)
+        print(f"  {'config':<{LABEL_WIDTH}}{config_path}", file=sys.stdout)
+        print(
+            f"  {'planted':<{LABEL_WIDTH}}{len(estate.defects)} defects across {len(estate.rule_ids())} rules",
+            file=sys.stdout,
+        )
     for run in failures:
         for error in run.errors:
             print(f"assurance-jobs: {error}", file=sys.stderr)

@@ -76,3 +76,5 @@ class ReportBundle:
     """Day-over-day drift tables by name (identity_changes, permission_changes, …); empty on the first day."""
     probes: Sequence[Mapping[str, Any]] = ()
     """The "Runtime probes" page: one view per probe target (output/probes.py), empty when none is configured."""
+    policies: pd.DataFrame | None = None
+    """The inventory's policies table (one row per principal and document); None when not supplied."""

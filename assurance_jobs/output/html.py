@@ -8,15 +8,16 @@ Why it looks like this:
 * **Untrusted text.** Names, tags, owners and policy text come from the estate and are attacker-controlled;
   autoescaping is on for every template, and nothing from the estate is marked safe.
 * **Large estates.** One leading scanner's single page reached 142 MB at 121k findings. Here findings tables are
-  paginated (`page_size` rows per page), identities share 128 pages keyed by a hash of the ARN (stable
-  names, no 20k tiny files carrying 20k copies of the CSS), and each row is kept short: an identity page prints
-  rule id, severity and observed value per finding and leaves title, threshold and remediation to the rule page.
+  paginated (`page_size` rows per page), each identity has its own small page (named by account, name and a
+  hash of the ARN, so names are stable), managed policy documents are printed once on their own page, control
+  pages cap their finding lists, and rule rows stay short.
 * **Deterministic.** The same bundle gives byte-identical files: everything is sorted, the as-of time comes from
   the snapshot, file names derive from ids and hashes, and nothing reads the clock.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import lru_cache
@@ -28,7 +29,7 @@ from markupsafe import Markup
 
 from assurance_jobs.assets import TEMPLATES, asset_folder
 from assurance_jobs.output import pages as page_builders
-from assurance_jobs.output.bundle import ReportBundle
+from assurance_jobs.output.bundle import SEVERITIES, ReportBundle
 
 PAGE_SIZE = 1000
 
@@ -50,6 +51,7 @@ def _environment(folder: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        extensions=["jinja2.ext.do"],
     )
     # Our own stylesheet, read from the template folder: trusted, and must not be HTML-escaped inside <style>.
     env.globals["css"] = Markup((folder / "report.css").read_text(encoding="utf-8").strip())
@@ -86,13 +88,52 @@ def render_report(bundle: ReportBundle, out_dir: Path, page_size: int = PAGE_SIZ
         site.page(f"frameworks/{framework['file']}.html", "framework.html.j2", m=model, fw=framework)
     for relative, template, context in page_builders.paged_pages(model, page_size):
         site.page(relative, template, m=model, **context)
-    for bucket, context in model.identity_pages():
-        site.page(f"ids/{bucket}.html", "identities.html.j2", m=model, **context)
+    for relative, context in model.identity_pages():
+        site.page(relative, "identity.html.j2", m=model, **context)
+    for relative, context in model.policy_pages():
+        site.page(relative, "policy.html.j2", m=model, **context)
+    for relative, context in model.control_pages():
+        site.page(relative, "control.html.j2", m=model, **context)
     site.page("changes.html", "changes.html.j2", m=model)
     site.page("waivers.html", "waivers.html.j2", m=model)
     site.page("probes.html", "probes.html.j2", m=model)
     site.page("evidence.html", "evidence.html.j2", m=model)
+    write_day_summary(model, out_dir)
     return index
+
+
+DAY_SUMMARY = "day-summary.json"
+"""Per day: open findings by severity, evidence status and changes, read back by the index across days."""
+
+
+def write_day_summary(model: page_builders.ReportModel, out_dir: Path) -> Path:
+    """The few numbers the index across days prints for this day (deterministic: no run id, no clock)."""
+    summary = {
+        "partition_date": model.header()["partition_date"],
+        "open": model.counts()["open"],
+        "open_by_severity": {row["key"]: row["open"] for row in model.severity_table()},
+        "evidence_complete": model.evidence_complete,
+        "incomplete_scopes": len(model.incomplete),
+        "failed_collections": len(model.failed_collections),
+        "new": None if model.new is None else len(model.new),
+        "resolved": None if model.resolved is None else len(model.resolved),
+    }
+    path = out_dir / DAY_SUMMARY
+    path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def _day_entry(out_root: Path, day: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "day": day,
+        "href": f"{day}/index.html",
+        "present": (out_root / day / "index.html").is_file(),
+    }
+    try:
+        entry["summary"] = json.loads((out_root / day / DAY_SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        entry["summary"] = None
+    return entry
 
 
 def render_index(out_root: Path, dates: Iterable[date | str]) -> Path:
@@ -101,7 +142,8 @@ def render_index(out_root: Path, dates: Iterable[date | str]) -> Path:
     out_root.mkdir(parents=True, exist_ok=True)
     site = _Site(out_root, _environment(template_dir()))
     days: Sequence[str] = sorted({d.isoformat() if isinstance(d, date) else str(d) for d in dates}, reverse=True)
-    entries = [
-        {"day": day, "href": f"{day}/index.html", "present": (out_root / day / "index.html").is_file()} for day in days
-    ]
-    return site.page("index.html", "dates_index.html.j2", entries=entries)
+    entries = [_day_entry(out_root, day) for day in days]
+    for entry, earlier in zip(entries, [*entries[1:], None], strict=True):
+        now, before = entry["summary"], (earlier or {}).get("summary")
+        entry["delta"] = None if not now or not before else now["open"] - before["open"]
+    return site.page("index.html", "dates_index.html.j2", entries=entries, severities=SEVERITIES)

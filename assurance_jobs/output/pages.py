@@ -7,17 +7,18 @@ and identity pages consistent with each other — the browser test checks exactl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import pandas as pd
 from markupsafe import Markup
 
 from assurance_jobs.output import status as st
 from assurance_jobs.output import views as vw
 from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
+from assurance_jobs.output.controls import control_href, control_pages, rule_control_links
+from assurance_jobs.output.entities import IdentityIndex, drift_cell, drift_header, identity_context, policy_pages
 from assurance_jobs.output.trend import trend_svg
 from assurance_jobs.output.waivers import expired_waivers
 
@@ -91,10 +92,14 @@ class ReportModel:
         for scope in model.incomplete:
             scope["file"] = vw.file_name(scope["rule_id"])
         model.frameworks = model._frameworks()
+        links = rule_control_links(model.frameworks)
+        for rule_id, meta in rules.items():
+            meta["control_links"] = links.get(rule_id, [])
         return model
 
     # ---- small lookups the templates use -------------------------------------------------------------------
     status_labels = st.STATUS_LABELS
+    markdown = staticmethod(vw.markdown)
 
     @property
     def accounts(self) -> list[str]:
@@ -115,17 +120,26 @@ class ReportModel:
                 continue
             if table == "privilege_creep":
                 frame = frame[frame["change"] != 0]
-            rows = [[vw.text(row.get(c)) for c in columns] for row in vw.records(frame, ["arn", "credential_id"])]
+            rows = [
+                [self._drift_cell(c, row.get(c)) for c in columns]
+                for row in vw.records(frame, ["arn", "credential_id"])
+            ]
             sections.append(
                 {
                     "title": title,
                     "table": table,
-                    "columns": columns,
+                    "headers": [drift_header(c) for c in columns],
                     "rows": rows[:DRIFT_ROWS_SHOWN],
                     "total": len(rows),
                 }
             )
         return sections
+
+    def _drift_cell(self, column: str, value: Any) -> dict[str, str]:
+        """A changes-page cell; identity ARNs link to the identity's page when the report has one."""
+        shown = drift_cell(column, value)
+        linked = column in ("arn", "owner_arn") and shown in self.identity_index.identities
+        return {"text": shown, "href": vw.identity_href(shown) if linked else ""}
 
     @cached_property
     def open_by_rule(self) -> dict[str, int]:
@@ -250,6 +264,9 @@ class ReportModel:
                 {
                     "id": control.id,
                     "anchor": "c-" + vw.file_name(control.id),
+                    "href": control_href(fw.id, control.id),
+                    "rule_ids": rule_ids,
+                    "identities": identities,
                     "title": control.title,
                     "description": control.description,
                     "link": control.link,
@@ -277,37 +294,22 @@ class ReportModel:
             "unknown": unknown,
         }
 
-    # ---- identities ----------------------------------------------------------------------------------------
-    def identity_pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(bucket, template context) per identity page: its identities and the legend of rules they fail."""
-        for bucket, identities in self.identity_buckets():
-            rule_ids = sorted({f["rule_id"] for i in identities for f in i["findings"]})
-            yield (
-                bucket,
-                {
-                    "bucket": bucket,
-                    "identities": identities,
-                    "rules_here": [self.rules[r] for r in rule_ids if r in self.rules],
-                    "owner_not_checked": any(i["owner_not_checked"] for i in identities),
-                },
-            )
+    # ---- identities, policies, controls -------------------------------------------------------------------
+    @cached_property
+    def identity_index(self) -> IdentityIndex:
+        return IdentityIndex.build(self.bundle, self.rows)
 
-    def identity_buckets(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        """(bucket, identities) for the hash buckets that hold at least one identity, sorted."""
-        findings_by: dict[str, list[dict[str, str]]] = defaultdict(list)
-        for row in self.rows:
-            findings_by[row["identity"]].append(row)
-        creds_by: dict[str, list[dict[str, str]]] = defaultdict(list)
-        for cred in vw.records(self.bundle.credentials, ["owner_arn", "credential_id"]):
-            creds_by[vw.text(cred.get("owner_arn"))].append(_credential(cred))
-        known = {vw.text(r.get("arn")): r for r in vw.records(self.bundle.identities, ["arn"])}
-        buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for arn in sorted(set(known) | set(findings_by)):
-            entry = _identity(arn, known.get(arn), findings_by.get(arn, []), creds_by.get(arn, []), self.rules)
-            entry["anchor"] = vw.identity_anchor(arn)
-            buckets[vw.identity_bucket(arn)].append(entry)
-        for bucket in sorted(buckets):
-            yield bucket, sorted(buckets[bucket], key=lambda e: e["arn"])
+    def identity_pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(relative path, template context) per identity: one page each, named by account, name and hash."""
+        index = self.identity_index
+        for arn in index.arns():
+            yield vw.identity_href(arn), {"i": identity_context(arn, index, self.rules)}
+
+    def policy_pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        return policy_pages(self.identity_index)
+
+    def control_pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        return control_pages(self)
 
     def identity_list(self) -> list[dict[str, Any]]:
         """One line per identity (name, link, open findings): owner and kind are on the identity page."""
@@ -351,72 +353,21 @@ class ReportModel:
 
     def evidence_files(self) -> list[dict[str, Any]]:
         files = sorted(self.bundle.evidence.files, key=lambda f: (f.kind, f.path))
-        return [{"kind": f.kind, "path": f.path, "sha256": f.sha256, "bytes": vw.text(f.bytes)} for f in files]
-
-
-def _identity(
-    arn: str,
-    row: dict[str, Any] | None,
-    findings: list[dict[str, str]],
-    credentials: list[dict[str, str]],
-    rules: dict[str, dict[str, Any]],
-) -> dict[str, Any]:
-    """One identity's header facts and compact finding rows.
-
-    Rows carry rule id, severity and observed value only: title, threshold and remediation are printed once on
-    the rule page (linked from the page's rule legend), and the resource is printed only when it is not the
-    identity itself — 100k findings must fit the 20 MB budget twice (rule pages and identity pages)."""
-    row = row or {}
-    is_nhi = row.get("is_nhi")
-    trust = vw.text(row.get("trust_policy")) if any(f["rule_id"] in vw.TRUST_RULES for f in findings) else ""
-    owner_status = vw.text(row.get("owner_status"))
-    return {
-        "arn": arn,
-        "known": bool(row),
-        "owner": vw.text(row.get("owner")),
-        "owner_status": "" if owner_status == OWNER_NOT_CHECKED else owner_status.replace("_", " "),
-        "owner_not_checked": owner_status == OWNER_NOT_CHECKED,
-        "classification": "" if is_nhi is None or pd.isna(is_nhi) else ("non-human" if is_nhi else "human"),
-        "reason": vw.text(row.get("classification_reason")),
-        "created": vw.short_time(row.get("created")),
-        "last_used": vw.short_time(row.get("last_used")),
-        "tags": vw.text(row.get("tags")),
-        "trust_policy": trust,
-        "reachable_by_count": _count(row.get("privesc_reachable_by_count")),  # blast radius (scan/privesc_graph)
-        "credentials": credentials,
-        "findings": [_identity_finding(f, arn, rules) for f in findings],
-    }
-
-
-def _count(value: Any) -> int:
-    """A count fact, 0 when the column is absent for this identity (NaN / NA / None)."""
-    return 0 if value is None or pd.isna(value) else int(value)
-
-
-def _identity_finding(row: dict[str, str], identity: str, rules: dict[str, dict[str, Any]]) -> dict[str, str]:
-    meta = rules.get(row["rule_id"], {})
-    return {
-        "rule_id": row["rule_id"],
-        "severity": vw.text(meta.get("severity")) or row["severity"],
-        "observed": row["observed"],
-        "resource": vw.resource_suffix(row["arn"], identity),
-        "status": row["status"],
-        "justification": row["justification"],
-        "approver": row["approver"],
-        "expires": row["expires"],
-    }
-
-
-def _credential(row: dict[str, Any]) -> dict[str, str]:
-    """A credential row on its owner's page: the id shortened to what follows the owner ARN ('access_key_1')."""
-    return {
-        "id": vw.resource_suffix(vw.text(row.get("credential_id")), vw.text(row.get("owner_arn"))),
-        "kind": vw.text(row.get("kind")),
-        "active": vw.text(row.get("active")),
-        "age_days": vw.text(row.get("age_days")),
-        "days_since_last_use": vw.text(row.get("days_since_last_use")),
-        "last_rotated": vw.short_time(row.get("last_rotated")),
-    }
+        anchored: set[str] = set()
+        rows = []
+        for f in files:
+            anchor = vw.evidence_anchor(f.sha256)
+            rows.append(
+                {
+                    "kind": f.kind,
+                    "path": f.path,
+                    "sha256": f.sha256,
+                    "bytes": vw.text(f.bytes),
+                    "anchor": "" if anchor in anchored else anchor,
+                }
+            )
+            anchored.add(anchor)
+        return rows
 
 
 def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -445,6 +396,13 @@ def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, 
         yield from _series(stem, template, rows, max(1, page_size // 2), heading=title)
 
 
+def _runs(chunk: Sequence[Any]) -> list[Any]:
+    """Finding rows grouped by ARN prefix and source file; identity-list rows by ARN prefix only."""
+    if not chunk or "prefix" not in chunk[0]:
+        return []
+    return vw.runs_by_source(chunk) if "sha12" in chunk[0] else vw.runs_by_prefix(chunk)
+
+
 def _series(
     stem: str, template: str, rows: list[Any], page_size: int, **extra: Any
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -453,7 +411,7 @@ def _series(
     for number, chunk in chunks:
         context = {
             "rows": chunk,
-            "runs": vw.runs_by_prefix(chunk) if chunk and "prefix" in chunk[0] else [],
+            "runs": _runs(chunk),
             "page": number,
             "page_count": len(chunks),
             "total": len(rows),

@@ -13,9 +13,11 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from assurance_jobs.output.bundle import FAMILIES, ReportBundle
 from assurance_jobs.output.status import open_mask
@@ -35,11 +37,11 @@ def text(value: Any) -> str:
             return ""
         return str(int(value)) if value.is_integer() else f"{value:.1f}"
     if isinstance(value, pd.Timestamp | datetime):
-        return value.isoformat()
+        return value.isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ", ".join(text(item) for item in value)
+    if isinstance(value, list | tuple) or (hasattr(value, "tolist") and getattr(value, "ndim", 0) == 1):
+        return ", ".join(text(item) for item in list(value))
     try:
         if pd.isna(value):
             return ""
@@ -65,27 +67,79 @@ def file_name(identifier: str) -> str:
     return _FILE_SAFE.sub("_", identifier)
 
 
-IDENTITY_PAGES = 128
-"""Identity pages per report: ~160 identities each at 20k, so each page is small and the CSS is copied rarely."""
-
-
 def identity_key(arn: str) -> str:
     return hashlib.sha256(arn.encode("utf-8")).hexdigest()
 
 
-def identity_bucket(arn: str) -> str:
-    """The identity page an ARN lives on ('00'..'7f'): a hash, so names are stable whatever else is in the estate."""
-    return f"{int(identity_key(arn)[:2], 16) % IDENTITY_PAGES:02x}"
-
-
-def identity_anchor(arn: str) -> str:
-    """The ARN's anchor on its page: 32 bits of its hash (a clash among ~160 identities: about 3 in a million)."""
-    return "i" + identity_key(arn)[2:10]
+def identity_file(arn: str) -> str:
+    """An identity's page name: account, readable name, and 8 hex of the ARN's hash (names may clash once
+    made file-safe; the hash keeps them apart and stable whatever else is in the estate)."""
+    parts = arn.split(":", 5)
+    account = parts[4] if len(parts) == 6 and parts[4] else "unknown"
+    readable = file_name(split_arn(arn)[1].replace("/", "_"))[:60]
+    return f"{account}-{readable}-{identity_key(arn)[:8]}"
 
 
 def identity_href(arn: str) -> str:
-    """Link (relative to the report root) to an identity's section on its page."""
-    return f"ids/{identity_bucket(arn)}.html#{identity_anchor(arn)}"
+    """Link (relative to the report root) to an identity's page."""
+    return f"ids/{identity_file(arn)}.html"
+
+
+def policy_href(policy_arn: str) -> str:
+    """Link (relative to the report root) to a managed policy's page: its document is printed once, there."""
+    return f"policies/{identity_file(policy_arn)}.html"
+
+
+def evidence_anchor(sha256: str) -> str:
+    """The evidence page row of a file, by the first 12 hex of its sha256 (what finding rows print)."""
+    return "f-" + sha256[:12]
+
+
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_THRESHOLD_UNIT = re.compile(r"-?\d+(?:\.\d+)?\s+([A-Za-z][A-Za-z ]*?)\s*$")
+_COMMA_WITHOUT_SPACE = re.compile(r",(?=\S)")
+
+
+def threshold_unit(threshold: str) -> str:
+    """The unit a threshold is written in ('≤ 90 days' → 'days', '≤ 1 active key' → 'active key')."""
+    found = _THRESHOLD_UNIT.search(threshold or "")
+    return found.group(1) if found else ""
+
+
+def _plural(unit: str, amount: float) -> str:
+    if abs(amount) == 1:
+        return unit[:-1] if unit.endswith("days") or unit.endswith("seconds") else unit
+    return unit if unit.endswith("s") else unit + "s"
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    if hours and not rest:
+        return f"{hours} h"
+    return f"{seconds / 3600:.1f} h" if hours else f"{seconds // 60} min"
+
+
+def observed_text(observed: str, threshold: str = "") -> str:
+    """An observed value as an auditor reads it: rounded, with the threshold's unit, lists spaced, AWS casing.
+
+    '313.0005' with '≤ 90 days' → '313 days'; '43200' with '≤ 3600 seconds' → '43,200 seconds (12 h)';
+    'kms:creategrant,kms:decrypt' → 'kms:CreateGrant, kms:Decrypt'."""
+    from assurance_jobs.output.casing import aws_case
+
+    value = observed.strip()
+    if not _NUMBER.match(value):
+        return aws_case(_COMMA_WITHOUT_SPACE.sub(", ", value))
+    number = float(value)
+    unit = threshold_unit(threshold)
+    if unit.startswith("day"):
+        days = round(number)
+        return f"{days:,} {_plural('days', days)}"
+    if unit.startswith("second"):
+        seconds = round(number)
+        return f"{seconds:,} {_plural('seconds', seconds)} ({_duration(abs(seconds))})"
+    rounded = round(number) if abs(number - round(number)) < 0.05 else round(number, 1)
+    shown = f"{rounded:,}"
+    return f"{shown} {_plural(unit, rounded)}" if unit else shown
 
 
 def split_arn(arn: str) -> tuple[str, str]:
@@ -132,7 +186,9 @@ def finding_row(row: Mapping[str, Any]) -> dict[str, str]:
         "rest": rest,
         "identity": identity,
         "href": identity_href(identity),
-        "observed": text(row.get("observed")),
+        "observed": observed_text(text(row.get("observed")), text(row.get("threshold"))),
+        "source": source_name(text(row.get("source_file"))),
+        "sha12": text(row.get("source_sha256"))[:12],
         "status": status,
         "justification": text(row.get("waiver_justification")),
         "approver": text(row.get("waiver_approver")),
@@ -140,9 +196,28 @@ def finding_row(row: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def source_name(path: str) -> str:
+    """A snapshot file as finding rows show it: its name without the account folder the ARN already gives."""
+    return path.rsplit("/", 1)[-1]
+
+
 def runs_by_prefix(rows: Sequence[Mapping[str, str]]) -> list[tuple[str, list[Mapping[str, str]]]]:
     """Consecutive rows sharing an ARN prefix (rows are sorted by ARN, so each prefix is one run)."""
     return [(prefix, list(group)) for prefix, group in itertools.groupby(rows, key=lambda r: r["prefix"])]
+
+
+def runs_by_source(rows: Sequence[Mapping[str, str]]) -> list[tuple[dict[str, str], list[Mapping[str, str]]]]:
+    """Consecutive finding rows sharing an ARN prefix and a snapshot file: each run's header row names the
+    account part of the ARNs and the file (with its sha256 prefix, linked to the evidence page) every row below
+    it was found in — printed once per run instead of once per row, which keeps 100k-row tables small."""
+
+    def key(row: Mapping[str, str]) -> tuple[str, str, str]:
+        return row["prefix"], row.get("source", ""), row.get("sha12", "")
+
+    return [
+        ({"prefix": prefix, "source": source, "sha12": sha12}, list(group))
+        for (prefix, source, sha12), group in itertools.groupby(rows, key=key)
+    ]
 
 
 def pages(rows: Sequence[Any], page_size: int) -> Iterator[tuple[int, Sequence[Any]]]:
@@ -218,3 +293,39 @@ def count_table(findings: pd.DataFrame, column: str, order: Sequence[str]) -> li
     return [
         {"key": key, "open": int(open_counts.get(key, 0)), "waived": int(waived_counts.get(key, 0))} for key in keys
     ]
+
+
+def markdown(source: Any) -> Markup:
+    """Rule text (rationale, remediation) rendered from Markdown. Raw HTML in the source is escaped, not passed
+    through, and markdown-it refuses javascript: and similar links, so nothing the text says can run."""
+    return Markup(_markdown_renderer().render(text(source)).strip())
+
+
+@lru_cache(maxsize=1)
+def _markdown_renderer() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def tag_rows(tags: Any) -> list[tuple[str, str]] | None:
+    """Tags (a JSON object string) as sorted (key, value) rows; None when the text is not a JSON object."""
+    raw = text(tags)
+    if not raw:
+        return []
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    return sorted((str(key), text(value)) for key, value in parsed.items())
+
+
+def pretty_json(document: Any) -> str:
+    """A policy document indented for reading; text that is not JSON is shown as it is."""
+    raw = text(document)
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except ValueError:
+        return raw

@@ -1,0 +1,314 @@
+"""One page per identity and per managed policy: everything an auditor asks about one principal, in one place.
+
+An identity page gathers what the inventory knows (kind, owner and owner status, tags, policies with their
+documents, trust policy, effective-permission facts, credentials with ages and last use), what the rules found,
+what changed since the previous day and who can reach it. Managed policy documents are printed once, on their
+own page, and linked from every identity they are attached to: a policy attached to 5,000 roles is not copied
+5,000 times. Inline documents belong to one principal and are printed on its page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from assurance_jobs.output import views as vw
+
+OWNER_NOT_CHECKED = "not_checked"
+
+ATTACHMENTS = {
+    "inline": "inline",
+    "managed": "managed",
+    "group_inline": "inline, via group",
+    "group_managed": "managed, via group",
+    "boundary": "permissions boundary",
+}
+"""How each attachment kind reads on the page (the trust policy has its own section)."""
+
+MANAGED = frozenset({"managed", "group_managed", "boundary"})
+
+PERMISSION_FACTS: tuple[tuple[str, str], ...] = (
+    ("effective_admin", "Effective administrator"),
+    ("sensitive_wildcard_services", "Wildcards on sensitive services"),
+    ("privesc_methods", "Privilege-escalation methods"),
+    ("privesc_path", "Shortest privilege-escalation path"),
+    ("unapproved_permissions", "Permissions beyond the approved baseline"),
+    ("unapproved_managed_policies", "Managed policies beyond the baseline"),
+    ("jit_expired_grants", "Just-in-time grants past their window"),
+    ("trust_open_unconditioned", "Trust open to anyone without conditions"),
+    ("cross_account_without_external_id", "Accounts trusted without an ExternalId"),
+    ("oidc_subject_unconstrained", "OIDC trust without a subject condition"),
+    ("unapproved_trust_principals", "Trust principals beyond the baseline"),
+    ("policy_parse_errors", "Policy documents that did not parse"),
+    ("policy_documents_missing", "Attached policies missing from the snapshot"),
+)
+"""Identity fact columns summarised under "Effective permissions", in reading order; absent columns are skipped."""
+
+DRIFT_LABELS: dict[str, str] = {
+    "arn": "Identity",
+    "credential_id": "Credential",
+    "owner_arn": "Owner identity",
+    "kind": "Kind",
+    "change": "Change",
+    "added_actions": "Actions added",
+    "removed_actions": "Actions removed",
+    "added_outside_baseline": "Added outside the baseline",
+    "added_principals": "Principals added",
+    "removed_principals": "Principals removed",
+    "previous_owner": "Previous owner",
+    "current_owner": "Current owner",
+    "previous_sensitive_actions": "Sensitive actions before",
+    "current_sensitive_actions": "Sensitive actions now",
+}
+"""Human headers for the drift tables' columns (the changes page and identity pages)."""
+
+
+def drift_header(column: str) -> str:
+    return DRIFT_LABELS.get(column, column.replace("_", " ").capitalize())
+
+
+def drift_cell(column: str, value: Any) -> str:
+    """A drift cell as text: action lists keep AWS casing and are spaced; counts of change are signed."""
+    shown = vw.text(value)
+    if column == "change" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{int(value):+d}"
+    if column.endswith(("actions", "principals", "baseline")):
+        return vw.observed_text(shown)
+    return shown
+
+
+def fact_text(value: Any) -> str:
+    """A fact cell: booleans as yes/no, counts as numbers, lists spaced with AWS casing; '' when empty."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    shown = vw.text(value)
+    if shown in ("True", "False"):
+        return "yes" if shown == "True" else "no"
+    return "none" if shown == "0" else vw.observed_text(shown)
+
+
+@dataclass
+class IdentityIndex:
+    """The bundle's rows grouped by principal once, so each identity page is a set of dictionary lookups."""
+
+    identities: dict[str, dict[str, Any]]
+    findings: dict[str, list[dict[str, str]]]
+    credentials: dict[str, list[dict[str, Any]]]
+    policies: dict[str, list[dict[str, Any]]]
+    drift: dict[str, list[tuple[str, dict[str, Any]]]]
+    reachable_columns: bool
+
+    @classmethod
+    def build(cls, bundle: Any, rows: list[dict[str, str]]) -> IdentityIndex:
+        findings: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for row in rows:
+            findings[row["identity"]].append(row)
+        credentials: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for cred in vw.records(bundle.credentials, ["owner_arn", "credential_id"]):
+            credentials[vw.text(cred.get("owner_arn"))].append(cred)
+        policies: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for policy in vw.records(bundle.policies, ["principal_arn", "attachment", "via_group", "policy_name"]):
+            policies[vw.text(policy.get("principal_arn"))].append(policy)
+        drift: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for table, frame in sorted(bundle.drift.items()):
+            key = "owner_arn" if table == "credential_changes" else "arn"
+            for row in vw.records(frame, [key, "credential_id"]):
+                drift[vw.text(row.get(key))].append((table, row))
+        identities = {vw.text(r.get("arn")): r for r in vw.records(bundle.identities, ["arn"])}
+        return cls(
+            identities=identities,
+            findings=dict(findings),
+            credentials=dict(credentials),
+            policies=dict(policies),
+            drift=dict(drift),
+            reachable_columns=bool(
+                {"privesc_reachable_by", "privesc_reachable_by_count"} & set(bundle.identities.columns)
+            ),
+        )
+
+    def arns(self) -> list[str]:
+        return sorted(set(self.identities) | set(self.findings))
+
+
+def identity_context(arn: str, index: IdentityIndex, rules: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The template context of one identity's page."""
+    row = index.identities.get(arn) or {}
+    owner_status = vw.text(row.get("owner_status"))
+    is_nhi = row.get("is_nhi")
+    return {
+        "arn": arn,
+        "known": bool(row),
+        "facts": _header_facts(row),
+        "owner": vw.text(row.get("owner")),
+        "owner_tag_key": vw.text(row.get("owner_tag_key")),
+        "owner_status": "" if owner_status == OWNER_NOT_CHECKED else owner_status.replace("_", " "),
+        "owner_not_checked": owner_status == OWNER_NOT_CHECKED,
+        "classification": "" if is_nhi is None or pd.isna(is_nhi) else ("non-human" if is_nhi else "human"),
+        "reason": vw.text(row.get("classification_reason")),
+        "tags": vw.tag_rows(row.get("tags")),
+        "tags_raw": vw.text(row.get("tags")),
+        "permissions": _permission_facts(row),
+        "policies": [_policy_row(policy) for policy in index.policies.get(arn, []) if policy["attachment"] != "trust"],
+        "trust_policy": vw.pretty_json(row.get("trust_policy")) if vw.text(row.get("trust_policy")) else "",
+        "trust_principals": _linked(trust_principals(vw.text(row.get("trust_policy"))), index),
+        "reachable_by": _reachable_by(row, index),
+        "credentials": [_credential(cred) for cred in index.credentials.get(arn, [])],
+        "findings": [_finding(f, arn, rules) for f in index.findings.get(arn, [])],
+        "drift": _drift_sections(index.drift.get(arn, [])),
+        "source": {"file": vw.text(row.get("source_file")), "sha256": vw.text(row.get("source_sha256"))},
+    }
+
+
+def _header_facts(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    facts = [
+        ("Kind", vw.text(row.get("kind"))),
+        ("Account", vw.text(row.get("account_id"))),
+        ("Name", vw.text(row.get("name"))),
+        ("Path", vw.text(row.get("path"))),
+        ("Unique id", vw.text(row.get("id"))),
+        ("Created", vw.short_time(row.get("created"))),
+        ("Last used", vw.short_time(row.get("last_used")) or "never"),
+        ("Groups", vw.text(row.get("groups"))),
+        ("Permissions boundary", vw.text(row.get("permissions_boundary_arn"))),
+        ("Maximum session", _session(row.get("max_session_seconds"))),
+        ("Console access", fact_text(row.get("console_access")) if "console_access" in row else ""),
+        ("Service-linked", "yes" if row.get("is_service_linked") is True else ""),
+    ]
+    return [(label, value) for label, value in facts if value]
+
+
+def _session(seconds: Any) -> str:
+    shown = vw.text(seconds)
+    return vw.observed_text(shown, "≤ 3600 seconds") if shown else ""
+
+
+def _permission_facts(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [(label, fact_text(row.get(column)) or "none") for column, label in PERMISSION_FACTS if column in row]
+
+
+def _policy_row(policy: Mapping[str, Any]) -> dict[str, str]:
+    attachment = vw.text(policy.get("attachment"))
+    policy_arn = vw.text(policy.get("policy_arn"))
+    managed = attachment in MANAGED and bool(policy_arn)
+    return {
+        "attachment": ATTACHMENTS.get(attachment, attachment),
+        "name": vw.text(policy.get("policy_name")) or policy_arn,
+        "policy_arn": policy_arn,
+        "via_group": vw.text(policy.get("via_group")),
+        "href": vw.policy_href(policy_arn) if managed else "",
+        "document": "" if managed else vw.pretty_json(policy.get("document")),
+        "parse_error": vw.text(policy.get("parse_error")),
+    }
+
+
+def trust_principals(document: str) -> list[str]:
+    """Every principal a trust policy's Allow statements name (ARNs, services, federated providers), sorted."""
+    try:
+        parsed = json.loads(document) if document else {}
+    except ValueError:
+        return []
+    statements = parsed.get("Statement", []) if isinstance(parsed, dict) else []
+    statements = [statements] if isinstance(statements, dict) else statements
+    found: set[str] = set()
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        if isinstance(principal, str):
+            found.add(principal)
+        elif isinstance(principal, dict):
+            for value in principal.values():
+                found.update([value] if isinstance(value, str) else [str(v) for v in value or []])
+    return sorted(found)
+
+
+def _linked(arns: list[str], index: IdentityIndex) -> list[dict[str, str]]:
+    """ARNs with a link when the report has a page for them."""
+    known = index.identities
+    return [{"arn": arn, "href": vw.identity_href(arn) if arn in known else ""} for arn in arns]
+
+
+def _reachable_by(row: Mapping[str, Any], index: IdentityIndex) -> dict[str, Any] | None:
+    """Principals that can escalate to this one (the privilege-escalation graph's columns), when computed."""
+    if not index.reachable_columns:
+        return None
+    arns = [arn.strip() for arn in vw.text(row.get("privesc_reachable_by")).split(",") if arn.strip()]
+    count = vw.text(row.get("privesc_reachable_by_count")) or str(len(arns))
+    return {"count": count, "principals": _linked(arns, index)}
+
+
+def _credential(row: Mapping[str, Any]) -> dict[str, str]:
+    days = "≤ 90 days"
+    return {
+        "id": vw.resource_suffix(vw.text(row.get("credential_id")), vw.text(row.get("owner_arn"))),
+        "kind": vw.text(row.get("kind")).replace("_", " "),
+        "region": vw.text(row.get("region")),
+        "active": fact_text(row.get("active")) if vw.text(row.get("active")) else "",
+        "created": vw.short_time(row.get("created")),
+        "age": vw.observed_text(vw.text(row.get("age_days")), days) if vw.text(row.get("age_days")) else "",
+        "last_rotated": vw.short_time(row.get("last_rotated")) or "never",
+        "last_used": vw.short_time(row.get("last_used")) or "never",
+        "unused": vw.observed_text(vw.text(row.get("days_since_last_use")), days)
+        if vw.text(row.get("days_since_last_use"))
+        else "",
+        "expires": vw.short_time(row.get("expires")),
+    }
+
+
+def _finding(row: Mapping[str, str], identity: str, rules: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    meta = rules.get(row["rule_id"], {})
+    return {
+        **row,
+        "severity": vw.text(meta.get("severity")) or row["severity"],
+        "title": vw.text(meta.get("title")),
+        "resource": vw.resource_suffix(row["arn"], identity),
+    }
+
+
+def _drift_sections(rows: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    from assurance_jobs.output.pages import DRIFT_SECTIONS
+
+    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for table, row in rows:
+        by_table[table].append(row)
+    sections = []
+    for table, title, columns in DRIFT_SECTIONS:
+        table_rows = [r for r in by_table.get(table, []) if not (table == "privilege_creep" and r.get("change") == 0)]
+        shown = [c for c in columns if c not in ("arn", "owner_arn")]
+        if table_rows:
+            sections.append(
+                {
+                    "title": title,
+                    "headers": [drift_header(c) for c in shown],
+                    "rows": [[drift_cell(c, r.get(c)) for c in shown] for r in table_rows],
+                }
+            )
+    return sections
+
+
+def policy_pages(index: IdentityIndex) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(relative path, context) for each managed policy attached to at least one principal."""
+    attached: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for arn, policies in index.policies.items():
+        for policy in policies:
+            if vw.text(policy.get("attachment")) in MANAGED and vw.text(policy.get("policy_arn")):
+                attached[vw.text(policy["policy_arn"])].append({**policy, "principal": arn})
+    for policy_arn in sorted(attached):
+        rows = attached[policy_arn]
+        principals = sorted({row["principal"] for row in rows})
+        yield (
+            vw.policy_href(policy_arn),
+            {
+                "policy_arn": policy_arn,
+                "name": vw.text(rows[0].get("policy_name")) or policy_arn,
+                "document": vw.pretty_json(rows[0].get("document")),
+                "parse_error": vw.text(rows[0].get("parse_error")),
+                "principals": _linked(principals, index),
+                "groups": sorted({vw.text(r.get("via_group")) for r in rows if vw.text(r.get("via_group"))}),
+            },
+        )

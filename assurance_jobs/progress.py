@@ -1,0 +1,155 @@
+"""Live progress of a Dagster run on the operator's terminal: one line per step, not 170 DEBUG events.
+
+The runner registers a `RunProgress` as an event listener on the instance; Dagster calls it with every event
+of the run as it is stored. On a terminal the steps show as a rich progress display (spinner, bar, elapsed
+time); when stderr is not a terminal (CI, a pipe, a log file) each step prints one plain line when it ends.
+Progress goes to stderr so that `--json` output on stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from dagster import DagsterEventType, EventLogEntry
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+STEP_LABELS: dict[str, str] = {
+    "nhi_snapshot": "snapshot the AWS estate",
+    "inventory_tables": "build the inventory",
+    "evaluation": "evaluate the rules",
+    "compliance_report": "render the report and exports",
+}
+"""Step keys of the daily job in run order, with what each does in the operator's words."""
+
+
+def step_label(step_key: str) -> str:
+    return STEP_LABELS.get(step_key, step_key.replace("_", " "))
+
+
+@dataclass
+class StepState:
+    key: str
+    started: float | None = None
+    seconds: float | None = None
+    status: str = "pending"  # pending | running | done | failed
+    details: list[str] = field(default_factory=list)
+    checks: int = 0
+
+
+def describe_materialization(step: StepState, entry: EventLogEntry) -> None:
+    """Turn an asset materialisation's metadata into the few facts an operator reads on the step line."""
+    materialization = entry.asset_materialization
+    if materialization is None:
+        return
+    metadata = {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
+    asset = materialization.asset_key.to_user_string()
+    if asset == "nhi_snapshot":
+        errors = metadata.get("api_errors", 0)
+        reused = " (stored snapshot reused)" if metadata.get("reused_stored_snapshot") else ""
+        step.details.append(f"{metadata.get('files', 0)} files, {errors} API error{'s' * (errors != 1)}{reused}")
+    elif "dagster/row_count" in metadata and asset in ("identities", "credentials", "findings"):
+        step.details.append(f"{metadata['dagster/row_count']} {asset}")
+
+
+class RunProgress:
+    """An instance event listener that shows each step of one run as it starts and ends."""
+
+    def __init__(self, steps: list[str], stream: TextIO | None = None, live: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.console = Console(file=self.stream, highlight=False)
+        self.live = self.console.is_terminal if live is None else live
+        self.steps = {key: StepState(key) for key in steps}
+        self._progress: Progress | None = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> RunProgress:
+        if self.live:
+            self._progress = Progress(
+                SpinnerColumn(finished_text="[green]✓[/]"),
+                TextColumn("{task.description}"),
+                BarColumn(bar_width=24),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+            )
+            for number, key in enumerate(self.steps, start=1):
+                self._tasks[key] = self._progress.add_task(self._title(number, key), total=1, start=False)
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def _add(self, key: str) -> None:
+        """A step this display did not expect (another job shape): shown too, after the known ones."""
+        self.steps[key] = StepState(key)
+        if self._progress is not None:
+            self._tasks[key] = self._progress.add_task(self._title(len(self.steps), key), total=1, start=False)
+
+    def _title(self, number: int, key: str) -> str:
+        return escape(f"[{number}/{len(self.steps)}] {step_label(key)}")
+
+    def __call__(self, entry: EventLogEntry) -> None:
+        event = entry.dagster_event
+        if event is None or not entry.step_key:
+            return
+        if entry.step_key not in self.steps:
+            self._add(entry.step_key)
+        step = self.steps[entry.step_key]
+        kind = event.event_type
+        if kind == DagsterEventType.STEP_START:
+            step.started, step.status = time.monotonic(), "running"
+            self._update(step, start=True)
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION:
+            describe_materialization(step, entry)
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            step.checks += 1
+            self._update(step)
+        elif kind in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            step.status = "done" if kind == DagsterEventType.STEP_SUCCESS else "failed"
+            step.seconds = time.monotonic() - (step.started or time.monotonic())
+            self._finish(step)
+
+    def line(self, step: StepState) -> str:
+        number = list(self.steps).index(step.key) + 1
+        details = list(step.details)
+        if step.checks:
+            details.append(f"{step.checks} rule checks")
+        facts = f" — {', '.join(details)}" if details else ""
+        outcome = "done" if step.status == "done" else "FAILED"
+        return (
+            f"  [{number}/{len(self.steps)}] {step_label(step.key):<32} {outcome} in {step.seconds or 0:.1f} s{facts}"
+        )
+
+    def _update(self, step: StepState, start: bool = False) -> None:
+        if self._progress is None:
+            return
+        task = self._tasks[step.key]
+        if start:
+            self._progress.start_task(task)
+        if step.checks:
+            self._progress.update(task, description=f"{self._title_of(step)} · {step.checks} rule checks")
+
+    def _title_of(self, step: StepState) -> str:
+        return self._title(list(self.steps).index(step.key) + 1, step.key)
+
+    def _finish(self, step: StepState) -> None:
+        if self._progress is None:
+            print(self.line(step), file=self.stream, flush=True)
+            return
+        task = self._tasks[step.key]
+        details = escape(", ".join(step.details + ([f"{step.checks} rule checks"] if step.checks else [])))
+        mark = "" if step.status == "done" else " [red]FAILED[/]"
+        description = f"{self._title_of(step)}{mark}" + (f" [dim]— {details}[/]" if details else "")
+        self._progress.update(task, completed=1, description=description)
+        self._progress.stop_task(task)
+
+    def skipped(self) -> list[str]:
+        """Steps that never ran (an upstream step failed): the summary says so instead of leaving a blank."""
+        return [key for key, step in self.steps.items() if step.status == "pending"]
