@@ -20,9 +20,11 @@ def assets_for(settings: AssuranceSettings) -> list:
 def named_job(name: str, settings: AssuranceSettings) -> dg.JobDefinition:
     """A job of the code location by name, resolved over `assets_for(settings)`: a CLI run is a run of that job
     (listed under it in the UI, re-executable there) with the asset checks of the CLI's own configuration."""
-    jobs = [schedules.daily_assurance_job, *sensors.SENSOR_JOBS]
+    jobs = [schedules.daily_assurance_job, *sensors.SENSOR_JOBS, probes.runtime_probes_job]
     return dg.Definitions(
-        assets=assets_for(settings), jobs=jobs, resources={"settings": settings_from_environment()}
+        assets=[*assets_for(settings), *probes.PROBE_ASSETS],
+        jobs=jobs,
+        resources={"settings": settings_from_environment()},
     ).resolve_job_def(name)
 
 

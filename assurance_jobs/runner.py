@@ -46,7 +46,7 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-DAILY_JOB, EVALUATE_ONLY_JOB = "daily_assurance", "evaluate_only"
+DAILY_JOB, EVALUATE_ONLY_JOB, PROBE_JOB = "daily_assurance", "evaluate_only", "runtime_probes"
 QUIET_LOGGERS = {"console": {"config": {"log_level": "ERROR"}}}
 """Dagster's console logger prints every event at DEBUG; the operator sees the progress display instead."""
 
@@ -160,8 +160,8 @@ def materialize_probes(
     options: RunRequestOptions, instance: dg.DagsterInstance | None = None, *, verbose: bool = False
 ) -> PartitionRun:
     """Run the probe job's assets for today: the probes, then re-evaluation and the report if today was evaluated."""
-    from assurance_jobs.definitions import assets_for
-    from assurance_jobs.defs.probes import PROBE_ASSETS, probe_selection
+    from assurance_jobs.definitions import named_job
+    from assurance_jobs.defs.probes import probe_selection
     from assurance_jobs.pipeline import utc_today
 
     settings = AssuranceSettings(
@@ -171,13 +171,12 @@ def materialize_probes(
     if instance is None:
         ensure_dagster_home()
         instance = dg.DagsterInstance.get()
-    result = dg.materialize(
-        [*assets_for(settings), *PROBE_ASSETS],
+    selection = [dg.AssetKey(key) for key in probe_selection(settings.load(), day)]
+    result = named_job(PROBE_JOB, settings).execute_in_process(
+        run_config=run_config(options, verbose),
         instance=instance,
-        resources={"settings": settings},
         partition_key=day.isoformat(),
-        selection=probe_selection(settings.load(), day),
-        run_config={} if verbose else {"loggers": QUIET_LOGGERS},
+        asset_selection=selection,
         raise_on_error=False,
         tags={"assurance/trigger": "cli-probe"},
     )

@@ -119,12 +119,13 @@ def test_evidence_page_names_the_run_that_provenance_json_records(demo_run: Demo
 
 
 def test_demo_runs_both_days_as_runs_of_the_daily_job(demo_run: DemoRun) -> None:  # noqa: F811
-    """Both days appear under `daily_assurance` in the UI, and both snapshot partitions count as materialised."""
+    """Both days appear under `daily_assurance` in the UI, today's probes under `runtime_probes` (never the
+    anonymous asset job), and both snapshot partitions count as materialised."""
     from dagster._core.instance.ref import InstanceRef
 
     instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(demo_run.dagster_home)))
-    runs = {run.tags.get("dagster/partition"): run.job_name for run in instance.get_runs()}
-    day_one = (demo_run.partition_date - timedelta(days=1)).isoformat()
-    assert runs == {day_one: "daily_assurance", demo_run.partition_date.isoformat(): "daily_assurance"}
+    runs = sorted((run.tags.get("dagster/partition"), run.job_name) for run in instance.get_runs())
+    day_one, today = (demo_run.partition_date - timedelta(days=1)).isoformat(), demo_run.partition_date.isoformat()
+    assert runs == [(day_one, "daily_assurance"), (today, "daily_assurance"), (today, "runtime_probes")]
     materialised = instance.get_materialized_partitions(dg.AssetKey("nhi_snapshot"))
     assert {day_one, demo_run.partition_date.isoformat()} <= materialised
