@@ -32,3 +32,9 @@ def test_a_configured_expectations_dir_declares_exactly_its_rules_as_checks(tmp_
 
 def test_without_a_configured_dir_the_packaged_suites_declare_the_checks() -> None:
     assert check_name("NHI-ROT-001") in _check_names(AssuranceSettings())
+
+
+def test_an_unusable_suite_folder_declares_no_checks_and_leaves_the_error_to_the_run(tmp_path: Path) -> None:
+    config = tmp_path / "assurance.yaml"
+    config.write_text(yaml.safe_dump({"expectations_dir": str(tmp_path / "no-suites")}), encoding="utf-8")
+    assert _check_names(AssuranceSettings(config_path=str(config))) == set()

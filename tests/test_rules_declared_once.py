@@ -38,3 +38,10 @@ def test_the_readme_rule_table_has_one_row_per_suite_family() -> None:
 def test_every_suite_gx_severity_is_the_one_its_rule_severity_maps_to() -> None:
     for rule in all_rules(load_suites()):
         assert rule.expectation.get("severity", GX_SEVERITY[rule.severity]) == GX_SEVERITY[rule.severity], rule.rule_id
+
+
+def test_the_report_orders_exactly_the_severities_the_suites_allow() -> None:
+    from assurance_jobs.evaluate.suites import SEVERITIES
+    from assurance_jobs.output.bundle import SEVERITIES as REPORT_SEVERITIES
+
+    assert REPORT_SEVERITIES == SEVERITIES

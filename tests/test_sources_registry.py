@@ -100,3 +100,10 @@ def test_the_design_source_table_matches_the_registry() -> None:
 )
 def test_each_aws_parser_lives_in_the_scan_module_named_for_its_source(entry: sources.Source) -> None:
     assert entry.parser == f"assurance_jobs.scan.sources.{entry.name}:parse"
+
+
+def test_every_switch_names_a_boolean_account_setting() -> None:
+    fields = AccountConfig.model_fields
+    switches = [entry.enabled_by for entry in sources.SOURCES if entry.enabled_by is not None]
+    assert switches
+    assert all(name in fields and fields[name].annotation is bool for name in switches), switches

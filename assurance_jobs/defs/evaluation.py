@@ -9,7 +9,7 @@ import pandas as pd
 from assurance_jobs.config import ConfigError
 from assurance_jobs.defs.partitions import daily_partitions
 from assurance_jobs.defs.resources import AssuranceSettings, settings_from_environment
-from assurance_jobs.evaluate.suites import Rule, all_rules, load_suites
+from assurance_jobs.evaluate.suites import Rule, SuiteError, all_rules, load_suites
 from assurance_jobs.pipeline import evaluate_partition
 
 SAMPLE_SIZE = 10
@@ -23,13 +23,16 @@ def check_name(rule_id: str) -> str:
 def declared_rules(settings: AssuranceSettings) -> list[Rule]:
     """The rules of the configured `expectations_dir` (default: the packaged suites); each becomes an asset check.
 
-    An unreadable configuration declares the packaged rules, so the code location still loads and the run itself
-    reports the configuration error."""
+    An unreadable configuration declares the packaged rules and an unusable suite folder declares none, so the
+    code location still loads and the run's evaluation step reports the problem where people look for it."""
     try:
         expectations_dir = settings.load().expectations_dir
     except ConfigError:
         expectations_dir = None
-    return all_rules(load_suites(expectations_dir))
+    try:
+        return all_rules(load_suites(expectations_dir))
+    except SuiteError:
+        return []
 
 
 def evaluation_asset(rules: Sequence[Rule]) -> dg.AssetsDefinition:

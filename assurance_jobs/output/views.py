@@ -22,9 +22,6 @@ from markupsafe import Markup
 from assurance_jobs.output.bundle import FAMILIES, ReportBundle
 from assurance_jobs.output.status import open_mask
 
-TRUST_RULES = frozenset({"NHI-LP-004", "NHI-LP-005", "NHI-LP-006"})
-"""Rules judged on the trust policy: an identity failing one shows its trust policy text."""
-
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
