@@ -32,6 +32,59 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+
+
+class TrailConfig(_Strict):
+    """Where a CloudTrail trail delivers its log objects (docs/runtime.md).
+
+    Keys follow `<prefix>/AWSLogs/[<organization_id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/...json.gz`; the
+    collection session of each account must be allowed `s3:ListBucket` and `s3:GetObject` on that bucket.
+    """
+
+    bucket: str = Field(description="S3 bucket the trail delivers to.")
+    prefix: str = Field(default="", description="Key prefix set on the trail ('' when none).")
+    regions: list[str] | None = Field(
+        default=None, description="Regions whose logs are read (default: the account's regions)."
+    )
+    organization_id: str | None = Field(default=None, description="o-… for an organization trail's key layout.")
+    expect_hourly_delivery: bool = Field(
+        default=True,
+        description="An hour of the day without log objects makes runtime evidence partial "
+        "(turn off for regions quiet enough that CloudTrail delivers nothing for an hour).",
+    )
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket_name(cls, bucket: str) -> str:
+        if not _BUCKET.match(bucket):
+            raise ValueError("must be an S3 bucket name (lower case letters, digits, dots and hyphens)")
+        return bucket
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_without_slashes(cls, prefix: str) -> str:
+        return prefix.strip("/")
+
+    @field_validator("regions")
+    @classmethod
+    def _trail_regions(cls, regions: list[str] | None) -> list[str] | None:
+        bad = [region for region in regions or [] if not _REGION.match(region)]
+        if bad:
+            raise ValueError(f"not an AWS region name: {', '.join(bad)}")
+        if regions is not None and not regions:
+            raise ValueError("list at least one region, or leave the field out for the account's regions")
+        return regions
+
+    @field_validator("organization_id")
+    @classmethod
+    def _organization_id(cls, organization_id: str | None) -> str | None:
+        if organization_id is not None and not _ORG_ID.match(organization_id):
+            raise ValueError("must look like o-abcd123456 (the organization id in the trail's key layout)")
+        return organization_id
+
+
 class AccountConfig(_Strict):
     """One AWS account to scan, reached through the standard credential chain."""
 
@@ -42,6 +95,9 @@ class AccountConfig(_Strict):
     regions: list[str] = Field(default_factory=lambda: ["us-east-1"], min_length=1)
     collect_organizations: bool = Field(
         default=False, description="Also snapshot organizations:ListAccounts (management account only)."
+    )
+    cloudtrail: TrailConfig | None = Field(
+        default=None, description="This account's trail (else the organization trail, if configured)."
     )
 
     @field_validator("regions")
@@ -258,6 +314,13 @@ class AssuranceConfig(_Strict):
         default=None, description="Rerun after IAM changes (off when absent)."
     )
     probes: ProbesConfig | None = Field(default=None, description="Active token-expiry probes (off when absent).")
+    organization_trail: TrailConfig | None = Field(
+        default=None, description="One organization trail read for every account without its own `cloudtrail`."
+    )
+
+    def trail_for(self, account: AccountConfig) -> TrailConfig | None:
+        """The trail whose logs are this account's runtime evidence (None: runtime rules read INCOMPLETE)."""
+        return account.cloudtrail or self.organization_trail
 
     @field_validator("storage_root")
     @classmethod

@@ -81,7 +81,11 @@ def collect_snapshot(config: AssuranceConfig, storage: Storage, partition_date: 
             statuses.append(_unreachable_account(account.name, error))
             continue
         account_blobs, account_statuses, account_id = collect_account(
-            session, account, max_attempts=config.max_attempts
+            session,
+            account,
+            max_attempts=config.max_attempts,
+            trail=config.trail_for(account),
+            partition_date=partition_date,
         )
         blobs.extend(account_blobs)
         statuses.extend(account_statuses)

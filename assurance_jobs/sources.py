@@ -167,6 +167,37 @@ SOURCES: tuple[Source, ...] = (
         collector="assurance_jobs.probes.runner:run_probes",
         parser="assurance_jobs.scan.probe_facts:probe_table",
     ),
+    Source(
+        "cloudtrail_objects",
+        "s3:ListBucket",
+        "aws",
+        "the covered day's CloudTrail log objects per region: key, ETag, size, sha256, hours without objects",
+        regional=True,
+        iam_actions=("s3:ListBucket",),
+        tables=("activity",),
+        optional=True,
+    ),
+    Source(
+        "cloudtrail_activity",
+        "s3:GetObject",
+        "aws",
+        "the day's CloudTrail records reduced to activity rows (principal, call, network, agent, error, counts); "
+        "status carries log coverage — never request or response bodies",
+        regional=True,
+        iam_actions=("s3:GetObject",),
+        extension="parquet",
+        tables=("activity",),
+        optional=True,
+        parser="assurance_jobs.collect.activity:from_parquet",
+        extra={"collected_by": "assurance_jobs.collect.cloudtrail:collect_cloudtrail (per trail, with the day)"},
+    ),
+    Source(
+        "cloudtrail_history",
+        "history:cloudtrail_activity",
+        "history",
+        "90 days of stored, fully covered activity (NHI-RT-005 judges unused grants over it)",
+        optional=True,
+    ),
 )
 
 BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

@@ -24,7 +24,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs import sources
 from assurance_jobs.collect import credential_report
-from assurance_jobs.config import AccountConfig
+from assurance_jobs.collect.cloudtrail import collect_cloudtrail
+from assurance_jobs.config import AccountConfig, TrailConfig
 from assurance_jobs.snapshot.model import STS_CALLER_IDENTITY, CollectionStatus, SourceBlob
 from assurance_jobs.sources import Source
 
@@ -79,9 +80,16 @@ def session_for(account: AccountConfig, base: boto3.Session | None = None) -> bo
 
 
 def collect_account(
-    session: boto3.Session, account: AccountConfig, *, max_attempts: int
+    session: boto3.Session,
+    account: AccountConfig,
+    *,
+    max_attempts: int,
+    trail: TrailConfig | None = None,
+    partition_date: date | None = None,
 ) -> tuple[list[SourceBlob], list[CollectionStatus], str]:
-    """Collect every source of docs/design.md for one account; return (blobs, statuses, account_id)."""
+    """Collect every source of docs/design.md for one account; return (blobs, statuses, account_id).
+
+    With a `trail`, the account's CloudTrail day covered by `partition_date` is read too (docs/runtime.md)."""
     config = client_config(max_attempts)
     home = account.regions[0]
     clients: dict[tuple[str, str], Any] = {}
@@ -105,6 +113,12 @@ def collect_account(
         statuses.append(_status(account_id, entry.name, entry.api, region, result))
         if result.content is not None:
             blobs.append(SourceBlob(account_id, entry.name, result.content, region, entry.extension))
+    if trail is not None and partition_date is not None:
+        trail_blobs, trail_statuses = collect_cloudtrail(
+            client("s3"), trail, account_id, account.regions, partition_date
+        )
+        blobs += trail_blobs
+        statuses += trail_statuses
     return blobs, statuses, account_id
 
 

@@ -22,6 +22,9 @@ from assurance_jobs.evaluate.suites import Rule
 REGIONAL_SOURCES: frozenset[str] = sources.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
 CONFIGURED_INPUTS: frozenset[str] = sources.configured_input_names()
+# Subject tables whose rows carry a region. A rule over another table (identities: runtime facts sum every region
+# of an account) is judged per account, and a regional source it depends on must be clean in every region.
+REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials"})
 RULE_RESULT_COLUMNS: tuple[str, ...] = tuple(schema.RULE_RESULT_COLUMNS)
 
 Scope = tuple[str, str | None]
@@ -102,11 +105,11 @@ class ScopeKeys:
 
 
 def is_regional(rule: Rule) -> bool:
-    return any(source in REGIONAL_SOURCES for source in rule.depends_on)
+    return rule.subject in REGIONAL_SUBJECTS and any(source in REGIONAL_SOURCES for source in rule.depends_on)
 
 
 def _scopes(rule: Rule, evidence: Evidence, seen: Iterable[Scope]) -> list[Scope]:
-    regional = [source for source in rule.depends_on if source in REGIONAL_SOURCES]
+    regional = [source for source in rule.depends_on if source in REGIONAL_SOURCES] if is_regional(rule) else []
     scopes: set[Scope] = set(seen)
     for account in evidence.accounts:
         if not regional:
