@@ -10,7 +10,7 @@ import io
 import json
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -25,11 +25,12 @@ from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
 from assurance_jobs.evaluate.probes import merge_evaluations
 from assurance_jobs.evaluate.suites import load_suites
-from assurance_jobs.facts import RegistrySource, inventory_with_baseline_facts
+from assurance_jobs.facts import RegistrySource, inventory_with_baseline_facts, inventory_with_runtime_facts
 from assurance_jobs.probe_pipeline import evaluate_stored_probes
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
+from assurance_jobs.scan.runtime import LOOKBACK_DAYS, RuntimeEvidence, services_called, snapshot_activity
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
@@ -156,7 +157,9 @@ def read_table(storage: Storage, partition_date: date, table: str) -> pd.DataFra
     return pd.read_parquet(io.BytesIO(storage.read_bytes(table_key(partition_date, table))))
 
 
-INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status", "agents")
+INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status", "agents", "activity")
+OPTIONAL_TABLES = ("agents", "activity")
+ACTIVITY_PREFIX = "activity"
 DRIFT_TABLES = (
     "identity_changes",
     "credential_changes",
@@ -180,6 +183,7 @@ class PartitionInventory:
     inventory: Inventory
     drift: DriftReport | None
     previous_date: date | None
+    runtime: RuntimeEvidence | None = None
 
 
 def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> PartitionInventory:
@@ -194,10 +198,68 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
-    inventory, drift = inventory_with_baseline_facts(
-        inventory, load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at, previous
+    baseline, registry, taken_at = load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at
+    inventory, drift = inventory_with_baseline_facts(inventory, baseline, registry, taken_at, previous)
+    evidence = runtime_evidence(config, snapshot)
+    inventory = inventory_with_runtime_facts(inventory, evidence, baseline, registry, taken_at)
+    return PartitionInventory(inventory, drift, previous_date, evidence)
+
+
+# ------------------------------------------------------------------------------------------ runtime history
+
+
+def _history_key(day: date, name: str) -> str:
+    return f"{ACTIVITY_PREFIX}/{day.isoformat()}/{name}"
+
+
+def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvidence | None:
+    """The snapshot's activity plus the look-back history stored under `activity/<day>/` (None: no trail read).
+
+    History is kept per partition (written by `store_activity_history`), so NHI-RT-005 can ask which services
+    an identity called over the last LOOKBACK_DAYS days without re-reading any log object."""
+    today = snapshot_activity(snapshot)
+    if not today.accounts:
+        return None
+    storage = storage_for(config.storage_root)
+    called = {arn: set(services) for arn, services in services_called(today.activity).items()}
+    covered = dict.fromkeys(today.fully_covered, 1)
+    day = snapshot.manifest.partition_date
+    for offset in range(1, LOOKBACK_DAYS):
+        earlier = day - timedelta(days=offset)
+        if not storage.exists(_history_key(earlier, "coverage.json")):
+            continue
+        coverage = json.loads(storage.read_bytes(_history_key(earlier, "coverage.json")))
+        for account in coverage.get("fully_covered", []):
+            covered[account] = covered.get(account, 0) + 1
+        activity = pd.read_parquet(io.BytesIO(storage.read_bytes(_history_key(earlier, "activity.parquet"))))
+        for arn, services in services_called(activity).items():
+            called.setdefault(arn, set()).update(services)
+    return RuntimeEvidence(
+        activity=today.activity,
+        accounts=today.accounts,
+        services_called={arn: frozenset(services) for arn, services in called.items()},
+        covered_days=covered,
+        listings=today.listings,
     )
-    return PartitionInventory(inventory, drift, previous_date)
+
+
+def store_activity_history(
+    config: AssuranceConfig, partition_date: date, activity: pd.DataFrame, accounts: list[str], fully_covered: list[str]
+) -> None:
+    """One day of activity history: the reduced table and which accounts it fully covers."""
+    storage = storage_for(config.storage_root)
+    buffer = io.BytesIO()
+    activity.to_parquet(buffer, index=False)
+    storage.write_bytes(_history_key(partition_date, "activity.parquet"), buffer.getvalue())
+    coverage = {"accounts": sorted(accounts), "fully_covered": sorted(fully_covered)}
+    storage.write_bytes(_history_key(partition_date, "coverage.json"), json.dumps(coverage, sort_keys=True).encode())
+
+
+def activity_history_complete(evidence: RuntimeEvidence | None) -> bool:
+    """Every account with a trail has LOOKBACK_DAYS fully covered days stored: NHI-RT-005 can be judged."""
+    if evidence is None:
+        return False
+    return all(evidence.covered_days.get(account, 0) >= evidence.lookback_days for account in evidence.accounts)
 
 
 def load_configured_baseline(config: AssuranceConfig) -> Baseline | None:
@@ -235,19 +297,31 @@ def store_inventory(
     inventory: Inventory,
     manifest: Manifest,
     previous_date: date | None = None,
+    runtime: RuntimeEvidence | None = None,
 ) -> dict[str, str]:
     """Write the tables, then a note of the snapshot they came from (so findings can name it)."""
     storage = storage_for(config.storage_root)
     locations = {
-        table: store_table(storage, partition_date, table, getattr(inventory, table)) for table in INVENTORY_TABLES
+        table: store_table(storage, partition_date, table, getattr(inventory, table))
+        for table in INVENTORY_TABLES
+        if table not in OPTIONAL_TABLES or len(getattr(inventory, table).columns)
     }
+    if runtime is not None:
+        covered = [a for a in runtime.accounts if a in _fully_covered_today(inventory.collection_status)]
+        store_activity_history(config, partition_date, runtime.activity, sorted(runtime.accounts), covered)
     source = {
         "snapshot_id": manifest.snapshot_id,
         "taken_at": manifest.taken_at.isoformat(),
         "previous_partition": previous_date.isoformat() if previous_date else None,
+        "activity_history_complete": activity_history_complete(runtime),
     }
     storage.write_bytes(_source_key(partition_date), json.dumps(source, sort_keys=True).encode())
     return locations
+
+
+def _fully_covered_today(statuses: pd.DataFrame) -> set[str]:
+    trail = statuses[statuses["source"].isin(("cloudtrail_objects", "cloudtrail_activity"))]
+    return {str(a) for a, rows in trail.groupby("account_id") if (rows["status"] == "ok").all()}
 
 
 def _source_key(partition_date: date) -> str:
@@ -264,7 +338,7 @@ def load_inventory(config: AssuranceConfig, partition_date: date) -> Inventory:
     tables = {
         table: read_table(storage, partition_date, table)
         for table in INVENTORY_TABLES
-        if table != "agents" or storage.exists(table_key(partition_date, table))
+        if table not in OPTIONAL_TABLES or storage.exists(table_key(partition_date, table))
     }
     return Inventory(**tables)
 
@@ -305,6 +379,7 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
         agents=inventory.agents,
         baseline_present=config.baseline_dir is not None,
         previous_partition_present=source.get("previous_partition") is not None,
+        activity_history_present=bool(source.get("activity_history_complete")),
     )
     storage = storage_for(config.storage_root)
     probes, probe_evaluation = evaluate_stored_probes(config, storage, partition_date, suites)

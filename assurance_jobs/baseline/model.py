@@ -19,6 +19,7 @@ Semantics (documented here because reviewers read this file):
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assurance_jobs.scan import actions
+from assurance_jobs.scan.runtime import AWS_SERVICE_NETWORK
 from assurance_jobs.yaml_files import field_path, problem_message, read_yaml_file
 
 MAX_REPORTED_ERRORS = 10
@@ -57,6 +59,19 @@ class IdentityEntry(_Strict):
         default=None, description="ARNs (globs), account ids, service principals or OIDC providers (ARN or host)."
     )
     approved_owner: str | None = None
+    approved_networks: list[str] | None = Field(
+        default=None,
+        description="Where the identity may call secrets stores from: CIDRs, VPC endpoint ids (vpce-…, globs) "
+        "and/or 'aws-service' (calls AWS services make on its behalf).",
+    )
+
+    @field_validator("approved_networks")
+    @classmethod
+    def _networks(cls, networks: list[str] | None) -> list[str] | None:
+        bad = [n for n in networks or [] if not _is_network(n)]
+        if bad:
+            raise ValueError(f"not a CIDR, a vpce- endpoint id or 'aws-service': {', '.join(bad)}")
+        return networks
 
     @model_validator(mode="after")
     def _selects_something(self) -> IdentityEntry:
@@ -94,6 +109,16 @@ class IdentityEntry(_Strict):
             value = tags.get(self.tag.key)
             return value is not None and fnmatch.fnmatchcase(value, self.tag.value)
         return True
+
+
+def _is_network(value: str) -> bool:
+    if value == AWS_SERVICE_NETWORK or value.startswith("vpce-"):
+        return True
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 class JitGrant(_Strict):

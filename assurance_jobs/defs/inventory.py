@@ -14,6 +14,7 @@ _TABLES = {
     "policies": "Every policy document that applies to a principal (inline, managed, group, boundary, trust).",
     "collection_status": "Which API calls completed, per account and region: the evidence-completeness record.",
     "agents": "AI agents from the registry, joined to the IAM identity they run as, with approved-scope facts.",
+    "activity": "The covered day's CloudTrail activity per account and region: who called what, from where, how often.",
 }
 
 
@@ -32,7 +33,9 @@ def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSetti
     inventory = built.inventory
     for warning in inventory.parse_warnings:
         context.log.warning(warning)
-    locations = store_inventory(config, partition_date, inventory, snapshot.manifest, built.previous_date)
+    locations = store_inventory(
+        config, partition_date, inventory, snapshot.manifest, built.previous_date, runtime=built.runtime
+    )
     drift_counts = store_drift(config, partition_date, built.drift)
     for table, location in locations.items():
         frame = getattr(inventory, table)

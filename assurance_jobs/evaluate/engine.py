@@ -74,6 +74,7 @@ def evaluate(
     agents: pd.DataFrame | None = None,
     baseline_present: bool = False,
     previous_partition_present: bool = False,
+    activity_history_present: bool = False,
 ) -> Evaluation:
     """Run every rule of `suites` over the inventory tables of one snapshot."""
     check_unique_rule_ids(suites)
@@ -88,6 +89,7 @@ def evaluate(
             (sources.source("directory_feed").name, directory_feed_present),
             (sources.source("baseline").name, baseline_present),
             (sources.source("previous_partition").name, previous_partition_present),
+            (sources.source("cloudtrail_history").name, activity_history_present),
         )
         if present
     }

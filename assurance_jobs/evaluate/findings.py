@@ -114,7 +114,11 @@ def rule_findings(
 ) -> pd.DataFrame:
     """The findings of one rule, sorted by account and resource: its failed rows of `table` with its metadata."""
     rule = outcome.rule
+    # meta `source_columns` names the evidence file columns when the facts come from another source than the row
+    # (runtime facts trace to the CloudTrail object listing, not to the IAM authorization details).
+    file_column, sha_column = rule.meta.get("source_columns") or ("source_file", "source_sha256")
     wanted = [name for name in _ROW_COLUMNS if name in table.columns and name != rule.observed_column]
+    wanted += [name for name in (file_column, sha_column) if name in table.columns and name not in wanted]
     rows = table[[*wanted, rule.observed_column]].take(outcome.failed)
     n = len(rows)
     columns: dict[str, Any] = {
@@ -129,8 +133,8 @@ def rule_findings(
         "threshold": rule.threshold,
         "snapshot_id": snapshot_id,
         "partition_date": partition_date,
-        "source_file": _objects(rows.get("source_file"), n),
-        "source_sha256": _objects(rows.get("source_sha256"), n),
+        "source_file": _objects(rows.get(file_column), n),
+        "source_sha256": _objects(rows.get(sha_column), n),
         **_people_columns(rows, rule.subject, identity_lookup),
     }
     # dtype=object explicitly: pandas 3 would otherwise re-infer every text column as pyarrow strings.

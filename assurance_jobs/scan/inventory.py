@@ -84,6 +84,8 @@ class Inventory:
     parse_warnings: list[str] = field(default_factory=list)
     agents: pd.DataFrame = field(default_factory=pd.DataFrame)
     """AI agents from the registry source, joined to their runtime identity (filled in by assurance_jobs.facts)."""
+    activity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The covered day's CloudTrail activity of every account and region (filled in by assurance_jobs.facts)."""
 
 
 # ---------------------------------------------------------------------------------------------------- identities

@@ -1,0 +1,339 @@
+"""Runtime facts: what each identity *did* on the covered day, measured against what the baseline approves (pure).
+
+WHY facts on `identities` and not a new subject: the engine, the findings contract, waivers and reports already
+judge identity rows, so five new columns make the `runtime` suite (NHI-RT-001..005) work everywhere at once.
+These functions only measure; the judgement (thresholds, which rows) lives in `expectations/runtime.json`.
+
+Conventions:
+* An account without activity evidence (no trail configured, or nothing collected) gets NA runtime facts; its
+  rules read INCOMPLETE through their `cloudtrail_activity` dependency and no finding is invented.
+* An identity the baseline does not govern measures zero for the baseline-relative facts (RT-001, RT-003), as the
+  baseline facts do; RT-004 counts every denied call of an ungoverned NHI (nothing approved to excuse it).
+* Event names map to IAM actions as `<service>:<eventName>`, with the few documented exceptions below; calls the
+  IAM catalogue does not know (and calls that need no permission) are never judged "outside a scope".
+* NHI-RT-005 needs `lookback_days` of fully covered activity for the account, or its facts stay NA.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from assurance_jobs.scan import actions
+from assurance_jobs.scan.policy import EffectivePermissions
+
+LOOKBACK_DAYS = 90
+AWS_SERVICE_NETWORK = "aws-service"  # baseline `approved_networks` entry: calls AWS services make on one's behalf
+DISPLAY_CAP = 10
+DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation"}
+)
+INTERACTIVE_AGENTS = frozenset({"console", "browser"})
+NO_PERMISSION_NEEDED = frozenset({"sts:getcalleridentity"})
+# Event sources whose IAM prefix differs from the host name's first label.
+SERVICE_OF_SOURCE = {"monitoring": "cloudwatch", "email": "ses", "api.ecr": "ecr"}
+# (service, eventName) whose IAM action differs from the event name.
+ACTION_OF_EVENT = {
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
+    ("s3", "ListObjects"): "s3:ListBucket",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "HeadObject"): "s3:GetObject",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+}
+_API_VERSION_SUFFIX = re.compile(r"\d{8}(v\d+)?$")  # Lambda logs "GetFunction20150331v2"
+
+RUNTIME_FACT_COLUMNS: dict[str, str] = {
+    "rt_events": "Int64",
+    "rt_secret_reads_outside_networks": "object",
+    "rt_secret_reads_outside_networks_count": "Int64",
+    "rt_interactive_use": "object",
+    "rt_interactive_use_count": "Int64",
+    "rt_calls_outside_scope": "object",
+    "rt_calls_outside_scope_count": "Int64",
+    "rt_denied_outside_baseline": "object",
+    "rt_denied_outside_baseline_count": "Int64",
+    "rt_unused_granted_services": "object",
+    "rt_unused_granted_service_count": "Int64",
+    "rt_source_file": "object",
+    "rt_source_sha256": "object",
+}
+
+
+def service_of(event_source: str) -> str:
+    """'secretsmanager.amazonaws.com' -> 'secretsmanager'."""
+    host = str(event_source).removesuffix(".amazonaws.com")
+    return SERVICE_OF_SOURCE.get(host, host.split(".")[0])
+
+
+def action_of(event_source: str, event_name: str) -> str:
+    """The IAM action a CloudTrail event exercises, e.g. ('lambda.amazonaws.com', 'Invoke') -> lambda:InvokeFunction."""
+    service = service_of(event_source)
+    name = _API_VERSION_SUFFIX.sub("", str(event_name))
+    return ACTION_OF_EVENT.get((service, name), f"{service}:{name}")
+
+
+def network_approved(network: str, approved: Iterable[str]) -> bool:
+    """Is a call's network (source IP, vpce id or AWS service host) inside the approved set?"""
+    is_service = network.endswith(".amazonaws.com") or network == "AWS Internal"
+    address = None
+    if not is_service and not network.startswith("vpce-"):
+        try:
+            address = ipaddress.ip_address(network)
+        except ValueError:
+            return False
+    for entry in approved:
+        if entry == AWS_SERVICE_NETWORK:
+            if is_service:
+                return True
+        elif entry.startswith("vpce-"):
+            if fnmatch.fnmatchcase(network, entry):
+                return True
+        elif address is not None and address in ipaddress.ip_network(entry, strict=False):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class RuntimeEvidence:
+    """The day's activity plus the history the look-back rule needs (assembled by the pipeline from storage).
+
+    `activity`: the day's activity rows of every account and region (collect/activity.py columns plus
+    `account_id`, `region`); `accounts`: accounts with activity evidence today (even if it holds no rows);
+    `services_called`: principal ARN -> services it called over the look-back window (today included);
+    `covered_days`: account -> days in the window whose activity was fully covered (today included).
+    """
+
+    activity: pd.DataFrame
+    accounts: frozenset[str]
+    services_called: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    covered_days: Mapping[str, int] = field(default_factory=dict)
+    lookback_days: int = LOOKBACK_DAYS
+    listings: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """account -> the snapshot's `cloudtrail_objects` listing files and sha256: what runtime findings trace to."""
+
+
+def services_called(activity: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """principal ARN -> the services its calls went to (denied calls count: the service was used)."""
+    if activity.empty:
+        return {}
+    pairs = activity[["principal_arn", "event_source"]].drop_duplicates()
+    found: dict[str, set[str]] = {}
+    for principal, source in zip(pairs["principal_arn"], pairs["event_source"], strict=True):
+        found.setdefault(str(principal), set()).add(service_of(source))
+    return {principal: frozenset(services) for principal, services in found.items()}
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """What the baseline approves for one identity at runtime (None = not governed)."""
+
+    networks: tuple[str, ...] | None
+    action_mask: int | None
+
+
+def _display(items: Mapping[str, int]) -> str:
+    ordered = sorted(items.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{name} ×{count}" for name, count in ordered[:DISPLAY_CAP])
+    more = len(ordered) - DISPLAY_CAP
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+def _tally(rows: pd.DataFrame, label) -> tuple[str, int]:
+    counts: dict[str, int] = {}
+    for row in rows.itertuples(index=False):
+        key = label(row)
+        counts[key] = counts.get(key, 0) + int(row.event_count)
+    return _display(counts), sum(counts.values())
+
+
+def _within(action: str, mask: int | None) -> bool:
+    if action.lower() in NO_PERMISSION_NEEDED:
+        return True
+    wanted = actions.expand_mask(action)
+    if wanted == 0:
+        return True  # unknown to the catalogue: cannot be judged outside a scope
+    return mask is not None and wanted & mask == wanted
+
+
+def _with_actions(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    rows["action"] = [action_of(s, n) for s, n in zip(rows["event_source"], rows["event_name"], strict=True)]
+    return rows
+
+
+_QUIET = {name: ("" if dtype == "object" else 0) for name, dtype in RUNTIME_FACT_COLUMNS.items()}
+
+
+def _identity_facts(rows: pd.DataFrame, is_nhi: bool, approvals: Approvals) -> dict[str, object]:
+    """The day's facts of one identity from its activity rows (already restricted to it)."""
+    if rows.empty:
+        return {k: v for k, v in _QUIET.items() if not k.startswith(("rt_unused", "rt_source"))}
+    rows = _with_actions(rows)
+    succeeded = rows[rows["error_code"] == ""]
+    secret = rows[rows["secret_read"].astype(bool) & (rows["error_code"] == "")]
+    if approvals.networks is not None:
+        outside_networks = secret[[not network_approved(str(n), approvals.networks) for n in secret["network"]]]
+    else:
+        outside_networks = secret.iloc[0:0]
+    interactive = rows[(rows["event_name"] == "ConsoleLogin") | rows["user_agent_class"].isin(INTERACTIVE_AGENTS)]
+    if not is_nhi:
+        interactive = interactive.iloc[0:0]
+    outside_scope = (
+        succeeded[[not _within(a, approvals.action_mask) for a in succeeded["action"]]]
+        if approvals.action_mask is not None
+        else succeeded.iloc[0:0]
+    )
+    denied = rows[rows["error_code"].isin(DENIED_CODES)]
+    denied = denied[[not _within(a, approvals.action_mask) for a in denied["action"]]]
+    secrets_text, secrets_count = _tally(outside_networks, lambda r: f"{r.action} from {r.network}")
+    interactive_text, interactive_count = _tally(interactive, lambda r: f"{r.event_name} via {r.user_agent_class}")
+    scope_text, scope_count = _tally(outside_scope, lambda r: r.action)
+    denied_text, denied_count = _tally(denied, lambda r: f"{r.action} ({r.error_code})")
+    return {
+        "rt_events": int(rows["event_count"].sum()),
+        "rt_secret_reads_outside_networks": secrets_text,
+        "rt_secret_reads_outside_networks_count": secrets_count,
+        "rt_interactive_use": interactive_text,
+        "rt_interactive_use_count": interactive_count,
+        "rt_calls_outside_scope": scope_text,
+        "rt_calls_outside_scope_count": scope_count,
+        "rt_denied_outside_baseline": denied_text,
+        "rt_denied_outside_baseline_count": denied_count,
+    }
+
+
+_NO_ACTIVITY = pd.DataFrame()
+
+
+def granted_services(permissions: EffectivePermissions | None, cache: dict[int, frozenset[str]]) -> frozenset[str]:
+    """Services with at least one allowed action (cached by mask: many identities share their permissions)."""
+    if permissions is None or permissions.allowed_mask == 0:
+        return frozenset()
+    mask = permissions.allowed_mask
+    if mask not in cache:
+        ranges = actions.catalogue().service_ranges
+        cache[mask] = frozenset(s for s, (start, stop) in ranges.items() if mask >> start & ((1 << (stop - start)) - 1))
+    return cache[mask]
+
+
+def _unused_facts(
+    arn: str, account: str, evidence: RuntimeEvidence, permissions: EffectivePermissions | None, cache: dict
+) -> dict[str, object]:
+    if evidence.covered_days.get(account, 0) < evidence.lookback_days:
+        return {"rt_unused_granted_services": None, "rt_unused_granted_service_count": None}
+    unused = sorted(granted_services(permissions, cache) - evidence.services_called.get(arn, frozenset()))
+    shown = ",".join(unused[:25]) + (f" (+{len(unused) - 25} more)" if len(unused) > 25 else "")
+    return {"rt_unused_granted_services": shown, "rt_unused_granted_service_count": len(unused)}
+
+
+def runtime_identity_facts(
+    identities: pd.DataFrame,
+    evidence: RuntimeEvidence | None,
+    approvals: Mapping[str, Approvals],
+    permissions: Mapping[str, EffectivePermissions],
+) -> pd.DataFrame:
+    """One row per identity (`account_id`, `arn`, then RUNTIME_FACT_COLUMNS), in the identities' order."""
+    columns = ["account_id", "arn", *RUNTIME_FACT_COLUMNS]
+    by_principal = (
+        {str(arn): rows for arn, rows in evidence.activity.groupby("principal_arn", sort=False)}
+        if evidence is not None and not evidence.activity.empty
+        else {}
+    )
+    cache: dict[int, frozenset[str]] = {}
+    rows = []
+    for record in identities[["account_id", "arn", "is_nhi"]].itertuples(index=False):
+        row: dict[str, object] = {"account_id": record.account_id, "arn": record.arn}
+        if evidence is not None and record.account_id in evidence.accounts:
+            approval = approvals.get(record.arn, Approvals(None, None))
+            activity = by_principal.get(record.arn, _NO_ACTIVITY)
+            row |= _identity_facts(activity, bool(record.is_nhi), approval)
+            row |= _unused_facts(record.arn, record.account_id, evidence, permissions.get(record.arn), cache)
+            row["rt_source_file"], row["rt_source_sha256"] = evidence.listings.get(record.account_id, (None, None))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=columns)
+    for name, dtype in RUNTIME_FACT_COLUMNS.items():
+        if dtype == "object":
+            values = frame[name].astype(object)
+            frame[name] = values.where(values.notna(), None)
+        else:
+            frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+# ------------------------------------------------------------------------------------------- from the snapshot
+
+ACTIVITY_SOURCE = "cloudtrail_activity"
+OBJECTS_SOURCE = "cloudtrail_objects"
+
+
+@dataclass(frozen=True)
+class SnapshotActivity:
+    """The activity blobs of one snapshot as one table, the accounts that have any, and their coverage."""
+
+    activity: pd.DataFrame
+    accounts: frozenset[str]
+    fully_covered: frozenset[str]
+    listings: Mapping[str, tuple[str, str]]  # account -> (listing files, their sha256), comma-joined
+
+
+ACTIVITY_TABLE_COLUMNS: dict[str, str] = {
+    "account_id": "object",
+    "region": "object",
+    "principal_arn": "object",
+    "principal_type": "object",
+    "event_source": "object",
+    "event_name": "object",
+    "network": "object",
+    "user_agent_class": "object",
+    "error_code": "object",
+    "secret_read": "bool",
+    "event_count": "int64",
+    "first_seen": "datetime64[us, UTC]",
+    "last_seen": "datetime64[us, UTC]",
+}
+
+
+def empty_activity_table() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in ACTIVITY_TABLE_COLUMNS.items()})
+
+
+def snapshot_activity(snapshot) -> SnapshotActivity:
+    """Read the `cloudtrail_activity.<region>.parquet` files of a snapshot (bytes in memory: no I/O here)."""
+    frames = []
+    for entry in snapshot.manifest.files:
+        if entry.source != ACTIVITY_SOURCE:
+            continue
+        frame = pd.read_parquet(io.BytesIO(snapshot.contents[entry.path]))
+        frame.insert(0, "region", entry.region)
+        frame.insert(0, "account_id", entry.account_id)
+        frames.append(frame)
+    activity = pd.concat([empty_activity_table(), *frames], ignore_index=True) if frames else empty_activity_table()
+    activity = activity[list(ACTIVITY_TABLE_COLUMNS)]
+    for name, dtype in ACTIVITY_TABLE_COLUMNS.items():
+        activity[name] = activity[name].astype(object) if dtype == "object" else activity[name].astype(dtype)
+    accounts = frozenset(e.account_id for e in snapshot.manifest.files if e.source == ACTIVITY_SOURCE)
+    return SnapshotActivity(
+        activity, accounts, _fully_covered(snapshot.manifest.collection_status), _listings(snapshot)
+    )
+
+
+def _fully_covered(statuses) -> frozenset[str]:
+    by_account: dict[str, bool] = {}
+    for status in statuses:
+        if status.source in (ACTIVITY_SOURCE, OBJECTS_SOURCE):
+            by_account[status.account_id] = by_account.get(status.account_id, True) and status.status == "ok"
+    return frozenset(account for account, ok in by_account.items() if ok)
+
+
+def _listings(snapshot) -> dict[str, tuple[str, str]]:
+    files: dict[str, list[tuple[str, str]]] = {}
+    for entry in sorted(snapshot.manifest.files, key=lambda e: e.path):
+        if entry.source == OBJECTS_SOURCE:
+            files.setdefault(entry.account_id, []).append((entry.path, entry.sha256))
+    return {a: (",".join(p for p, _ in items), ",".join(h for _, h in items)) for a, items in files.items()}

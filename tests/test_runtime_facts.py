@@ -1,0 +1,163 @@
+"""Runtime facts (scan/runtime.py): what an identity did on the covered day, against what the baseline approves."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assurance_jobs.baseline.model import BaselineError, parse_baseline
+from assurance_jobs.scan import actions
+from assurance_jobs.scan.policy import effective_permissions, parse_policy
+from assurance_jobs.scan.runtime import (
+    ACTIVITY_TABLE_COLUMNS,
+    Approvals,
+    RuntimeEvidence,
+    action_of,
+    network_approved,
+    runtime_identity_facts,
+)
+
+ACCOUNT = "123456789012"
+APP = f"arn:aws:iam::{ACCOUNT}:role/payments-settlement"
+USER = f"arn:aws:iam::{ACCOUNT}:user/svc-jenkins"
+T = pd.Timestamp("2026-11-30T10:00:00Z")
+
+
+def _activity(*rows: dict) -> pd.DataFrame:
+    defaults = {
+        "account_id": ACCOUNT,
+        "region": "us-east-1",
+        "principal_arn": APP,
+        "principal_type": "AssumedRole",
+        "network": "10.0.1.15",
+        "user_agent_class": "sdk",
+        "error_code": "",
+        "secret_read": False,
+        "event_count": 1,
+        "first_seen": T,
+        "last_seen": T,
+    }
+    frame = pd.DataFrame([{**defaults, **row} for row in rows], columns=list(ACTIVITY_TABLE_COLUMNS))
+    return frame.astype({k: v for k, v in ACTIVITY_TABLE_COLUMNS.items() if v != "object"})
+
+
+def _identities(*arns: str, nhi: bool = True) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": [ACCOUNT] * len(arns), "arn": list(arns), "is_nhi": [nhi] * len(arns)})
+
+
+def _facts(activity: pd.DataFrame, approvals: Approvals | None = None, **evidence) -> pd.Series:
+    found = RuntimeEvidence(activity, frozenset({ACCOUNT}), **evidence)
+    arn = activity["principal_arn"].iat[0] if len(activity) else APP
+    frame = runtime_identity_facts(_identities(arn), found, {arn: approvals or Approvals(None, None)}, {})
+    return frame.iloc[0]
+
+
+SECRET = {"event_source": "secretsmanager.amazonaws.com", "event_name": "GetSecretValue", "secret_read": True}
+NETWORKS = Approvals(("10.0.0.0/16", "vpce-0settle*", "aws-service"), None)
+
+
+def test_a_secret_read_from_an_unknown_public_ip_is_counted_with_its_source() -> None:
+    facts = _facts(_activity({**SECRET, "network": "185.220.101.45", "event_count": 3}), NETWORKS)
+    assert facts["rt_secret_reads_outside_networks_count"] == 3
+    assert facts["rt_secret_reads_outside_networks"] == "secretsmanager:GetSecretValue from 185.220.101.45 ×3"
+
+
+@pytest.mark.parametrize("network", ["10.0.200.7", "vpce-0settle0001", "lambda.amazonaws.com"])
+def test_secret_reads_from_approved_networks_are_not_counted(network: str) -> None:
+    assert _facts(_activity({**SECRET, "network": network}), NETWORKS)["rt_secret_reads_outside_networks_count"] == 0
+
+
+def test_a_denied_secret_read_is_not_a_read() -> None:
+    denied = {**SECRET, "network": "185.220.101.45", "error_code": "AccessDeniedException"}
+    assert _facts(_activity(denied), NETWORKS)["rt_secret_reads_outside_networks_count"] == 0
+
+
+def test_console_login_by_a_service_user_is_interactive_use() -> None:
+    login = {"principal_arn": USER, "principal_type": "IAMUser", "event_source": "signin.amazonaws.com"}
+    facts = _facts(_activity({**login, "event_name": "ConsoleLogin", "user_agent_class": "console"}))
+    assert facts["rt_interactive_use_count"] == 1
+
+
+def test_a_successful_call_outside_the_approved_actions_is_counted() -> None:
+    approved = Approvals(None, actions.expand_mask("dynamodb:Query") | actions.expand_mask("bedrock:InvokeModel"))
+    calls = _activity(
+        {"event_source": "dynamodb.amazonaws.com", "event_name": "Query", "event_count": 50},
+        {"event_source": "lambda.amazonaws.com", "event_name": "Invoke", "event_count": 4},
+    )
+    facts = _facts(calls, approved)
+    assert (facts["rt_calls_outside_scope"], facts["rt_calls_outside_scope_count"]) == ("lambda:InvokeFunction ×4", 4)
+
+
+def test_calls_of_an_identity_the_baseline_does_not_govern_are_not_judged_outside_a_scope() -> None:
+    calls = _activity({"event_source": "lambda.amazonaws.com", "event_name": "Invoke"})
+    assert _facts(calls, Approvals(None, None))["rt_calls_outside_scope_count"] == 0
+
+
+def test_denials_outside_the_baseline_are_summed_and_approved_ones_ignored() -> None:
+    approved = Approvals(None, actions.expand_mask("s3:GetObject"))
+    denials = _activity(
+        {
+            "event_source": "iam.amazonaws.com",
+            "event_name": "ListUsers",
+            "error_code": "AccessDenied",
+            "event_count": 30,
+        },
+        {
+            "event_source": "iam.amazonaws.com",
+            "event_name": "ListRoles",
+            "error_code": "AccessDenied",
+            "event_count": 12,
+        },
+        {"event_source": "s3.amazonaws.com", "event_name": "GetObject", "error_code": "AccessDenied", "event_count": 5},
+    )
+    assert _facts(denials, approved)["rt_denied_outside_baseline_count"] == 42
+
+
+def _granted(*allowed: str) -> dict:
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(allowed), "Resource": "*"}]}
+    return {APP: effective_permissions([parse_policy(document)])}
+
+
+def test_granted_services_never_called_in_ninety_covered_days_are_listed() -> None:
+    evidence = RuntimeEvidence(
+        _activity({"event_source": "s3.amazonaws.com", "event_name": "GetObject"}),
+        frozenset({ACCOUNT}),
+        services_called={APP: frozenset({"s3"})},
+        covered_days={ACCOUNT: 90},
+    )
+    facts = runtime_identity_facts(_identities(APP), evidence, {}, _granted("s3:GetObject", "kms:Decrypt")).iloc[0]
+    assert (facts["rt_unused_granted_services"], facts["rt_unused_granted_service_count"]) == ("kms", 1)
+
+
+def test_unused_services_stay_unknown_until_ninety_days_are_covered() -> None:
+    evidence = RuntimeEvidence(_activity(), frozenset({ACCOUNT}), covered_days={ACCOUNT: 89})
+    facts = runtime_identity_facts(_identities(APP), evidence, {}, _granted("kms:Decrypt")).iloc[0]
+    assert pd.isna(facts["rt_unused_granted_service_count"])
+
+
+def test_an_account_without_activity_evidence_has_unknown_runtime_facts() -> None:
+    evidence = RuntimeEvidence(_activity(), frozenset({"999999999999"}))
+    facts = runtime_identity_facts(_identities(APP), evidence, {}, {}).iloc[0]
+    assert pd.isna(facts["rt_interactive_use_count"]) and facts["rt_interactive_use"] is None
+
+
+def test_a_quiet_identity_in_a_covered_account_measures_zero() -> None:
+    evidence = RuntimeEvidence(_activity({"principal_arn": USER}), frozenset({ACCOUNT}))
+    facts = runtime_identity_facts(_identities(APP), evidence, {}, {}).iloc[0]
+    assert facts["rt_events"] == 0 and facts["rt_denied_outside_baseline_count"] == 0
+
+
+def test_event_names_map_to_iam_actions() -> None:
+    assert action_of("lambda.amazonaws.com", "GetFunction20150331v2") == "lambda:GetFunction"
+    assert action_of("s3.amazonaws.com", "ListObjectsV2") == "s3:ListBucket"
+    assert action_of("monitoring.amazonaws.com", "PutMetricData") == "cloudwatch:PutMetricData"
+
+
+def test_a_network_that_is_not_an_address_is_never_approved_by_a_cidr() -> None:
+    assert not network_approved("not-an-ip", ["0.0.0.0/0"])
+
+
+def test_baseline_rejects_a_network_that_is_neither_cidr_nor_endpoint() -> None:
+    data = {"identities": [{"arn": APP, "approved_networks": ["office-wifi"]}]}
+    with pytest.raises(BaselineError, match="approved_networks"):
+        parse_baseline(data, "approved.yaml")
