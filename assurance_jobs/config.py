@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -290,6 +291,76 @@ class ProbesConfig(_Strict):
         return [*self.oauth2, *self.sts]
 
 
+_SNS_TOPIC = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class AlertDestination(_Strict):
+    """Where a newly opened finding is sent. Secrets (Slack URL, HMAC key) are named by environment variable,
+    never written in this file."""
+
+    type: Literal["slack", "sns", "webhook"]
+    name: str | None = Field(default=None, description="Label in logs and the delivery ledger (default: type).")
+    url_env: str | None = Field(default=None, description="slack: env variable holding the incoming-webhook URL.")
+    url: str | None = Field(default=None, description="webhook: the HTTPS endpoint.")
+    secret_env: str | None = Field(default=None, description="webhook: env variable holding the HMAC-SHA256 key.")
+    topic_arn: str | None = Field(default=None, description="sns: the topic to publish to.")
+
+    @field_validator("url_env", "secret_env")
+    @classmethod
+    def _env_name(cls, name: str | None) -> str | None:
+        if name is not None and not _ENV_NAME.match(name):
+            raise ValueError("must be an environment variable name such as SLACK_WEBHOOK_URL")
+        return name
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: str | None) -> str | None:
+        if url is None:
+            return url
+        parsed = urlparse(url)
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and parsed.hostname in _LOOPBACK):
+            raise ValueError("must be an https:// URL (plain http only to a loopback address, for tests)")
+        return url
+
+    @field_validator("topic_arn")
+    @classmethod
+    def _topic(cls, arn: str | None) -> str | None:
+        if arn is not None and not _SNS_TOPIC.match(arn):
+            raise ValueError("must look like arn:aws:sns:<region>:<account>:<topic>")
+        return arn
+
+    @model_validator(mode="after")
+    def _has_what_its_type_needs(self) -> AlertDestination:
+        needed = {"slack": ("url_env",), "sns": ("topic_arn",), "webhook": ("url", "secret_env")}[self.type]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.type} destination needs {', '.join(missing)}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.type
+
+
+class AlertsConfig(_Strict):
+    """Alerts on findings opened today that were not open the previous day (docs/runtime.md)."""
+
+    min_severity: Literal["critical", "high", "medium", "low"] = "high"
+    destinations: list[AlertDestination] = Field(min_length=1)
+    max_attempts: int = Field(default=5, ge=1, le=50, description="Delivery attempts (one per sensor tick).")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _labels_unique(self) -> AlertsConfig:
+        labels = [d.label for d in self.destinations]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise ValueError(f"destination names must be unique (set 'name'), repeated: {', '.join(repeated)}")
+        return self
+
+
 class AssuranceConfig(_Strict):
     storage_root: str = Field(default=DEFAULT_STORAGE_ROOT, description="Local folder or s3://bucket/prefix.")
     output_dir: str = DEFAULT_OUTPUT_DIR
@@ -314,6 +385,7 @@ class AssuranceConfig(_Strict):
         default=None, description="Rerun after IAM changes (off when absent)."
     )
     probes: ProbesConfig | None = Field(default=None, description="Active token-expiry probes (off when absent).")
+    alerts: AlertsConfig | None = Field(default=None, description="Send newly opened findings (off when absent).")
     organization_trail: TrailConfig | None = Field(
         default=None, description="One organization trail read for every account without its own `cloudtrail`."
     )

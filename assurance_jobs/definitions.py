@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assurance_jobs.defs import evaluation, inventory, probes, report, schedules, sensors, snapshot
+from assurance_jobs.defs import alerts, evaluation, inventory, probes, report, schedules, sensors, snapshot
 from assurance_jobs.defs.resources import AssuranceSettings, settings_from_environment
 
 ALL_ASSETS = dg.load_assets_from_modules([snapshot, inventory, evaluation, report])
@@ -32,6 +32,6 @@ defs = dg.Definitions(
     assets=[*ALL_ASSETS, *probes.PROBE_ASSETS],  # probes stay out of ALL_ASSETS: `run` never waits for them
     jobs=[schedules.daily_assurance_job, *sensors.SENSOR_JOBS, probes.runtime_probes_job],
     schedules=[schedules.daily_schedule, probes.probe_schedule],
-    sensors=sensors.SENSORS,
+    sensors=[*sensors.SENSORS, alerts.findings_alert_sensor],
     resources={"settings": settings_from_environment()},
 )

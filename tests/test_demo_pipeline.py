@@ -21,7 +21,7 @@ from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.server import emulated_aws
 from assurance_jobs.evaluate.engine import evaluate
 from assurance_jobs.evaluate.suites import load_suites
-from assurance_jobs.facts import inventory_with_baseline_facts
+from assurance_jobs.facts import inventory_with_baseline_facts, inventory_with_runtime_facts
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import build_inventory
 from assurance_jobs.scan.ownership import parse_directory_feed
@@ -51,6 +51,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoEsta
     inventory = build_inventory(snapshot, owner_tag_keys=["owner"], human_marker=HumanMarker(), directory=feed)
     inventory = inventory_with_policy_facts(inventory, [], now)
     inventory, _ = inventory_with_baseline_facts(inventory, EMPTY_BASELINE, None, now, None)
+    inventory = inventory_with_runtime_facts(inventory, None, EMPTY_BASELINE, None, now)  # no trail: NA, no findings
     evaluation = evaluate(
         inventory.identities,
         inventory.credentials,

@@ -33,7 +33,14 @@ _SUPPORT_BOT_POLICY = {
 }
 _SETTLEMENT_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}],
+    "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/payments/ledger-db-*",
+        },
+    ],
 }
 _KMS_ADMIN_POLICY = {
     "Version": "2012-10-17",
@@ -104,7 +111,8 @@ def write_baseline(folder: Path, now: datetime) -> Path:
             {
                 "name": "payments settlement",
                 "arn": _arn("role", "payments-settlement"),
-                "approved_actions": ["s3:GetObject", "s3:PutObject"],
+                "approved_actions": ["s3:GetObject", "s3:PutObject", "secretsmanager:GetSecretValue"],
+                "approved_networks": ["10.20.0.0/16", "vpce-0settle0001", "aws-service"],
                 "approved_trust_principals": ["lambda.amazonaws.com"],
                 "approved_owner": OWNER_PAYMENTS,
             },

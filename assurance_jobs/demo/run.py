@@ -15,6 +15,7 @@ import yaml
 from freezegun import freeze_time
 
 from assurance_jobs.config import load_config
+from assurance_jobs.demo.activity import seed_trail
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.history import drift_overnight, seed_baselined_roles, write_baseline, write_registry
 from assurance_jobs.demo.probes import DEMO_TOKEN_LIFETIME_SECONDS, demo_token_services
@@ -52,13 +53,23 @@ def write_waivers(path: Path, estate: DemoEstate, now: datetime) -> Path:
     return path
 
 
-def demo_config(out: Path, estate: DemoEstate, baseline_dir: Path, registry: Path, probes: dict | None = None) -> dict:
+def demo_config(
+    out: Path,
+    estate: DemoEstate,
+    baseline_dir: Path,
+    registry: Path,
+    probes: dict | None = None,
+    trail: dict | None = None,
+) -> dict:
     """The configuration a team would write for this account, pointing every output under `out`."""
+    account: dict = {"name": "demo", "regions": DEMO_REGIONS}
+    if trail:
+        account["cloudtrail"] = trail
     return {
         **({"probes": probes} if probes else {}),
         "storage_root": str(out / "data"),
         "output_dir": str(out / "reports"),
-        "accounts": [{"name": "demo", "regions": DEMO_REGIONS}],
+        "accounts": [account],
         "owner_tag_keys": DEMO_OWNER_TAG_KEYS,
         "directory_feed": {"path": str(estate.directory_feed_path)},
         "baseline_dir": str(baseline_dir),
@@ -81,13 +92,14 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
     with emulated_aws() as endpoint, demo_token_services() as probes:
         estate = seed_demo_estate(endpoint, now=now, size=size, feed_dir=out)
         seed_baselined_roles(endpoint, now)
+        trail = seed_trail(endpoint, now, DEMO_REGIONS)
         note(f"  seeded {_describe_counts(estate)} in {estate.seed_seconds:.1f} s at {endpoint}")
         baseline_dir, registry = out / "baseline", out / "agent-registry.yaml"
         write_baseline(baseline_dir, now)
         write_registry(registry, granted_extra=False)
         write_waivers(out / "waivers.yaml", estate, now)
         config_path = out / "assurance.yaml"
-        body = demo_config(out, estate, baseline_dir, registry, probes)
+        body = demo_config(out, estate, baseline_dir, registry, probes, trail.model_dump(exclude_defaults=True))
         config_path.write_text(yaml.safe_dump(body, sort_keys=False))
         config = load_config(config_path)
         note(f"day 1 ({yesterday.date()}): snapshot with the clock set back a day, then the daily job")

@@ -1,0 +1,202 @@
+"""The demo's CloudTrail: two days of log objects in the emulated bucket, ordinary activity plus planted behaviour.
+
+moto delivers no logs, so the demo writes what CloudTrail would (demo/cloudtrail_logs.py): one object per region
+per hour (so coverage is complete), in the real key layout. Both covered days carry the estate's ordinary traffic
+— Lambda roles calling DynamoDB, the settlement job reading its secret through its VPC endpoint, the support agent
+calling Bedrock, a person signing in to the console. The second day (covered by today's partition) also carries
+what the runtime rules must catch; `RUNTIME_LEDGER` names rule and resource for each.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import boto3
+
+from assurance_jobs.config import TrailConfig
+from assurance_jobs.demo.cloudtrail_logs import console_login, put_log_object, record
+
+ACCOUNT = "123456789012"
+TRAIL_BUCKET = "acme-cloudtrail-logs"
+TRAIL_PREFIX = "org-trail"
+SETTLEMENT_VPCE = "vpce-0settle0001"
+THIEF_IP = "185.220.101.45"  # a public address nobody approved
+JENKINS_LOGIN_IP = "198.51.100.23"
+PROBE_IP = "203.0.113.77"
+LAMBDA_UA = "Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#5.10 md/arch#x86_64 lang/python#3.12 exec-env/AWS_Lambda"
+
+
+def _arn(kind: str, name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:{kind}/{name}"
+
+
+SETTLEMENT = _arn("role", "payments-settlement")
+SUPPORT_BOT = _arn("role", "agent-support-bot")
+CHECKOUT = _arn("role", "checkout-api-prod-lambda")
+LEDGER_USER = _arn("user", "svc-payments-ledger")
+JENKINS = _arn("user", "svc-jenkins-legacy")
+CI_ARTIFACTS = _arn("user", "svc-ci-artifacts")
+ALICE = _arn("user", "alice.nguyen")
+
+RUNTIME_LEDGER: dict[str, str] = {
+    "NHI-RT-001": SETTLEMENT,
+    "NHI-RT-002": JENKINS,
+    "NHI-RT-003": SUPPORT_BOT,
+    "NHI-RT-004": CI_ARTIFACTS,
+}
+SETTLEMENT_NETWORKS = ["10.20.0.0/16", SETTLEMENT_VPCE, "aws-service"]
+
+
+def demo_trail() -> TrailConfig:
+    return TrailConfig(bucket=TRAIL_BUCKET, prefix=TRAIL_PREFIX)
+
+
+def _ordinary(at: datetime, region: str) -> list[dict[str, Any]]:
+    """One hour's routine traffic in one region."""
+    minute = timedelta(minutes=7)
+    records = [
+        record(
+            CHECKOUT,
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            at,
+            region=region,
+            source_ip="52.94.133.12",
+            user_agent=LAMBDA_UA,
+        ),
+        record(
+            CHECKOUT,
+            "dynamodb.amazonaws.com",
+            "PutItem",
+            at + minute,
+            region=region,
+            source_ip="52.94.133.12",
+            user_agent=LAMBDA_UA,
+        ),
+        record(
+            SUPPORT_BOT,
+            "bedrock.amazonaws.com",
+            "InvokeModel",
+            at + minute,
+            region=region,
+            source_ip="52.94.133.40",
+            user_agent=LAMBDA_UA,
+        ),
+        record(
+            SUPPORT_BOT,
+            "dynamodb.amazonaws.com",
+            "Query",
+            at + 2 * minute,
+            region=region,
+            source_ip="52.94.133.40",
+            user_agent=LAMBDA_UA,
+        ),
+        record(
+            LEDGER_USER,
+            "sts.amazonaws.com",
+            "GetCallerIdentity",
+            at + 3 * minute,
+            region=region,
+            source_ip="10.20.4.17",
+        ),
+    ]
+    if region == "us-east-1":
+        records += [
+            record(
+                SETTLEMENT,
+                "secretsmanager.amazonaws.com",
+                "GetSecretValue",
+                at + 4 * minute,
+                region=region,
+                source_ip="10.20.8.31",
+                vpc_endpoint_id=SETTLEMENT_VPCE,
+                request_parameters={"secretId": "prod/payments/ledger-db"},
+            ),
+            record(
+                SETTLEMENT,
+                "s3.amazonaws.com",
+                "GetObject",
+                at + 5 * minute,
+                region=region,
+                source_ip="10.20.8.31",
+                vpc_endpoint_id=SETTLEMENT_VPCE,
+                request_parameters={"bucketName": "acme-settlement", "key": "in/batch.csv"},
+            ),
+        ]
+    if region == "us-east-1" and at.hour == 9:
+        records.append(console_login(ALICE, at + minute, "192.0.2.10"))
+    return records
+
+
+def _planted(at: datetime, region: str) -> list[dict[str, Any]]:
+    """What today's runtime rules must find, in the hour it happened."""
+    if region != "us-east-1":
+        return []
+    found: list[dict[str, Any]] = []
+    if at.hour == 2:  # the settlement role's secret read from a public address, with the CLI
+        found += [
+            record(
+                SETTLEMENT,
+                "secretsmanager.amazonaws.com",
+                "GetSecretValue",
+                at + timedelta(minutes=m),
+                source_ip=THIEF_IP,
+                user_agent="aws-cli/2.17.20 Python/3.11.9 Linux/6.5 exe/x86_64.kali",
+                request_parameters={"secretId": "prod/payments/ledger-db"},
+            )
+            for m in (11, 12, 14)
+        ]
+    if at.hour == 13:  # a person signs in as the Jenkins service user
+        found.append(console_login(JENKINS, at + timedelta(minutes=40), JENKINS_LOGIN_IP))
+    if at.hour == 16:  # the support agent invokes a refund tool it was never approved for
+        found += [
+            record(
+                SUPPORT_BOT,
+                "lambda.amazonaws.com",
+                "Invoke",
+                at + timedelta(minutes=m),
+                source_ip="52.94.133.40",
+                user_agent=LAMBDA_UA,
+                request_parameters={"functionName": "billing-refund"},
+            )
+            for m in (3, 9, 21, 33)
+        ]
+    if at.hour == 22:  # CI credentials enumerate IAM
+        for m, name in enumerate(
+            ["ListUsers", "ListRoles", "ListAttachedRolePolicies", "GetAccountAuthorizationDetails"] * 15
+        ):
+            found.append(
+                record(
+                    CI_ARTIFACTS,
+                    "iam.amazonaws.com",
+                    name,
+                    at + timedelta(seconds=20 * m),
+                    source_ip=PROBE_IP,
+                    user_agent="aws-cli/2.17.20",
+                    error_code="AccessDenied",
+                )
+            )
+    return found
+
+
+def write_trail_day(s3: Any, trail: TrailConfig, day: date, regions: list[str], *, planted: bool) -> int:
+    """Every hour of `day` in every region: one log object each. Returns the number of objects written."""
+    written = 0
+    for region in regions:
+        for hour in range(24):
+            at = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
+            records = _ordinary(at, region) + (_planted(at, region) if planted else [])
+            put_log_object(s3, trail, ACCOUNT, region, at + timedelta(minutes=55), records)
+            written += 1
+    return written
+
+
+def seed_trail(endpoint: str, now: datetime, regions: list[str]) -> TrailConfig:
+    """The bucket and both covered days: yesterday's partition covers day -2, today's covers day -1 (planted)."""
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    trail = demo_trail()
+    s3.create_bucket(Bucket=trail.bucket)
+    write_trail_day(s3, trail, (now - timedelta(days=2)).date(), regions, planted=False)
+    write_trail_day(s3, trail, (now - timedelta(days=1)).date(), regions, planted=True)
+    return trail
