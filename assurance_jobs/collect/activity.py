@@ -120,7 +120,7 @@ def read_json_relation(paths: Sequence[str]) -> str:
     quoted = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
     return (
         f"(SELECT unnest(Records) AS r FROM read_json([{quoted}], columns={{'Records': '{RECORD_TYPE}[]'}}, "
-        f"format='unstructured', maximum_object_size={MAX_OBJECT_BYTES}))"
+        f"records='true', maximum_object_size={MAX_OBJECT_BYTES}))"
     )
 
 
