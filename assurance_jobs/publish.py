@@ -92,6 +92,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         drift=_drift(storage, partition_date),
         probes=_probes(storage, partition_date, read_table(storage, partition_date, "rule_results")),
         policies=inventory.policies,
+        activity=inventory.activity if len(inventory.activity.columns) else None,
     )
 
 

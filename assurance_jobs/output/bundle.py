@@ -78,3 +78,5 @@ class ReportBundle:
     """The "Runtime probes" page: one view per probe target (output/probes.py), empty when none is configured."""
     policies: pd.DataFrame | None = None
     """The inventory's policies table (one row per principal and document); None when not supplied."""
+    activity: pd.DataFrame | None = None
+    """The covered day's CloudTrail activity table (None when no trail was read): the runtime activity page."""

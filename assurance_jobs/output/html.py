@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from assurance_jobs.assets import TEMPLATES, asset_folder
 from assurance_jobs.output import pages as page_builders
+from assurance_jobs.output.activity import activity_page
 from assurance_jobs.output.bundle import SEVERITIES, ReportBundle
 
 PAGE_SIZE = 1000
@@ -98,6 +99,7 @@ def render_report(bundle: ReportBundle, out_dir: Path, page_size: int = PAGE_SIZ
     site.page("waivers.html", "waivers.html.j2", m=model)
     site.page("probes.html", "probes.html.j2", m=model)
     site.page("evidence.html", "evidence.html.j2", m=model)
+    site.page("activity.html", "activity.html.j2", m=model, a=activity_page(bundle.activity, bundle.collection_status))
     write_day_summary(model, out_dir)
     return index
 

@@ -1,0 +1,45 @@
+"""The demo's runtime half: planted CloudTrail behaviour is reported, traced to the stored log-object listing."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from conftest_demo import DemoRun, demo_run  # noqa: F401
+
+from assurance_jobs.demo.activity import ALICE, RUNTIME_LEDGER
+from assurance_jobs.snapshot.storage import storage_for
+from assurance_jobs.snapshot.store import latest_snapshot
+
+
+def _runtime(demo_run: DemoRun) -> list[dict]:  # noqa: F811
+    return [f for f in demo_run.findings() if f["rule_id"].startswith("NHI-RT-")]
+
+
+def test_every_planted_runtime_behaviour_is_reported_on_its_identity(demo_run: DemoRun) -> None:  # noqa: F811
+    reported = {(f["rule_id"], f["resource_arn"]) for f in _runtime(demo_run)}
+    assert set(RUNTIME_LEDGER.items()) - reported == set()
+
+
+def test_a_person_signing_in_to_the_console_is_not_reported(demo_run: DemoRun) -> None:  # noqa: F811
+    assert [f for f in _runtime(demo_run) if f["resource_arn"] == ALICE] == []
+
+
+def test_runtime_findings_trace_to_the_log_object_listings_in_the_snapshot(demo_run: DemoRun) -> None:  # noqa: F811
+    snapshot = latest_snapshot(storage_for(str(demo_run.out / "data")), demo_run.partition_date)
+    listed = {(e.path, e.sha256) for e in snapshot.manifest.files if e.source == "cloudtrail_objects"}
+    for finding in _runtime(demo_run):
+        pairs = set(zip(finding["source_file"].split(","), finding["source_sha256"].split(","), strict=True))
+        assert pairs and pairs <= listed
+
+
+def test_the_covered_day_is_complete_and_unused_services_wait_for_ninety_days(demo_run: DemoRun) -> None:  # noqa: F811
+    inventory = demo_run.out / "data" / "inventory" / demo_run.partition_date.isoformat()
+    status = pd.read_parquet(inventory / "collection_status.parquet")
+    trail = status[status["source"].str.startswith("cloudtrail")]
+    assert len(trail) == 4 and set(trail["status"]) == {"ok"}
+    results = pd.read_parquet(inventory / "rule_results.parquet").set_index("rule_id")
+    assert results.loc["NHI-RT-005", "status"] == "INCOMPLETE"
+    assert json.loads(
+        (demo_run.out / "data" / "activity" / demo_run.partition_date.isoformat() / "coverage.json").read_text()
+    )["fully_covered"]
