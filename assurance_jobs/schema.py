@@ -150,6 +150,24 @@ DRIFT_FACT_COLUMNS: Columns = {
     "drift_trust_outside_baseline_count": "Int64",
 }
 
+# From the covered day's CloudTrail activity and the stored history (scan/runtime, joined in assurance_jobs/facts);
+# NA for an account without activity evidence. `rt_source_*` name the object listings runtime findings trace to.
+RUNTIME_FACT_COLUMNS: Columns = {
+    "rt_events": "Int64",
+    "rt_secret_reads_outside_networks": "object",
+    "rt_secret_reads_outside_networks_count": "Int64",
+    "rt_interactive_use": "object",
+    "rt_interactive_use_count": "Int64",
+    "rt_calls_outside_scope": "object",
+    "rt_calls_outside_scope_count": "Int64",
+    "rt_denied_outside_baseline": "object",
+    "rt_denied_outside_baseline_count": "Int64",
+    "rt_unused_granted_services": "object",
+    "rt_unused_granted_service_count": "Int64",
+    "rt_source_file": "object",
+    "rt_source_sha256": "object",
+}
+
 # Every column of the `identities` table the rules see: the inventory's, then each fact family's.
 IDENTITY_TABLE_COLUMNS: Columns = {
     **IDENTITY_COLUMNS,
@@ -157,6 +175,25 @@ IDENTITY_TABLE_COLUMNS: Columns = {
     **DOCUMENT_FACT_COLUMNS,
     **BASELINE_FACT_COLUMNS,
     **DRIFT_FACT_COLUMNS,
+    **RUNTIME_FACT_COLUMNS,
+}
+
+# `activity`: the covered day's CloudTrail activity per account and region (collect/activity reduces it;
+# docs/runtime.md). One row per principal, call, network, user-agent class, error code and secret read.
+ACTIVITY_TABLE_COLUMNS: Columns = {
+    "account_id": "object",
+    "region": "object",
+    "principal_arn": "object",
+    "principal_type": "object",
+    "event_source": "object",
+    "event_name": "object",
+    "network": "object",
+    "user_agent_class": "object",
+    "error_code": "object",
+    "secret_read": "bool",
+    "event_count": "int64",
+    "first_seen": UTC_TIME,
+    "last_seen": UTC_TIME,
 }
 
 # ------------------------------------------------------------------------------------ agents and drift tables

@@ -7,7 +7,7 @@ from fixtures.inventory.snapshot_builder import TAKEN_AT, standard_inventory
 
 from assurance_jobs import schema
 from assurance_jobs.evaluate import synthetic
-from assurance_jobs.facts import inventory_with_baseline_facts
+from assurance_jobs.facts import inventory_with_baseline_facts, inventory_with_runtime_facts
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 
 
@@ -24,7 +24,7 @@ def _normalised(columns: schema.Columns) -> dict[str, str]:
 def _joined() -> pd.DataFrame:
     inventory = inventory_with_policy_facts(standard_inventory(), known_accounts=[])
     joined, _drift = inventory_with_baseline_facts(inventory, None, None, TAKEN_AT, None)
-    return joined.identities
+    return inventory_with_runtime_facts(joined, None, None, None, TAKEN_AT).identities
 
 
 def test_the_inventory_tables_have_the_declared_columns_in_order() -> None:

@@ -47,8 +47,8 @@ def test_suite_validation_knows_exactly_the_registered_sources() -> None:
 
 def test_regional_scopes_and_configured_inputs_come_from_the_registry() -> None:
     regional, inputs = results.REGIONAL_SOURCES, results.CONFIGURED_INPUTS
-    assert regional == {"secretsmanager_secrets"}
-    assert inputs == {"directory_feed", "baseline", "previous_partition"}
+    assert regional == {"secretsmanager_secrets", "cloudtrail_objects", "cloudtrail_activity"}
+    assert inputs == {"directory_feed", "baseline", "previous_partition", "cloudtrail_history"}
 
 
 def test_a_synthetic_clean_run_has_an_ok_row_for_every_always_collected_source() -> None:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import EffectivePermissions
+from assurance_jobs.schema import ACTIVITY_TABLE_COLUMNS, RUNTIME_FACT_COLUMNS
 
 LOOKBACK_DAYS = 90
 AWS_SERVICE_NETWORK = "aws-service"  # baseline `approved_networks` entry: calls AWS services make on one's behalf
@@ -47,22 +48,6 @@ ACTION_OF_EVENT = {
     ("s3", "HeadBucket"): "s3:ListBucket",
 }
 _API_VERSION_SUFFIX = re.compile(r"\d{8}(v\d+)?$")  # Lambda logs "GetFunction20150331v2"
-
-RUNTIME_FACT_COLUMNS: dict[str, str] = {
-    "rt_events": "Int64",
-    "rt_secret_reads_outside_networks": "object",
-    "rt_secret_reads_outside_networks_count": "Int64",
-    "rt_interactive_use": "object",
-    "rt_interactive_use_count": "Int64",
-    "rt_calls_outside_scope": "object",
-    "rt_calls_outside_scope_count": "Int64",
-    "rt_denied_outside_baseline": "object",
-    "rt_denied_outside_baseline_count": "Int64",
-    "rt_unused_granted_services": "object",
-    "rt_unused_granted_service_count": "Int64",
-    "rt_source_file": "object",
-    "rt_source_sha256": "object",
-}
 
 
 def service_of(event_source: str) -> str:
@@ -280,23 +265,6 @@ class SnapshotActivity:
     accounts: frozenset[str]
     fully_covered: frozenset[str]
     listings: Mapping[str, tuple[str, str]]  # account -> (listing files, their sha256), comma-joined
-
-
-ACTIVITY_TABLE_COLUMNS: dict[str, str] = {
-    "account_id": "object",
-    "region": "object",
-    "principal_arn": "object",
-    "principal_type": "object",
-    "event_source": "object",
-    "event_name": "object",
-    "network": "object",
-    "user_agent_class": "object",
-    "error_code": "object",
-    "secret_read": "bool",
-    "event_count": "int64",
-    "first_seen": "datetime64[us, UTC]",
-    "last_seen": "datetime64[us, UTC]",
-}
 
 
 def empty_activity_table() -> pd.DataFrame:
