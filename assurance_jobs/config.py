@@ -386,6 +386,12 @@ class AssuranceConfig(_Strict):
     )
     probes: ProbesConfig | None = Field(default=None, description="Active token-expiry probes (off when absent).")
     alerts: AlertsConfig | None = Field(default=None, description="Send newly opened findings (off when absent).")
+    activity_lookback_days: int = Field(
+        default=90,
+        ge=1,
+        le=400,
+        description="Days of fully covered CloudTrail activity NHI-RT-005 judges unused grants over.",
+    )
     organization_trail: TrailConfig | None = Field(
         default=None, description="One organization trail read for every account without its own `cloudtrail`."
     )

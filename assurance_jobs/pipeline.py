@@ -30,7 +30,7 @@ from assurance_jobs.probe_pipeline import evaluate_stored_probes
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
-from assurance_jobs.scan.runtime import LOOKBACK_DAYS, RuntimeEvidence, services_called, snapshot_activity
+from assurance_jobs.scan.runtime import RuntimeEvidence, services_called, snapshot_activity
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
@@ -216,7 +216,7 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
     """The snapshot's activity plus the look-back history stored under `activity/<day>/` (None: no trail read).
 
     History is kept per partition (written by `store_activity_history`), so NHI-RT-005 can ask which services
-    an identity called over the last LOOKBACK_DAYS days without re-reading any log object."""
+    an identity called over the last `activity_lookback_days` days without re-reading any log object."""
     today = snapshot_activity(snapshot)
     if not today.accounts:
         return None
@@ -224,7 +224,8 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
     called = {arn: set(services) for arn, services in services_called(today.activity).items()}
     covered = dict.fromkeys(today.fully_covered, 1)
     day = snapshot.manifest.partition_date
-    for offset in range(1, LOOKBACK_DAYS):
+    lookback = config.activity_lookback_days
+    for offset in range(1, lookback):
         earlier = day - timedelta(days=offset)
         if not storage.exists(_history_key(earlier, "coverage.json")):
             continue
@@ -239,6 +240,7 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
         accounts=today.accounts,
         services_called={arn: frozenset(services) for arn, services in called.items()},
         covered_days=covered,
+        lookback_days=lookback,
         listings=today.listings,
     )
 
@@ -256,7 +258,7 @@ def store_activity_history(
 
 
 def activity_history_complete(evidence: RuntimeEvidence | None) -> bool:
-    """Every account with a trail has LOOKBACK_DAYS fully covered days stored: NHI-RT-005 can be judged."""
+    """Every account with a trail has the look-back window's fully covered days stored: NHI-RT-005 can be judged."""
     if evidence is None:
         return False
     return all(evidence.covered_days.get(account, 0) >= evidence.lookback_days for account in evidence.accounts)

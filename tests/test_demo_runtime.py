@@ -33,13 +33,13 @@ def test_runtime_findings_trace_to_the_log_object_listings_in_the_snapshot(demo_
         assert pairs and pairs <= listed
 
 
-def test_the_covered_day_is_complete_and_unused_services_wait_for_ninety_days(demo_run: DemoRun) -> None:  # noqa: F811
+def test_the_covered_day_is_complete_and_the_two_day_window_is_judged(demo_run: DemoRun) -> None:  # noqa: F811
     inventory = demo_run.out / "data" / "inventory" / demo_run.partition_date.isoformat()
     status = pd.read_parquet(inventory / "collection_status.parquet")
     trail = status[status["source"].str.startswith("cloudtrail")]
     assert len(trail) == 4 and set(trail["status"]) == {"ok"}
     results = pd.read_parquet(inventory / "rule_results.parquet").set_index("rule_id")
-    assert results.loc["NHI-RT-005", "status"] == "INCOMPLETE"
+    assert results.loc["NHI-RT-005", "status"] == "FAIL"
     assert json.loads(
         (demo_run.out / "data" / "activity" / demo_run.partition_date.isoformat() / "coverage.json").read_text()
     )["fully_covered"]

@@ -135,6 +135,12 @@ def test_unused_services_stay_unknown_until_ninety_days_are_covered() -> None:
     assert pd.isna(facts["rt_unused_granted_service_count"])
 
 
+def test_an_identity_with_no_call_in_the_window_is_left_to_the_dormancy_rules() -> None:
+    evidence = RuntimeEvidence(_activity(), frozenset({ACCOUNT}), covered_days={ACCOUNT: 90})
+    facts = runtime_identity_facts(_identities(APP), evidence, {}, _granted("kms:Decrypt")).iloc[0]
+    assert pd.isna(facts["rt_unused_granted_service_count"])
+
+
 def test_an_account_without_activity_evidence_has_unknown_runtime_facts() -> None:
     evidence = RuntimeEvidence(_activity(), frozenset({"999999999999"}))
     facts = runtime_identity_facts(_identities(APP), evidence, {}, {}).iloc[0]

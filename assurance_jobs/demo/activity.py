@@ -44,6 +44,7 @@ RUNTIME_LEDGER: dict[str, str] = {
     "NHI-RT-002": JENKINS,
     "NHI-RT-003": SUPPORT_BOT,
     "NHI-RT-004": CI_ARTIFACTS,
+    "NHI-RT-005": SETTLEMENT,  # granted kms:* overnight (drift), never called
 }
 SETTLEMENT_NETWORKS = ["10.20.0.0/16", SETTLEMENT_VPCE, "aws-service"]
 

@@ -27,6 +27,7 @@ from assurance_jobs.summary import LABEL_WIDTH, print_json_summary, print_summar
 
 DEMO_REGIONS = ["us-east-1", "eu-west-1"]
 DEMO_OWNER_TAG_KEYS = ["owner", "Owner"]
+DEMO_LOOKBACK_DAYS = 2
 
 
 def write_waivers(path: Path, estate: DemoEstate, now: datetime) -> Path:
@@ -75,6 +76,8 @@ def demo_config(
         "baseline_dir": str(baseline_dir),
         "agent_registry": str(registry),
         "waivers_file": str(out / "waivers.yaml"),
+        # The demo stores two days of activity, so unused grants (NHI-RT-005) are judged over those two days.
+        "activity_lookback_days": DEMO_LOOKBACK_DAYS,
     }
 
 

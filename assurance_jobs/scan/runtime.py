@@ -11,7 +11,8 @@ Conventions:
   baseline facts do; RT-004 counts every denied call of an ungoverned NHI (nothing approved to excuse it).
 * Event names map to IAM actions as `<service>:<eventName>`, with the few documented exceptions below; calls the
   IAM catalogue does not know (and calls that need no permission) are never judged "outside a scope".
-* NHI-RT-005 needs `lookback_days` of fully covered activity for the account, or its facts stay NA.
+* NHI-RT-005 needs `lookback_days` of fully covered activity for the account, or its facts stay NA; an identity
+  that made no call in the window is left to the dormancy rules (NA here too).
 """
 
 from __future__ import annotations
@@ -210,9 +211,12 @@ def granted_services(permissions: EffectivePermissions | None, cache: dict[int, 
 def _unused_facts(
     arn: str, account: str, evidence: RuntimeEvidence, permissions: EffectivePermissions | None, cache: dict
 ) -> dict[str, object]:
-    if evidence.covered_days.get(account, 0) < evidence.lookback_days:
+    """Granted services without a call in the window. NA until the window is fully covered, and NA for an identity
+    with no call at all in it: a dormant identity is the dormancy rules' finding (NHI-OFF-001/002), not this one's."""
+    called = evidence.services_called.get(arn)
+    if evidence.covered_days.get(account, 0) < evidence.lookback_days or not called:
         return {"rt_unused_granted_services": None, "rt_unused_granted_service_count": None}
-    unused = sorted(granted_services(permissions, cache) - evidence.services_called.get(arn, frozenset()))
+    unused = sorted(granted_services(permissions, cache) - called)
     shown = ",".join(unused[:25]) + (f" (+{len(unused) - 25} more)" if len(unused) > 25 else "")
     return {"rt_unused_granted_services": shown, "rt_unused_granted_service_count": len(unused)}
 
