@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from assurance_jobs.config import AlertDestination, AlertsConfig, AssuranceConfig
+from assurance_jobs.pipeline import INVENTORY_PREFIX, table_key
 from assurance_jobs.snapshot.storage import Storage, storage_for
 
 LOG = logging.getLogger(__name__)
@@ -171,18 +172,19 @@ def _read_ledger(storage: Storage, partition_date: date) -> dict[str, dict[str, 
 
 
 def _findings(storage: Storage, day: date) -> pd.DataFrame | None:
-    key = f"inventory/{day.isoformat()}/findings.parquet"
+    key = table_key(day, "findings")
     return pd.read_parquet(io.BytesIO(storage.read_bytes(key))) if storage.exists(key) else None
 
 
 def previous_findings_date(storage: Storage, partition_date: date) -> date | None:
+    """The latest earlier day with stored findings: what "not open the day before" compares with."""
     days = []
-    for name in storage.children("inventory"):
+    for name in storage.children(INVENTORY_PREFIX):
         try:
             day = date.fromisoformat(name)
         except ValueError:
             continue
-        if day < partition_date and storage.exists(f"inventory/{name}/findings.parquet"):
+        if day < partition_date and storage.exists(table_key(day, "findings")):
             days.append(day)
     return max(days) if days else None
 

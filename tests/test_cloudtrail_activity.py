@@ -123,6 +123,15 @@ def test_an_object_without_records_reduces_to_nothing(tmp_path: Path) -> None:
     assert reduce_files([path]).records == 0
 
 
+def test_a_pretty_printed_object_is_still_read(tmp_path: Path) -> None:
+    from assurance_jobs.collect.activity import readable_format
+
+    path = tmp_path / "pretty.json.gz"
+    body = {"Records": [record(USER, "s3.amazonaws.com", "ListBuckets", AT)]}
+    path.write_bytes(gzip.compress(json.dumps(body, indent=2).encode()))
+    assert readable_format(path) == ("auto", None)
+
+
 def test_batches_merge_to_the_same_table_as_one_pass(tmp_path: Path) -> None:
     first = _write(tmp_path, "1.json.gz", [record(USER, "s3.amazonaws.com", "ListBuckets", AT)])
     second = _write(tmp_path, "2.json.gz", [record(USER, "s3.amazonaws.com", "ListBuckets", AT.replace(hour=12))])

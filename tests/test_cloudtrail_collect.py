@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from collections.abc import Iterator
@@ -102,6 +103,15 @@ def test_an_unreadable_object_is_listed_and_the_rest_still_reduced(s3) -> None:
     listing = json.loads(blobs["cloudtrail_objects"].content)["pages"][0]
     assert [u["Key"] for u in listing["UnreadableObjects"]] == [keys[5]]
     assert from_parquet(blobs["cloudtrail_activity"].content)["event_count"].sum() == 23
+
+
+def test_a_pretty_printed_object_is_read_and_the_day_stays_ok(s3) -> None:
+    keys = _deliver(s3)
+    pretty = json.dumps({"Records": [record(USER, "s3.amazonaws.com", "ListBuckets", _hour(5))]}, indent=2)
+    s3.put_object(Bucket=TRAIL.bucket, Key=keys[5], Body=gzip.compress(pretty.encode()))
+    blobs, statuses = _collect(s3)
+    assert statuses["cloudtrail_activity"].status == "ok"
+    assert from_parquet(blobs["cloudtrail_activity"].content)["event_count"].sum() == 24
 
 
 def test_a_day_without_any_log_object_is_an_error(s3) -> None:

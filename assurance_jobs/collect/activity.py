@@ -115,12 +115,18 @@ class ReductionFailed(Exception):
     """The reduction itself failed (out of memory, an engine error): nothing is known about the files."""
 
 
-def read_json_relation(paths: Sequence[str]) -> str:
+# CloudTrail writes each object as one line of compact JSON: reading it as newline-delimited skips format detection
+# (about 1.6x faster here). A file laid out otherwise (pretty-printed by some copy tool) is read with 'auto'.
+FAST_FORMAT = "newline_delimited"
+ANY_FORMAT = "auto"
+
+
+def read_json_relation(paths: Sequence[str], json_format: str = FAST_FORMAT) -> str:
     """The FROM clause that unnests every record of the given local (or httpfs) paths."""
     quoted = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
     return (
         f"(SELECT unnest(Records) AS r FROM read_json([{quoted}], columns={{'Records': '{RECORD_TYPE}[]'}}, "
-        f"records='true', maximum_object_size={MAX_OBJECT_BYTES}))"
+        f"format='{json_format}', records='true', maximum_object_size={MAX_OBJECT_BYTES}))"
     )
 
 
@@ -129,13 +135,15 @@ def _connect(threads: int, memory_limit: str):
     return connection, (duckdb.IOException, duckdb.InvalidInputException), duckdb.Error
 
 
-def reduce_files(paths: Sequence[str | Path], *, threads: int = 2, memory_limit: str = "1GB") -> Reduction:
+def reduce_files(
+    paths: Sequence[str | Path], *, threads: int = 2, memory_limit: str = "1GB", json_format: str = FAST_FORMAT
+) -> Reduction:
     """Reduce log files to the activity table; raise UnreadableLogs if any file cannot be read."""
     if not paths:
         return Reduction(empty_activity(), 0, 0)
     connection, file_errors, engine_error = _connect(threads, memory_limit)
     try:
-        sql = reduce_sql(read_json_relation([str(p) for p in paths]))
+        sql = reduce_sql(read_json_relation([str(p) for p in paths], json_format))
         frame = connection.sql(sql).df()
     except file_errors as error:
         raise UnreadableLogs(str(error).splitlines()[0]) from None
@@ -149,13 +157,26 @@ def reduce_files(paths: Sequence[str | Path], *, threads: int = 2, memory_limit:
     return Reduction(activity, int(frame["event_count"].sum()), unknown)
 
 
-def readable(path: str | Path) -> str | None:
-    """None when DuckDB reads the file; else the first line of its error (for the coverage record)."""
-    try:
-        reduce_files([path], threads=1, memory_limit="256MB")
-    except UnreadableLogs as error:
-        return str(error)
-    return None
+def combine(parts: Sequence[Reduction]) -> Reduction:
+    """Reductions of disjoint sets of files as one."""
+    return Reduction(
+        merge_activity([part.activity for part in parts]),
+        sum(part.records for part in parts),
+        sum(part.unknown_version_records for part in parts),
+    )
+
+
+def readable_format(path: str | Path) -> tuple[str | None, str | None]:
+    """(the JSON format DuckDB reads the file with, None) or (None, the first line of its error)."""
+    problem = ""
+    for json_format in (FAST_FORMAT, ANY_FORMAT):
+        try:
+            reduce_files([path], threads=1, memory_limit="256MB", json_format=json_format)
+        except UnreadableLogs as error:
+            problem = str(error)
+            continue
+        return json_format, None
+    return None, problem
 
 
 def empty_activity() -> pd.DataFrame:

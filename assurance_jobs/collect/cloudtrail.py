@@ -32,8 +32,9 @@ from assurance_jobs.collect.activity import (
     Reduction,
     ReductionFailed,
     UnreadableLogs,
+    combine,
     empty_activity,
-    readable,
+    readable_format,
     reduce_files,
     to_parquet,
 )
@@ -132,14 +133,14 @@ def _reduce(objects: list[dict[str, Any]], unreadable: list[dict[str, str]]) -> 
         return reduce_files(paths)
     except UnreadableLogs:
         pass
-    good = []
+    good: dict[str, list[str]] = {}
     for obj in objects:
-        problem = readable(obj["path"])
-        if problem is None:
-            good.append(obj["path"])
+        json_format, problem = readable_format(obj["path"])
+        if json_format is None:
+            unreadable.append({"Key": obj["Key"], "Error": str(problem)[:300]})
         else:
-            unreadable.append({"Key": obj["Key"], "Error": problem[:300]})
-    return reduce_files(good)
+            good.setdefault(json_format, []).append(obj["path"])
+    return combine([reduce_files(paths, json_format=fmt) for fmt, paths in sorted(good.items())])
 
 
 @dataclass(frozen=True)
