@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from assurance_jobs.alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER, deliver_new_findings, newly_opened, sign
 from assurance_jobs.config import ConfigError, parse_config
-from assurance_jobs.defs.alerts import findings_alert_sensor
+from assurance_jobs.defs.alerts import findings_alert_sensor, partition_day
 from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.evaluate.findings import FINDINGS_COLUMNS
 from assurance_jobs.snapshot.storage import storage_for
@@ -180,6 +180,11 @@ def test_a_webhook_must_be_https_outside_loopback() -> None:
     bad = {"type": "webhook", "url": "http://alerts.example.com/hook", "secret_env": "K"}
     with pytest.raises(ConfigError, match=r"alerts\.destinations\.0\.url"):
         parse_config({"alerts": {"destinations": [bad]}})
+
+
+def test_the_sensor_finds_the_day_in_a_multi_partition_key() -> None:
+    assert partition_day("2026-12-01|123456789012") == date(2026, 12, 1)
+    assert partition_day("123456789012") is None
 
 
 def test_the_sensor_delivers_for_the_latest_findings_partition_once(two_days: Path, receiver) -> None:

@@ -26,6 +26,16 @@ def _latest_partition(context: dg.SensorEvaluationContext) -> tuple[float, str] 
     return float(event.timestamp), event.dagster_event.partition
 
 
+def partition_day(partition_key: str) -> date | None:
+    """The day of a daily partition key, also inside a multi-partition key such as '2026-12-01|123456789012'."""
+    for part in partition_key.split("|"):
+        try:
+            return date.fromisoformat(part)
+        except ValueError:
+            continue
+    return None
+
+
 @dg.sensor(
     name="findings_alert_sensor",
     minimum_interval_seconds=60,
@@ -44,7 +54,10 @@ def findings_alert_sensor(context: dg.SensorEvaluationContext, settings: Assuran
     if latest is None:
         return dg.SkipReason("findings have not been materialized yet")
     materialized_at, partition = latest
-    report = deliver_new_findings(config, date.fromisoformat(partition))
+    day = partition_day(partition)
+    if day is None:
+        return dg.SkipReason(f"findings partition {partition!r} names no day")
+    report = deliver_new_findings(config, day)
     context.update_cursor(json.dumps({"materialized_at": materialized_at, "partition": partition}))
     if report.failed or report.given_up:
         context.log.warning(f"{partition}: {report.failed} deliveries failed (will retry), {report.given_up} given up")
