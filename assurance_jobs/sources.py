@@ -188,7 +188,7 @@ SOURCES: tuple[Source, ...] = (
         extension="parquet",
         tables=("activity",),
         optional=True,
-        parser="assurance_jobs.collect.activity:from_parquet",
+        parser="assurance_jobs.scan.sources.cloudtrail_activity:parse",
         extra={"collected_by": "assurance_jobs.collect.cloudtrail:collect_cloudtrail (per trail, with the day)"},
     ),
     Source(

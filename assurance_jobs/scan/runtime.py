@@ -18,7 +18,6 @@ Conventions:
 from __future__ import annotations
 
 import fnmatch
-import io
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
@@ -28,7 +27,9 @@ import pandas as pd
 
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import EffectivePermissions
-from assurance_jobs.schema import ACTIVITY_TABLE_COLUMNS, RUNTIME_FACT_COLUMNS
+from assurance_jobs.scan.sources import cloudtrail_activity
+from assurance_jobs.scan.sources.cloudtrail_activity import empty_activity_table
+from assurance_jobs.schema import ACTIVITY_TABLE_COLUMNS, RUNTIME_FACT_COLUMNS  # noqa: F401 (re-exported)
 
 LOOKBACK_DAYS = 90
 AWS_SERVICE_NETWORK = "aws-service"  # baseline `approved_networks` entry: calls AWS services make on one's behalf
@@ -271,27 +272,14 @@ class SnapshotActivity:
     listings: Mapping[str, tuple[str, str]]  # account -> (listing files, their sha256), comma-joined
 
 
-def empty_activity_table() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in ACTIVITY_TABLE_COLUMNS.items()})
-
-
 def snapshot_activity(snapshot) -> SnapshotActivity:
-    """Read the `cloudtrail_activity.<region>.parquet` files of a snapshot (bytes in memory: no I/O here)."""
-    frames = []
-    for entry in snapshot.manifest.files:
-        if entry.source != ACTIVITY_SOURCE:
-            continue
-        frame = pd.read_parquet(io.BytesIO(snapshot.contents[entry.path]))
-        frame.insert(0, "region", entry.region)
-        frame.insert(0, "account_id", entry.account_id)
-        frames.append(frame)
-    activity = pd.concat([empty_activity_table(), *frames], ignore_index=True) if frames else empty_activity_table()
-    activity = activity[list(ACTIVITY_TABLE_COLUMNS)]
-    for name, dtype in ACTIVITY_TABLE_COLUMNS.items():
-        activity[name] = activity[name].astype(object) if dtype == "object" else activity[name].astype(dtype)
-    accounts = frozenset(e.account_id for e in snapshot.manifest.files if e.source == ACTIVITY_SOURCE)
+    """Every account's `cloudtrail_activity.<region>.parquet` files of a snapshot as one table (no I/O here)."""
+    accounts = sorted({e.account_id for e in snapshot.manifest.files if e.source == ACTIVITY_SOURCE})
+    parsed = [cloudtrail_activity.parse(snapshot, account) for account in accounts]
+    frames = [found.frame for found in parsed if found is not None and len(found.frame)]
+    activity = cloudtrail_activity.typed(pd.concat(frames, ignore_index=True)) if frames else empty_activity_table()
     return SnapshotActivity(
-        activity, accounts, _fully_covered(snapshot.manifest.collection_status), _listings(snapshot)
+        activity, frozenset(accounts), _fully_covered(snapshot.manifest.collection_status), _listings(snapshot)
     )
 
 
