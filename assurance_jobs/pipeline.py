@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from assurance_jobs import sources
 from assurance_jobs.baseline.drift import DriftReport
 from assurance_jobs.baseline.model import Baseline, load_baseline_dir
 from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, parse_registry, registry_blob
-from assurance_jobs.collect.aws import collect_account, session_for
+from assurance_jobs.collect.aws import collect_account, planned_source_count, session_for
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
 from assurance_jobs.evaluate.probes import merge_evaluations
@@ -53,7 +54,13 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-def snapshot_partition(config: AssuranceConfig, partition_date: date) -> SnapshotOutcome:
+SourceProgress = Callable[[CollectionStatus, int, int], None]
+"""Hears (status, sources done, sources planned) as each source is collected."""
+
+
+def snapshot_partition(
+    config: AssuranceConfig, partition_date: date, on_status: SourceProgress | None = None
+) -> SnapshotOutcome:
     """Collect today's partition afresh; for a past day, reuse the stored snapshot (history is evidence)."""
     storage = storage_for(config.storage_root)
     if partition_date != utc_today():
@@ -64,13 +71,23 @@ def snapshot_partition(config: AssuranceConfig, partition_date: date) -> Snapsho
                 "a past day cannot be collected from the live estate"
             )
         return SnapshotOutcome(stored.manifest, stored.location, reused=True)
-    manifest = collect_snapshot(config, storage, partition_date)
+    manifest = collect_snapshot(config, storage, partition_date, on_status)
     return SnapshotOutcome(manifest, storage.location(f"snapshots/{partition_date}/{manifest.snapshot_id}"), False)
 
 
-def collect_snapshot(config: AssuranceConfig, storage: Storage, partition_date: date) -> Manifest:
+def collect_snapshot(
+    config: AssuranceConfig, storage: Storage, partition_date: date, on_status: SourceProgress | None = None
+) -> Manifest:
     """Collect every configured account and write one immutable snapshot."""
     started = time.monotonic()
+    planned = sum(planned_source_count(account) for account in config.accounts)
+    done: list[CollectionStatus] = []
+
+    def heard(status: CollectionStatus) -> None:
+        done.append(status)
+        if on_status is not None:
+            on_status(status, len(done), max(planned, len(done)))  # CloudTrail adds statuses not planned ahead
+
     taken_at = datetime.now(UTC)
     blobs: list[SourceBlob] = []
     statuses: list[CollectionStatus] = []
@@ -87,6 +104,7 @@ def collect_snapshot(config: AssuranceConfig, storage: Storage, partition_date: 
             max_attempts=config.max_attempts,
             trail=config.trail_for(account),
             partition_date=partition_date,
+            on_status=heard,
         )
         blobs.extend(account_blobs)
         statuses.extend(account_statuses)

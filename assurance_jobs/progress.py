@@ -39,6 +39,8 @@ class StepState:
     status: str = "pending"  # pending | running | done | failed
     details: list[str] = field(default_factory=list)
     checks: int = 0
+    sources: tuple[int, int] | None = None
+    quarters_shown: int = 0
 
 
 def describe_materialization(step: StepState, entry: EventLogEntry) -> None:
@@ -97,7 +99,10 @@ class RunProgress:
 
     def __call__(self, entry: EventLogEntry) -> None:
         event = entry.dagster_event
-        if event is None or not entry.step_key:
+        if not entry.step_key:
+            return
+        if event is None:
+            self._log_line(entry)
             return
         if entry.step_key not in self.steps:
             self._add(entry.step_key)
@@ -115,6 +120,25 @@ class RunProgress:
             step.status = "done" if kind == DagsterEventType.STEP_SUCCESS else "failed"
             step.seconds = time.monotonic() - (step.started or time.monotonic())
             self._finish(step)
+
+    def _log_line(self, entry: EventLogEntry) -> None:
+        """A per-source line from the snapshot step: shown live as 'k/n sources: <latest>'."""
+        from assurance_jobs.defs.snapshot import SOURCE_PROGRESS
+
+        found = SOURCE_PROGRESS.match(entry.user_message or "")
+        if found is None or entry.step_key not in self.steps:
+            return
+        done, planned, latest = int(found.group(1)), int(found.group(2)), found.group(3)
+        step = self.steps[entry.step_key]
+        step.sources = (done, planned)
+        if self._progress is not None:
+            task = self._tasks[step.key]
+            self._progress.update(
+                task, total=planned, completed=done, description=f"{self._title_of(step)} · {escape(latest)}"
+            )
+        elif done * 4 // planned > step.quarters_shown:
+            step.quarters_shown = done * 4 // planned  # plain lines at 25 %, 50 %, 75 % and 100 % of the sources
+            print(f"        {done}/{planned} sources collected · latest {latest}", file=self.stream, flush=True)
 
     def line(self, step: StepState) -> str:
         number = list(self.steps).index(step.key) + 1
@@ -147,7 +171,8 @@ class RunProgress:
         details = escape(", ".join(step.details + ([f"{step.checks} rule checks"] if step.checks else [])))
         mark = "" if step.status == "done" else " [red]FAILED[/]"
         description = f"{self._title_of(step)}{mark}" + (f" [dim]— {details}[/]" if details else "")
-        self._progress.update(task, completed=1, description=description)
+        total = step.sources[1] if step.sources else 1
+        self._progress.update(task, total=total, completed=total, description=description)
         self._progress.stop_task(task)
 
     def skipped(self) -> list[str]:

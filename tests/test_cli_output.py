@@ -84,9 +84,20 @@ def test_default_run_prints_no_dagster_event_lines(estate: Estate) -> None:
 
 def test_default_run_shows_one_progress_line_per_step(estate: Estate) -> None:
     lines = [line.strip() for line in estate.runs["default"].stderr.splitlines() if line.strip()]
-    assert [line.split()[0] for line in lines] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
-    assert "snapshot the AWS estate" in lines[0] and "API error" in lines[0]
-    assert "rule checks" in lines[2]
+    steps = [line for line in lines if line.startswith("[")]
+    assert [line.split()[0] for line in steps] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+    assert "snapshot the AWS estate" in steps[0] and "API error" in steps[0]
+    assert "rule checks" in steps[2]
+
+
+def test_snapshot_progress_counts_the_sources_as_they_are_collected(estate: Estate) -> None:
+    lines = [line.strip() for line in estate.runs["default"].stderr.splitlines()]
+    counts = [line.split()[0] for line in lines if "sources collected" in line]
+    planned = counts[-1].split("/")[1]
+    assert len(counts) == 4 and counts[-1] == f"{planned}/{planned}"
+    assert lines.index(next(line for line in lines if "sources collected" in line)) < lines.index(
+        next(line for line in lines if line.startswith("[1/4]"))
+    )
 
 
 def test_summary_lists_every_output_written_and_each_exists(estate: Estate) -> None:

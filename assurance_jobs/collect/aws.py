@@ -86,10 +86,12 @@ def collect_account(
     max_attempts: int,
     trail: TrailConfig | None = None,
     partition_date: date | None = None,
+    on_status: Callable[[CollectionStatus], None] | None = None,
 ) -> tuple[list[SourceBlob], list[CollectionStatus], str]:
     """Collect every source of docs/design.md for one account; return (blobs, statuses, account_id).
 
-    With a `trail`, the account's CloudTrail day covered by `partition_date` is read too (docs/runtime.md)."""
+    With a `trail`, the account's CloudTrail day covered by `partition_date` is read too (docs/runtime.md).
+    `on_status` hears each source's status as soon as its calls finish (the operator's progress display)."""
     config = client_config(max_attempts)
     home = account.regions[0]
     clients: dict[tuple[str, str], Any] = {}
@@ -111,6 +113,8 @@ def collect_account(
             collector = sources.collector_of(entry.name)
             result = collector(lambda entry=entry, region=region: client(entry.service, region or home), entry)
         statuses.append(_status(account_id, entry.name, entry.api, region, result))
+        if on_status is not None:
+            on_status(statuses[-1])
         if result.content is not None:
             blobs.append(SourceBlob(account_id, entry.name, result.content, region, entry.extension))
     if trail is not None and partition_date is not None:
@@ -119,7 +123,14 @@ def collect_account(
         )
         blobs += trail_blobs
         statuses += trail_statuses
+        for status in trail_statuses if on_status is not None else []:
+            on_status(status)
     return blobs, statuses, account_id
+
+
+def planned_source_count(account: AccountConfig) -> int:
+    """How many (source, region) collections one account makes: the progress display's total."""
+    return len(_planned_sources(account))
 
 
 def _planned_sources(account: AccountConfig) -> list[tuple[Source, str | None]]:

@@ -1,5 +1,6 @@
 """The daily snapshot asset: collect the live estate once per day into immutable, checksummed files."""
 
+import re
 from datetime import date
 
 import dagster as dg
@@ -7,6 +8,17 @@ import dagster as dg
 from assurance_jobs.defs.partitions import daily_partitions
 from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.pipeline import snapshot_partition
+from assurance_jobs.snapshot.model import CollectionStatus
+
+SOURCE_PROGRESS = re.compile(r"^collected (\d+)/(\d+): (.+)$")
+"""The per-source log line's shape; the terminal's progress display reads it back (assurance_jobs.progress)."""
+
+
+def source_progress_message(status: CollectionStatus, done: int, planned: int) -> str:
+    """One source collected, as an info line in the run's log (and in the UI)."""
+    pages = f"{status.pages} page{'s' * (status.pages != 1)}"
+    where = f"{status.region or 'global'}, account {status.account_id}"
+    return f"collected {done}/{planned}: {status.source} ({where}) {status.status}, {pages}"
 
 
 @dg.asset(
@@ -18,7 +30,11 @@ from assurance_jobs.pipeline import snapshot_partition
 )
 def nhi_snapshot(context: dg.AssetExecutionContext, settings: AssuranceSettings) -> dg.MaterializeResult:
     partition_date = date.fromisoformat(context.partition_key)
-    outcome = snapshot_partition(settings.load(), partition_date)
+
+    def collected(status: CollectionStatus, done: int, planned: int) -> None:
+        context.log.info(source_progress_message(status, done, planned))
+
+    outcome = snapshot_partition(settings.load(), partition_date, on_status=collected)
     manifest = outcome.manifest
     failures = [status for status in manifest.collection_status if status.status != "ok"]
     for status in failures:
