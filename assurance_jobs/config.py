@@ -361,10 +361,55 @@ class AlertsConfig(_Strict):
         return self
 
 
+_OU_OR_ROOT_ID = r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"
+
+
+class AccountSelector(_Strict):
+    """Accounts picked by OU (recursively through child OUs), by id, or by tag; an account matching any one is in."""
+
+    ou_ids: list[Annotated[str, Field(pattern=_OU_OR_ROOT_ID)]] = Field(default_factory=list)
+    account_ids: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict, description="Tag key → value ('*' matches any value).")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.ou_ids or self.account_ids or self.tags)
+
+
+class OrganizationConfig(_Strict):
+    """Every account of an AWS Organization, discovered from the management (or delegated admin) account."""
+
+    management_role_arn: str | None = Field(default=None, description="Role that may call organizations:List*.")
+    profile: str | None = Field(default=None, description="Profile for the management credentials.")
+    member_role_name: str = Field(default="AssuranceReadOnly", min_length=1, pattern=r"^[\w+=,.@/-]+$")
+    external_id: str | None = Field(default=None, description="ExternalId the member (and management) roles require.")
+    regions: list[str] = Field(default_factory=lambda: ["us-east-1"], min_length=1)
+    include: AccountSelector = Field(default_factory=AccountSelector, description="Empty: every account.")
+    exclude: AccountSelector = Field(default_factory=AccountSelector)
+
+    @field_validator("regions")
+    @classmethod
+    def _regions_look_like_regions(cls, regions: list[str]) -> list[str]:
+        bad = [region for region in regions if not _REGION.match(region)]
+        if bad:
+            raise ValueError(f"not an AWS region name: {', '.join(bad)}")
+        return regions
+
+    @field_validator("management_role_arn")
+    @classmethod
+    def _role_arn_is_an_iam_role(cls, role_arn: str | None) -> str | None:
+        if role_arn is not None and not _ROLE_ARN.match(role_arn):
+            raise ValueError("must look like arn:aws:iam::<12-digit account>:role/<name>")
+        return role_arn
+
+
 class AssuranceConfig(_Strict):
     storage_root: str = Field(default=DEFAULT_STORAGE_ROOT, description="Local folder or s3://bucket/prefix.")
     output_dir: str = DEFAULT_OUTPUT_DIR
-    accounts: list[AccountConfig] = Field(default_factory=lambda: [AccountConfig(name="default")], min_length=1)
+    accounts: list[AccountConfig] = Field(
+        default_factory=lambda: [AccountConfig(name="default")],
+        description="Accounts listed by hand; with `organization`, extra accounts outside it (default none).",
+    )
     owner_tag_keys: list[str] = Field(default_factory=lambda: ["owner", "Owner", "owner-email"], min_length=1)
     known_accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = Field(
         default_factory=list, description="Third-party accounts trusted without an ExternalId."
@@ -400,6 +445,13 @@ class AssuranceConfig(_Strict):
         """The trail whose logs are this account's runtime evidence (None: runtime rules read INCOMPLETE)."""
         return account.cloudtrail or self.organization_trail
 
+    organization: OrganizationConfig | None = Field(
+        default=None, description="Discover and collect every member account (docs/organizations.md)."
+    )
+    max_parallel_accounts: int = Field(
+        default=8, ge=1, le=256, description="Accounts collected at the same time (threads, or Dagster steps)."
+    )
+
     @field_validator("storage_root")
     @classmethod
     def _storage_root_is_a_folder_or_s3(cls, root: str) -> str:
@@ -408,6 +460,20 @@ class AssuranceConfig(_Strict):
         if "://" in root and not root.startswith("s3://"):
             raise ValueError("must be a local folder or s3://bucket/prefix")
         return root
+
+    @model_validator(mode="before")
+    @classmethod
+    def _organization_replaces_the_default_account(cls, data: object) -> object:
+        """With an organization, the ambient-credentials 'default' account is not scanned unless listed."""
+        if isinstance(data, dict) and data.get("organization") is not None and "accounts" not in data:
+            return {**data, "accounts": []}
+        return data
+
+    @model_validator(mode="after")
+    def _some_account_is_scanned(self) -> AssuranceConfig:
+        if not self.accounts and self.organization is None:
+            raise ValueError("accounts: list at least one account, or configure an organization section")
+        return self
 
     @model_validator(mode="after")
     def _account_names_are_unique(self) -> AssuranceConfig:

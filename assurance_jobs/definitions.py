@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assurance_jobs.defs import alerts, evaluation, inventory, probes, report, schedules, sensors, snapshot
+from assurance_jobs.defs.execution import io_manager_resources, run_executor
 from assurance_jobs.defs.resources import AssuranceSettings, settings_from_environment
 
 ALL_ASSETS = dg.load_assets_from_modules([snapshot, inventory, evaluation, report])
@@ -33,5 +34,6 @@ defs = dg.Definitions(
     jobs=[schedules.daily_assurance_job, *sensors.SENSOR_JOBS, probes.runtime_probes_job],
     schedules=[schedules.daily_schedule, probes.probe_schedule],
     sensors=[*sensors.SENSORS, alerts.findings_alert_sensor],
-    resources={"settings": settings_from_environment()},
+    resources={"settings": settings_from_environment(), **io_manager_resources()},
+    executor=run_executor(),
 )

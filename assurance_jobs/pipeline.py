@@ -8,20 +8,32 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs import sources
 from assurance_jobs.baseline.drift import DriftReport
 from assurance_jobs.baseline.model import Baseline, load_baseline_dir
 from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, parse_registry, registry_blob
-from assurance_jobs.collect.aws import collect_account, planned_source_count, session_for
+from assurance_jobs.collect.aws import planned_source_count
+from assurance_jobs.collect.organization import DISCOVERY_SOURCE
+from assurance_jobs.collect.plan import (
+    AccountResult,
+    AccountTask,
+    CollectionPlan,
+    base_sessions,
+    collect_task,
+    excluded_record,
+    failed_result,
+    plan_collection,
+)
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
 from assurance_jobs.evaluate.probes import merge_evaluations
@@ -32,9 +44,9 @@ from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
 from assurance_jobs.scan.runtime import RuntimeEvidence, services_called, snapshot_activity
-from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, Manifest, Snapshot, SourceBlob
+from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
-from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
+from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, read_manifest, read_snapshot, write_snapshot
 
 INVENTORY_PREFIX = "inventory"
 
@@ -54,15 +66,27 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-SourceProgress = Callable[[CollectionStatus, int, int], None]
-"""Hears (status, sources done, sources planned) as each source is collected."""
+@dataclass(frozen=True)
+class DayPlan:
+    """What a day's snapshot step will do: reuse a stored snapshot (a past day), or collect `pending` accounts
+    and carry the others over. Holds no credentials, so it can travel between Dagster steps."""
+
+    partition_date: date
+    taken_at: datetime
+    plan: CollectionPlan | None = None
+    carried: CarryOver = field(default_factory=lambda: CarryOver())
+    reused: SnapshotOutcome | None = None
+
+    @property
+    def pending(self) -> tuple[AccountTask, ...]:
+        if self.plan is None:
+            return ()
+        return tuple(task for task in self.plan.tasks if task.key not in self.carried.records)
 
 
-def snapshot_partition(
-    config: AssuranceConfig, partition_date: date, on_status: SourceProgress | None = None
-) -> SnapshotOutcome:
-    """Collect today's partition afresh; for a past day, reuse the stored snapshot (history is evidence)."""
+def plan_day(config: AssuranceConfig, partition_date: date, *, only_account: str | None = None) -> DayPlan:
     storage = storage_for(config.storage_root)
+    taken_at = datetime.now(UTC)
     if partition_date != utc_today():
         stored = latest_snapshot(storage, partition_date)
         if stored is None:
@@ -70,52 +94,166 @@ def snapshot_partition(
                 f"no snapshot is stored for {partition_date.isoformat()} under {storage.location()}; "
                 "a past day cannot be collected from the live estate"
             )
-        return SnapshotOutcome(stored.manifest, stored.location, reused=True)
-    manifest = collect_snapshot(config, storage, partition_date, on_status)
-    return SnapshotOutcome(manifest, storage.location(f"snapshots/{partition_date}/{manifest.snapshot_id}"), False)
+        return DayPlan(partition_date, taken_at, reused=SnapshotOutcome(stored.manifest, stored.location, True))
+    plan = plan_collection(config)
+    return DayPlan(partition_date, taken_at, plan, carry_over(storage, partition_date, plan, only_account))
+
+
+def commit_day(config: AssuranceConfig, day: DayPlan, results: list[AccountResult]) -> SnapshotOutcome:
+    """The one commit of a collected day (the plan must not be a reuse)."""
+    if day.plan is None:
+        raise ValueError("a reused day has nothing to commit")
+    storage = storage_for(config.storage_root)
+    manifest = commit_collection(config, storage, day.partition_date, day.taken_at, day.plan, results, day.carried)
+    location = storage.location(f"snapshots/{day.partition_date}/{manifest.snapshot_id}")
+    return SnapshotOutcome(manifest, location, reused=False)
+
+
+SourceProgress = Callable[[CollectionStatus, int, int], None]
+"""Hears (status, sources done, sources planned) as each source is collected."""
 
 
 def collect_snapshot(
-    config: AssuranceConfig, storage: Storage, partition_date: date, on_status: SourceProgress | None = None
+    config: AssuranceConfig,
+    storage: Storage,
+    partition_date: date,
+    on_status: SourceProgress | None = None,
+    *,
+    only_account: str | None = None,
 ) -> Manifest:
-    """Collect every configured account and write one immutable snapshot."""
+    """Collect every configured and discovered account (up to `max_parallel_accounts` at once) into one snapshot.
+
+    With `only_account` (a change in one account), only that account is collected again; the others are carried
+    over from the day's latest stored snapshot, and the manifest says from which one.
+    """
     started = time.monotonic()
-    planned = sum(planned_source_count(account) for account in config.accounts)
+    taken_at = datetime.now(UTC)
+    plan = plan_collection(config)
+    carried = carry_over(storage, partition_date, plan, only_account)
+    pending = [task for task in plan.tasks if task.key not in carried.records]
+    planned = sum(planned_source_count(task.account) for task in pending)
     done: list[CollectionStatus] = []
+    lock = threading.Lock()
 
     def heard(status: CollectionStatus) -> None:
-        done.append(status)
-        if on_status is not None:
-            on_status(status, len(done), max(planned, len(done)))  # CloudTrail adds statuses not planned ahead
+        with lock:  # accounts report from their own threads
+            done.append(status)
+            if on_status is not None:
+                on_status(status, len(done), max(planned, len(done)))  # CloudTrail adds statuses not planned ahead
 
-    taken_at = datetime.now(UTC)
+    results = collect_tasks(config, pending, partition_date, heard)
+    return commit_collection(config, storage, partition_date, taken_at, plan, results, carried, started)
+
+
+def collect_tasks(
+    config: AssuranceConfig,
+    tasks: list[AccountTask],
+    partition_date: date,
+    on_status: Callable[[CollectionStatus], None] | None = None,
+) -> list[AccountResult]:
+    """Each account in its own thread (they wait on AWS, not on the CPU); results come back in task order."""
+    base = base_sessions(config) if any(task.member is not None for task in tasks) else None
+
+    def run(task: AccountTask) -> AccountResult:
+        try:
+            return collect_task(config, task, partition_date, base, on_status)
+        except Exception as error:  # a bug in one account's collection must not lose the others
+            return failed_result(task, error)
+
+    if config.max_parallel_accounts == 1 or len(tasks) <= 1:
+        return [run(task) for task in tasks]
+    with ThreadPoolExecutor(max_workers=config.max_parallel_accounts, thread_name_prefix="account") as pool:
+        return list(pool.map(run, tasks))
+
+
+def commit_collection(
+    config: AssuranceConfig,
+    storage: Storage,
+    partition_date: date,
+    taken_at: datetime,
+    plan: CollectionPlan,
+    results: list[AccountResult],
+    carried: CarryOver,
+    started: float | None = None,
+) -> Manifest:
+    """The day's one commit: every account's files and statuses, the discovery record, one manifest."""
+    everything = [*results, *carried.load(storage, partition_date)]
     blobs: list[SourceBlob] = []
     statuses: list[CollectionStatus] = []
     accounts: list[str] = []
-    for account in config.accounts:
-        try:
-            session = session_for(account)
-        except (ClientError, BotoCoreError) as error:
-            statuses.append(_unreachable_account(account.name, error))
+    records: list[dict] = []
+    seen: set[str] = set()
+    for result in sorted(everything, key=lambda r: r.key):
+        if result.account_id in seen:  # a configured account that is also an organization member
             continue
-        account_blobs, account_statuses, account_id = collect_account(
-            session,
-            account,
-            max_attempts=config.max_attempts,
-            trail=config.trail_for(account),
-            partition_date=partition_date,
-            on_status=heard,
-        )
-        blobs.extend(account_blobs)
-        statuses.extend(account_statuses)
-        accounts.append(account_id)
+        seen.add(result.account_id)
+        blobs.extend(result.blobs)
+        statuses.extend(result.statuses)
+        records.append(result.record)
+        if result.record["collection"] in ("complete", "incomplete"):
+            accounts.append(result.account_id)
+    if plan.discovery is not None:
+        blobs.append(plan.discovery.blob())
+        records.extend(excluded_record(member) for member in plan.discovery.excluded)
     if config.agent_registry:
         registry_blobs, registry_statuses = agent_registry_source(config.agent_registry, accounts)
         blobs.extend(registry_blobs)
         statuses.extend(registry_statuses)
+    duration = time.monotonic() - started if started is not None else (datetime.now(UTC) - taken_at).total_seconds()
     return write_snapshot(
-        storage, partition_date, taken_at, blobs, statuses, accounts, duration_seconds=time.monotonic() - started
+        storage, partition_date, taken_at, blobs, statuses, accounts, duration_seconds=duration, account_status=records
     )
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """Accounts taken unchanged from an earlier snapshot of the same day (a targeted rerun)."""
+
+    snapshot_id: str | None = None
+    records: dict[str, dict] = field(default_factory=dict)  # task key → that account's record there
+
+    def load(self, storage: Storage, partition_date: date) -> list[AccountResult]:
+        """The carried accounts' files, re-verified against their manifest, and their status rows."""
+        if self.snapshot_id is None or not self.records:
+            return []
+        snapshot = read_snapshot(storage, partition_date, self.snapshot_id)
+        return [_carried_result(snapshot, key, record) for key, record in sorted(self.records.items())]
+
+
+def carry_over(storage: Storage, partition_date: date, plan: CollectionPlan, only_account: str | None) -> CarryOver:
+    """Which accounts a rerun for `only_account` takes from the day's latest snapshot: all planned accounts that
+    it holds except that one. Without a stored snapshot, or if it does not know the account, collect everything."""
+    if only_account is None:
+        return CarryOver()
+    snapshot_ids = list_snapshots(storage, partition_date)
+    if not snapshot_ids:
+        return CarryOver()
+    previous = read_manifest(storage, partition_date, snapshot_ids[-1])
+    stored = {record.get("key"): record for record in previous.account_status if record.get("key")}
+    if not any(record.get("account_id") == only_account for record in stored.values()):
+        return CarryOver()
+    planned = {task.key for task in plan.tasks}
+    keep = {
+        key: record for key, record in stored.items() if key in planned and record.get("account_id") != only_account
+    }
+    return CarryOver(previous.snapshot_id, keep)
+
+
+_PER_RUN_SOURCES = (AGENT_REGISTRY, DISCOVERY_SOURCE)
+
+
+def _carried_result(snapshot: Snapshot, key: str, record: dict) -> AccountResult:
+    account_id = str(record["account_id"])
+    files = [f for f in snapshot.manifest.files if f.account_id == account_id and f.source not in _PER_RUN_SOURCES]
+    blobs = [
+        SourceBlob(f.account_id, f.source, snapshot.contents[f.path], f.region, f.path.rsplit(".", 1)[-1])
+        for f in files
+    ]
+    statuses = [
+        s for s in snapshot.manifest.collection_status if s.account_id == account_id and s.source != AGENT_REGISTRY
+    ]
+    origin = record.get("carried_over_from") or snapshot.manifest.snapshot_id
+    return AccountResult(key, account_id, blobs, statuses, {**record, "carried_over_from": origin})
 
 
 def agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBlob], list[CollectionStatus]]:
@@ -135,20 +273,6 @@ def agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBl
         for account_id in accounts or [home]
     ]
     return found, statuses
-
-
-def _unreachable_account(name: str, error: ClientError | BotoCoreError) -> CollectionStatus:
-    """An account whose role could not be assumed: every rule for it must read INCOMPLETE."""
-    code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else type(error).__name__
-    return CollectionStatus(
-        account_id=f"unreachable:{name}",
-        source=STS_ASSUME_ROLE,
-        api=sources.source(STS_ASSUME_ROLE).api,
-        region=None,
-        status="error",
-        error_code=code,
-        message=str(error),
-    )
 
 
 def load_partition_snapshot(config: AssuranceConfig, partition_date: date) -> Snapshot:

@@ -104,10 +104,17 @@ class RunProgress:
         if event is None:
             self._log_line(entry)
             return
-        if entry.step_key not in self.steps:
-            self._add(entry.step_key)
-        step = self.steps[entry.step_key]
+        # Steps inside a graph-backed asset (nhi_snapshot.plan_accounts, nhi_snapshot.collect_account[acct_…])
+        # roll up into the asset's one row, done when the sub-step that materialises the asset succeeds.
+        key, inner = entry.step_key.split(".", 1)[0], "." in entry.step_key
+        if key not in self.steps:
+            self._add(key)
+        step = self.steps[key]
         kind = event.event_type
+        if inner and kind == DagsterEventType.STEP_START and step.status == "running":
+            return
+        if inner and kind == DagsterEventType.STEP_SUCCESS and not step.details:
+            return  # not the materialising sub-step yet
         if kind == DagsterEventType.STEP_START:
             step.started, step.status = time.monotonic(), "running"
             self._update(step, start=True)
@@ -126,10 +133,11 @@ class RunProgress:
         from assurance_jobs.defs.snapshot import SOURCE_PROGRESS
 
         found = SOURCE_PROGRESS.match(entry.user_message or "")
-        if found is None or entry.step_key not in self.steps:
+        key = (entry.step_key or "").split(".", 1)[0]  # per-account sub-steps count on the snapshot's row
+        if found is None or key not in self.steps:
             return
         done, planned, latest = int(found.group(1)), int(found.group(2)), found.group(3)
-        step = self.steps[entry.step_key]
+        step = self.steps[key]
         step.sources = (done, planned)
         if self._progress is not None:
             task = self._tasks[step.key]

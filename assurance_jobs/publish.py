@@ -93,6 +93,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         probes=_probes(storage, partition_date, read_table(storage, partition_date, "rule_results")),
         policies=inventory.policies,
         activity=inventory.activity if len(inventory.activity.columns) else None,
+        account_status=manifest.account_status,
     )
 
 

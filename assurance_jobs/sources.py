@@ -154,7 +154,9 @@ SOURCES: tuple[Source, ...] = (
         "sts_assume_role",
         "sts:AssumeRole",
         "aws",
-        "the account's configured role could not be assumed (a status row only, recorded by the pipeline)",
+        "entering an account's role failed, or the organization lists the account as suspended: a status row "
+        "only, recorded by the pipeline, that makes every rule INCOMPLETE for that account",
+        iam_actions=("sts:AssumeRole",),
     ),
     Source(
         "token_probes",
@@ -197,6 +199,23 @@ SOURCES: tuple[Source, ...] = (
         "history",
         "90 days of stored, fully covered activity (NHI-RT-005 judges unused grants over it)",
         optional=True,
+    ),
+    Source(
+        "organizations_discovery",
+        "organizations:ListAccounts",
+        "aws",
+        "the organization's accounts with their state, OU and (for tag filters) tags: the accounts a run must "
+        "cover, read once per run from the management or delegated-administrator account (docs/organizations.md)",
+        iam_actions=(
+            "organizations:ListAccounts",
+            "organizations:ListRoots",
+            "organizations:ListOrganizationalUnitsForParent",
+            "organizations:ListAccountsForParent",
+            "organizations:ListTagsForResource",
+        ),
+        optional=True,
+        collector="assurance_jobs.collect.organization:discover",
+        extra={"scope": "organization"},  # collected once per run by collect.plan, never per account
     ),
 )
 

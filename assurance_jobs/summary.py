@@ -45,6 +45,8 @@ def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> d
         "taken_at": manifest.taken_at.isoformat(timespec="seconds"),
     }
     summary["accounts"] = list(manifest.accounts)
+    if manifest.account_status:
+        summary["coverage"] = _coverage(manifest.account_status)
     missing = [status for status in manifest.collection_status if status.status != "ok"]
     summary["evidence"] = {
         "complete": not missing,
@@ -77,6 +79,19 @@ def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> d
     summary["rules"] = _rules(results)
     summary["outputs"] = _outputs(config, partition_date)
     return summary
+
+
+def _coverage(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Organization scans: how many accounts were covered how, and the ones that are not complete."""
+    states: dict[str, int] = {}
+    for record in records:
+        states[str(record.get("collection"))] = states.get(str(record.get("collection")), 0) + 1
+    attention = [
+        {key: record.get(key) or "" for key in ("account_id", "name", "ou_path", "collection")}
+        for record in records
+        if record.get("collection") not in ("complete", "excluded")
+    ]
+    return {"accounts": len(records), "by_collection": dict(sorted(states.items())), "not_complete": attention}
 
 
 def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
@@ -131,6 +146,11 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         return lines
     row("snapshot", f"{snapshot['location']}  (as of {snapshot['taken_at']})")
     row("accounts", ", ".join(summary["accounts"]) or "(none reachable)")
+    coverage = summary.get("coverage")
+    if coverage:
+        tally = ", ".join(f"{count} {state}" for state, count in coverage["by_collection"].items())
+        row("coverage", f"{coverage['accounts']} accounts: {tally}")
+        lines += _table([[a["account_id"], a["name"], a["ou_path"], a["collection"]] for a in coverage["not_complete"]])
     evidence = summary["evidence"]
     if evidence["complete"]:
         row("evidence", f"complete ({evidence['api_calls']} API calls)")

@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from assurance_jobs import pipeline
+from assurance_jobs.collect import plan
 from assurance_jobs.config import parse_config
 from assurance_jobs.snapshot.storage import storage_for
 
@@ -27,7 +28,7 @@ def test_unassumable_role_is_recorded_and_every_rule_is_incomplete(
             "accounts": [{"name": "prod", "role_arn": "arn:aws:iam::210987654321:role/AssuranceReadOnly"}],
         }
     )
-    monkeypatch.setattr(pipeline, "session_for", _denied)
+    monkeypatch.setattr(plan, "session_for", _denied)
     today = datetime.now(UTC).date()
     manifest = pipeline.collect_snapshot(config, storage_for(config.storage_root), today)
     (status,) = manifest.collection_status

@@ -140,6 +140,8 @@ def _planned_sources(account: AccountConfig) -> list[tuple[Source, str | None]]:
     for entry in sources.SOURCES:
         if entry.kind != "aws" or entry.collector is None:
             continue
+        if entry.extra.get("scope") == "organization":  # once per run, from the management account
+            continue
         if entry.enabled_by is not None and not getattr(account, entry.enabled_by):
             continue
         regions: list[str | None] = list(account.regions) if entry.regional else [None]

@@ -1,8 +1,8 @@
 """Sensors that re-check a day within minutes of a change, instead of at the next daily run.
 
 * `iam_change_sensor` polls the SQS queue an EventBridge rule fills with IAM/STS/Secrets Manager changes
-  (docs/change-events.md), debounces bursts per account and reruns today's partition in full: the live estate
-  changed, so the snapshot must be retaken.
+  (docs/change-events.md), debounces bursts per account and reruns today's partition for that account: its
+  run tag `assurance/account` makes the snapshot re-collect only it and carry the other accounts over.
 * `policy_change_sensor` hashes the policy-as-data files (suites, waivers, baseline) and, when they change,
   re-evaluates today's stored snapshot: the estate did not change, so no AWS call is made.
 
@@ -43,7 +43,8 @@ SNAPSHOT_ASSET = "nhi_snapshot"
 change_rerun_job = dg.define_asset_job(
     "change_rerun",
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("probes"),
-    description="Today's partition in full after an IAM change: new snapshot, inventory, evaluation, reports.",
+    description="Today's partition after an IAM change: the changed account re-collected (others carried over), "
+    "then inventory, evaluation and reports.",
 )
 
 EVALUATE_ONLY_SELECTION = (

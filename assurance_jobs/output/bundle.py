@@ -80,3 +80,5 @@ class ReportBundle:
     """The inventory's policies table (one row per principal and document); None when not supplied."""
     activity: pd.DataFrame | None = None
     """The covered day's CloudTrail activity table (None when no trail was read): the runtime activity page."""
+    account_status: Sequence[Mapping[str, Any]] = ()
+    """Per account the run had to cover (manifest `account_status`): name, OU, collection state, carried over."""

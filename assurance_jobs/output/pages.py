@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import pandas as pd
 from markupsafe import Markup
 
 from assurance_jobs.output import status as st
@@ -192,6 +193,35 @@ class ReportModel:
         return sorted(rows, key=lambda r: (r["account_id"], r["source"], r["region"]))
 
     # ---- summary -------------------------------------------------------------------------------------------
+    def account_rows(self) -> list[dict[str, Any]]:
+        """One row per account the run had to cover: where it sits, how it was collected, what it holds."""
+        identities = _per_account(self.bundle.identities)
+        credentials = _per_account(self.bundle.credentials)
+        findings = self.bundle.findings
+        if "waiver_status" in findings.columns:
+            findings = findings[findings["waiver_status"].fillna("") != "waived"]
+        open_findings = _per_account(findings)
+        incomplete: dict[str, int] = defaultdict(int)
+        for scope in self.incomplete:
+            incomplete[str(scope["account_id"])] += 1
+        rows = []
+        for record in self.bundle.account_status:
+            account = vw.text(record.get("account_id"))
+            rows.append(
+                {
+                    "account_id": account,
+                    "name": vw.text(record.get("name")),
+                    "ou_path": vw.text(record.get("ou_path")),
+                    "collection": vw.text(record.get("collection")),
+                    "carried_over_from": vw.text(record.get("carried_over_from")),
+                    "identities": identities.get(account, 0),
+                    "credentials": credentials.get(account, 0),
+                    "open": open_findings.get(account, 0),
+                    "incomplete_scopes": incomplete.get(account, 0),
+                }
+            )
+        return sorted(rows, key=lambda r: (r["ou_path"], r["account_id"]))
+
     @property
     def evidence_complete(self) -> bool:
         return not self.incomplete and not self.failed_collections
@@ -420,3 +450,9 @@ def _series(
             **extra,
         }
         yield vw.page_file(stem, number), template, context
+
+
+def _per_account(frame: pd.DataFrame) -> dict[str, int]:
+    if not len(frame) or "account_id" not in frame.columns:
+        return {}
+    return {str(account): int(count) for account, count in frame["account_id"].value_counts().items()}

@@ -78,6 +78,9 @@ class Manifest:
     files: list[ManifestFile]
     collection_status: list[CollectionStatus]
     schema_version: int = 1
+    # One entry per account the run had to cover (docs/organizations.md): account_id, name, ou_id, ou_path,
+    # state, collection (complete | incomplete | unreachable | suspended | failed), key, carried_over_from.
+    account_status: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> bytes:
         body = {
@@ -90,6 +93,7 @@ class Manifest:
             "accounts": self.accounts,
             "files": [asdict(entry) for entry in self.files],
             "collection_status": [status.to_dict() for status in self.collection_status],
+            "account_status": self.account_status,
         }
         return json.dumps(body, indent=2, sort_keys=True).encode("utf-8")
 
@@ -106,6 +110,7 @@ class Manifest:
             accounts=list(body["accounts"]),
             files=[ManifestFile(**entry) for entry in body["files"]],
             collection_status=[CollectionStatus(**status) for status in body["collection_status"]],
+            account_status=list(body.get("account_status", [])),
         )
 
 

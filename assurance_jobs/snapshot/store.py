@@ -63,6 +63,7 @@ def write_snapshot(
     accounts: Iterable[str],
     duration_seconds: float,
     root: str = SNAPSHOTS_PREFIX,
+    account_status: Iterable[dict] = (),
 ) -> Manifest:
     """Write all blobs plus manifest.json as one new snapshot; it becomes visible only once complete."""
     contents = _contents_by_path(blobs)
@@ -76,6 +77,7 @@ def write_snapshot(
         accounts=list(dict.fromkeys(accounts)),
         files=[_manifest_file(blob, data) for blob, data in contents.values()],
         collection_status=list(statuses),
+        account_status=sorted(account_status, key=lambda entry: str(entry.get("account_id"))),
     )
     files = {path: data for path, (_, data) in contents.items()}
     files[MANIFEST_NAME] = manifest.to_json()
