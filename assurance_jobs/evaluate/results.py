@@ -18,6 +18,7 @@ import pandas as pd
 from assurance_jobs import schema, sources
 from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.suites import Rule
+from assurance_jobs.sources import sources_feeding
 
 REGIONAL_SOURCES: frozenset[str] = sources.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
@@ -104,6 +105,16 @@ class ScopeKeys:
         return {self.scopes[i]: int(tally[i]) for i in np.flatnonzero(tally)}
 
 
+def required_sources(rule: Rule) -> tuple[str, ...]:
+    """`depends_on` plus every source that produced rows of the rule's subject table (of the kinds it reads).
+
+    The provenance half cannot be forgotten in a suite: when GetAccountAuthorizationDetails is denied there are
+    no identity rows, and a rule over identities that only names iam_roles would otherwise PASS over nothing.
+    """
+    derived = sources_feeding(rule.subject, rule.subject_kinds)
+    return tuple(dict.fromkeys((*rule.depends_on, *derived)))
+
+
 def is_regional(rule: Rule) -> bool:
     return rule.subject in REGIONAL_SUBJECTS and any(source in REGIONAL_SOURCES for source in rule.depends_on)
 
@@ -136,9 +147,10 @@ def rule_results(
     evaluated = keys.counts(np.flatnonzero(outcome.in_scope))
     failed = keys.counts(outcome.failed)
     incomplete_rows = keys.counts(gaps) if gaps is not None and len(gaps) else {}
+    required = required_sources(rule)
     rows = []
     for account, region in _scopes(rule, evidence, evaluated):
-        missing = [source for source in rule.depends_on if evidence.source_missing(account, region, source)]
+        missing = [source for source in required if evidence.source_missing(account, region, source)]
         if incomplete_rows.get((account, region)):
             missing.append(ROW_EVIDENCE_GAP)
         n_failed = failed.get((account, region), 0)
