@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assurance_jobs import sources
+from assurance_jobs import inputs, sources
 from assurance_jobs.baseline.drift import DriftReport
-from assurance_jobs.baseline.model import Baseline, load_baseline_dir
+from assurance_jobs.baseline.model import Baseline
 from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, parse_registry, registry_blob
 from assurance_jobs.collect.aws import collect_account, session_for
 from assurance_jobs.config import AssuranceConfig
@@ -29,12 +29,13 @@ from assurance_jobs.facts import RegistrySource, inventory_with_baseline_facts, 
 from assurance_jobs.probe_pipeline import evaluate_stored_probes
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
-from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
+from assurance_jobs.scan.ownership import DirectoryFeed
 from assurance_jobs.scan.runtime import RuntimeEvidence, services_called, snapshot_activity
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
 
+INCOMPLETE_RESOURCES = "incomplete_resources"
 INVENTORY_PREFIX = "inventory"
 
 
@@ -109,7 +110,7 @@ def agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBl
         state, code, message, found = "ok", None, None, [blob]
     except OSError as error:
         state, code, message, found = "error", "RegistryUnreadable", f"{path}: {error.strerror}", []
-    except RegistryError as error:
+    except (RegistryError, ValueError) as error:  # ValueError: not UTF-8
         state, code, message, found = "error", "RegistryMalformed", str(error), []
     registry_api = sources.source(AGENT_REGISTRY).api
     statuses = [
@@ -157,6 +158,16 @@ def read_table(storage: Storage, partition_date: date, table: str) -> pd.DataFra
     return pd.read_parquet(io.BytesIO(storage.read_bytes(table_key(partition_date, table))))
 
 
+def read_incomplete_resources(storage: Storage, partition_date: date) -> pd.DataFrame:
+    """The day's resources with unknown verdicts; days evaluated before this table existed have none stored."""
+    from assurance_jobs.evaluate.engine import empty_incomplete_resources
+
+    if not storage.exists(table_key(partition_date, INCOMPLETE_RESOURCES)):
+        return empty_incomplete_resources()
+    frame = read_table(storage, partition_date, INCOMPLETE_RESOURCES).astype(object)
+    return frame.where(frame.notna(), None)
+
+
 INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status", "agents", "activity")
 OPTIONAL_TABLES = ("agents", "activity")
 ACTIVITY_PREFIX = "activity"
@@ -174,8 +185,7 @@ def read_directory_feed(config: AssuranceConfig) -> DirectoryFeed | None:
     """The HR/IdP export, if configured. An unreadable file is an error, not an empty feed (owners would pass)."""
     if config.directory_feed is None:
         return None
-    text = Path(config.directory_feed.path).read_text(encoding="utf-8")
-    return parse_directory_feed(text, config.directory_feed)
+    return inputs.read_directory_feed(config.directory_feed)
 
 
 @dataclass(frozen=True)
@@ -266,7 +276,7 @@ def activity_history_complete(evidence: RuntimeEvidence | None) -> bool:
 
 def load_configured_baseline(config: AssuranceConfig) -> Baseline | None:
     """None when no baseline is configured: then nothing is judged against one (the rules read INCOMPLETE)."""
-    return load_baseline_dir(config.baseline_dir) if config.baseline_dir else None
+    return inputs.read_baseline_dir(config.baseline_dir) if config.baseline_dir else None
 
 
 def _registry(snapshot: Snapshot) -> RegistrySource | None:
@@ -389,6 +399,7 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
     evaluation = merge_evaluations(evaluation, probe_evaluation)
     location = store_table(storage, partition_date, "findings", evaluation.findings)
     store_table(storage, partition_date, "rule_results", evaluation.rule_results)
+    store_table(storage, partition_date, INCOMPLETE_RESOURCES, evaluation.incomplete_resources)
     return EvaluationOutcome(evaluation, snapshot_id, location)
 
 

@@ -33,6 +33,7 @@ from assurance_jobs.pipeline import (
     inventory_source,
     load_inventory,
     partition_output_dir,
+    read_incomplete_resources,
     read_table,
     table_key,
 )
@@ -59,7 +60,7 @@ def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str
     bundle = replace(bundle, evidence=replace(bundle.evidence, dagster_run_id=run_id))
     out_dir = partition_output_dir(config, partition_date)
     report_index = render_report(bundle, out_dir)
-    exports = _write_machine_exports(bundle, out_dir)
+    exports = _write_machine_exports(bundle, out_dir, storage)
     provenance = {"dagster_run_id": run_id, "snapshot_id": bundle.evidence.snapshot_id, "tool_version": __version__}
     (out_dir / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
     index = render_index(Path(config.output_dir), _published_dates(config, storage))
@@ -186,10 +187,11 @@ def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:
     return [day for day in list_partition_dates(storage) if (root / day.isoformat() / "index.html").is_file()]
 
 
-def _write_machine_exports(bundle: ReportBundle, out_dir: Path) -> list[Path]:
+def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage) -> list[Path]:
     """findings.json/csv (with waiver state), OCSF and OSCAL, all from the same waived findings."""
     as_of: datetime = bundle.as_of
-    plain = write_findings_exports(Evaluation(bundle.findings, bundle.rule_results), out_dir)
+    incomplete = read_incomplete_resources(storage, bundle.partition_date)
+    plain = write_findings_exports(Evaluation(bundle.findings, bundle.rule_results, incomplete), out_dir)
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(
         out_dir / OCSF_FILE,
