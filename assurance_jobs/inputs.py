@@ -74,7 +74,13 @@ def _read_file(path: Path, setting: str, what: str) -> bytes:
 def read_directory_feed(feed: DirectoryFeedConfig) -> DirectoryFeed:
     """The HR/IdP CSV, parsed; any problem is one InputError naming the file and the column setting."""
     path = Path(feed.path)
-    text = decode_text(_read_file(path, "directory_feed.path", "CSV"), str(path), "export the feed")
+    return parse_directory_feed_bytes(_read_file(path, "directory_feed.path", "CSV"), feed, str(path))
+
+
+def parse_directory_feed_bytes(raw: bytes, feed: DirectoryFeedConfig, where: str) -> DirectoryFeed:
+    """The feed's bytes (from the file, or from the snapshot that keeps them as evidence), parsed."""
+    path = where
+    text = decode_text(raw, where, "export the feed")
     if not text.strip():
         columns = f"{feed.email_column},{feed.status_column},{feed.termination_date_column}"
         raise InputError(f"{path}: directory feed is empty; expected a header row with the columns {columns}")

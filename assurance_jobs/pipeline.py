@@ -6,6 +6,7 @@ can be rerun from stored evidence alone (evaluation and reports never call AWS).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import time
@@ -18,10 +19,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs import inputs, sources
 from assurance_jobs.baseline.drift import DriftReport
-from assurance_jobs.baseline.model import Baseline
+from assurance_jobs.baseline.model import Baseline, baseline_files
 from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, parse_registry, registry_blob
 from assurance_jobs.collect.aws import collect_account, session_for
-from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.config import AssuranceConfig, DirectoryFeedConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
 from assurance_jobs.evaluate.probes import merge_evaluations
 from assurance_jobs.evaluate.suites import load_suites
@@ -35,6 +36,8 @@ from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, Man
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
 
+DIRECTORY_FEED = "directory_feed"
+BASELINE_COPY_PREFIX = "inputs/baseline"
 INCOMPLETE_RESOURCES = "incomplete_resources"
 INVENTORY_PREFIX = "inventory"
 
@@ -96,6 +99,10 @@ def collect_snapshot(config: AssuranceConfig, storage: Storage, partition_date: 
         registry_blobs, registry_statuses = agent_registry_source(config.agent_registry, accounts)
         blobs.extend(registry_blobs)
         statuses.extend(registry_statuses)
+    if config.directory_feed is not None:
+        feed_blobs, feed_statuses = _directory_feed_source(config, accounts)
+        blobs.extend(feed_blobs)
+        statuses.extend(feed_statuses)
     return write_snapshot(
         storage, partition_date, taken_at, blobs, statuses, accounts, duration_seconds=time.monotonic() - started
     )
@@ -115,6 +122,31 @@ def agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBl
     registry_api = sources.source(AGENT_REGISTRY).api
     statuses = [
         CollectionStatus(account_id, AGENT_REGISTRY, registry_api, None, state, code, message, len(found))
+        for account_id in accounts or [home]
+    ]
+    return found, statuses
+
+
+def _directory_feed_source(
+    config: AssuranceConfig, accounts: list[str]
+) -> tuple[list[SourceBlob], list[CollectionStatus]]:
+    """The HR/IdP export, snapshotted byte for byte: owner departures are judged on the feed as it was when the
+    estate was observed, and every NHI-OFF-004 finding cites this file's sha256. Its status is recorded for every
+    account, so a feed that vanished between the pre-run check and collection makes OFF-004 INCOMPLETE."""
+    feed = config.directory_feed
+    assert feed is not None
+    home = accounts[0] if accounts else "unknown"
+    try:
+        raw = Path(feed.path).read_bytes()
+        inputs.parse_directory_feed_bytes(raw, feed, feed.path)
+        blob = SourceBlob(home, DIRECTORY_FEED, raw, extension="csv")
+        state, code, message, found = "ok", None, None, [blob]
+    except OSError as error:
+        state, code, message, found = "error", "DirectoryFeedUnreadable", f"{feed.path}: {error.strerror}", []
+    except inputs.InputError as error:
+        state, code, message, found = "error", "DirectoryFeedMalformed", str(error), []
+    statuses = [
+        CollectionStatus(account_id, DIRECTORY_FEED, "file:directory_feed", None, state, code, message, len(found))
         for account_id in accounts or [home]
     ]
     return found, statuses
@@ -203,7 +235,7 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
         snapshot,
         owner_tag_keys=config.owner_tag_keys,
         human_marker=config.human_marker,
-        directory=read_directory_feed(config),
+        directory=snapshot_directory_feed(config, snapshot),
     )
     inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
     previous_date = previous_inventory_date(config, partition_date)
@@ -274,6 +306,18 @@ def activity_history_complete(evidence: RuntimeEvidence | None) -> bool:
     return all(evidence.covered_days.get(account, 0) >= evidence.lookback_days for account in evidence.accounts)
 
 
+def snapshot_directory_feed(config: AssuranceConfig, snapshot: Snapshot) -> DirectoryFeed | None:
+    """The feed kept in the snapshot; None when it was configured but could not be read (OFF-004 then reads
+    INCOMPLETE through its status). A snapshot taken before feeds were snapshotted falls back to the file."""
+    entry = next((f for f in snapshot.manifest.files if f.source == DIRECTORY_FEED), None)
+    if entry is not None:
+        feed = config.directory_feed or DirectoryFeedConfig(path=entry.path)
+        return inputs.parse_directory_feed_bytes(snapshot.contents[entry.path], feed, entry.path)
+    if any(status.source == DIRECTORY_FEED for status in snapshot.manifest.collection_status):
+        return None
+    return read_directory_feed(config)
+
+
 def load_configured_baseline(config: AssuranceConfig) -> Baseline | None:
     """None when no baseline is configured: then nothing is judged against one (the rules read INCOMPLETE)."""
     return inputs.read_baseline_dir(config.baseline_dir) if config.baseline_dir else None
@@ -326,6 +370,7 @@ def store_inventory(
         "taken_at": manifest.taken_at.isoformat(),
         "previous_partition": previous_date.isoformat() if previous_date else None,
         "activity_history_complete": activity_history_complete(runtime),
+        "inputs": _input_citations(config, storage, partition_date, manifest),
     }
     storage.write_bytes(_source_key(partition_date), json.dumps(source, sort_keys=True).encode())
     return locations
@@ -334,6 +379,37 @@ def store_inventory(
 def _fully_covered_today(statuses: pd.DataFrame) -> set[str]:
     trail = statuses[statuses["source"].isin(("cloudtrail_objects", "cloudtrail_activity"))]
     return {str(a) for a, rows in trail.groupby("account_id") if (rows["status"] == "ok").all()}
+def _input_citations(
+    config: AssuranceConfig, storage: Storage, partition_date: date, manifest: Manifest
+) -> dict[str, list[dict[str, str]]]:
+    """The configured inputs this inventory was judged with, each as (stored path, sha256), for the findings.
+
+    The directory feed is already in the snapshot. The baseline files are copied into the inventory partition:
+    they are policy-as-data, re-read on every re-evaluation (a reviewed change must take effect), so the copy
+    records exactly which approved model a day's findings were judged against.
+    """
+    cited: dict[str, list[dict[str, str]]] = {}
+    feed = [entry for entry in manifest.files if entry.source == DIRECTORY_FEED]
+    if feed:
+        prefix = f"snapshots/{manifest.partition_date.isoformat()}/{manifest.snapshot_id}"
+        cited[DIRECTORY_FEED] = [{"path": storage.location(f"{prefix}/{f.path}"), "sha256": f.sha256} for f in feed]
+    if config.baseline_dir:
+        copies = []
+        for path in baseline_files(config.baseline_dir):
+            content = path.read_bytes()
+            key = f"{INVENTORY_PREFIX}/{partition_date.isoformat()}/{BASELINE_COPY_PREFIX}/{path.name}"
+            storage.write_bytes(key, content)
+            copies.append({"path": storage.location(key), "sha256": hashlib.sha256(content).hexdigest()})
+        cited["baseline"] = copies
+    return cited
+
+
+def input_citations(source: dict) -> dict[str, str]:
+    """Per input, the text a finding cites: 'path sha256:…' joined by '; '."""
+    return {
+        name: "; ".join(f"{item['path']} sha256:{item['sha256']}" for item in items)
+        for name, items in (source.get("inputs") or {}).items()
+    }
 
 
 def _source_key(partition_date: date) -> str:
@@ -389,9 +465,10 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
         partition_date=partition_date,
         directory_feed_present=config.directory_feed is not None,
         agents=inventory.agents,
-        baseline_present=config.baseline_dir is not None,
+        baseline_present=_baseline_present(config, source),
         previous_partition_present=source.get("previous_partition") is not None,
         activity_history_present=bool(source.get("activity_history_complete")),
+        input_files=input_citations(source),
     )
     storage = storage_for(config.storage_root)
     probes, probe_evaluation = evaluate_stored_probes(config, storage, partition_date, suites)
@@ -401,6 +478,13 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
     store_table(storage, partition_date, "rule_results", evaluation.rule_results)
     store_table(storage, partition_date, INCOMPLETE_RESOURCES, evaluation.incomplete_resources)
     return EvaluationOutcome(evaluation, snapshot_id, location)
+
+
+def _baseline_present(config: AssuranceConfig, source: dict) -> bool:
+    """Judged by what the inventory was built with; inventories stored before inputs were cited: the config."""
+    if "inputs" in source:
+        return "baseline" in source["inputs"]
+    return config.baseline_dir is not None
 
 
 def partition_output_dir(config: AssuranceConfig, partition_date: date) -> Path:

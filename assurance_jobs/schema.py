@@ -286,6 +286,8 @@ FINDINGS_COLUMNS: Columns = dict.fromkeys(
         "partition_date",
         "source_file",
         "source_sha256",
+        # The configured inputs the verdict also rests on (directory feed, baseline files), as 'path sha256:…'.
+        "input_files",
     ),
     "object",
 )

@@ -148,11 +148,19 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "directory_feed",
         "file:directory_feed",
-        "input",
-        "the HR/IdP export of people and their status",
+        "file",
+        "the HR/IdP export of people and their status, snapshotted byte for byte (cited on NHI-OFF-004)",
         optional=True,
+        extension="csv",
     ),
-    Source("baseline", "file:baseline_dir", "input", "the approved baseline YAML files", optional=True),
+    Source(
+        "baseline",
+        "file:baseline_dir",
+        "file",
+        "the approved baseline YAML files, copied into the inventory partition with their sha256 (cited on NHI-BL-*)",
+        optional=True,
+        extension="yaml",
+    ),
     Source(
         "previous_partition",
         "history:previous_partition",
@@ -230,8 +238,9 @@ def regional_names() -> frozenset[str]:
 
 
 def configured_input_names() -> frozenset[str]:
-    """Evidence that is present or absent for the whole run rather than collected per account."""
-    return names(("input", "history"))
+    """Evidence that is present or absent for the whole run rather than collected per account; a file source
+    with recorded statuses (the directory feed, the agent registry) is judged by them instead."""
+    return names(("input", "history", "file"))
 
 
 def sources_feeding(table: str, kinds: Iterable[str] | None = None) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ suites and hands them in, so the same call runs in tests, benchmarks and the CLI
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -126,6 +126,7 @@ def evaluate(
     baseline_present: bool = False,
     previous_partition_present: bool = False,
     activity_history_present: bool = False,
+    input_files: Mapping[str, str] | None = None,
 ) -> Evaluation:
     """Run every rule of `suites` over the inventory tables of one snapshot."""
     check_unique_rule_ids(suites)
@@ -156,7 +157,7 @@ def evaluate(
     for outcome in _outcomes(tables, suites):
         rule = outcome.rule
         table = tables[rule.subject]
-        findings.append(rule_findings(outcome, table, lookup, snapshot_id, day))
+        findings.append(rule_findings(outcome, table, lookup, snapshot_id, day, input_files))
         gaps = evidence_gaps(outcome, table)
         results.extend(rule_results(outcome, keys[(rule.subject, is_regional(rule))], evidence, gaps))
         unknown.append(incomplete_resource_rows(outcome, table, gaps))

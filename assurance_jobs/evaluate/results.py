@@ -65,9 +65,10 @@ class Evidence:
 
     def source_missing(self, account: str, region: str | None, source: str) -> bool:
         """True when `source` gives no clean evidence for this scope."""
-        if source in CONFIGURED_INPUTS:
-            return source not in self.inputs_present
         rows = self.statuses.get((account, source), ())
+        if source in CONFIGURED_INPUTS and not rows:
+            return source not in self.inputs_present
+        # A configured input that was snapshotted (the directory feed) is judged by its recorded status.
         if source in REGIONAL_SOURCES and region is not None:
             rows = tuple(row for row in rows if row[0] == region)
         return not rows or any(status != "ok" for _, status in rows)
