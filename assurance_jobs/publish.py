@@ -27,6 +27,7 @@ from assurance_jobs.output.html import render_index, render_report
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
 from assurance_jobs.output.probes import probe_views
+from assurance_jobs.output.status import open_counts_by_family, with_waived_scopes
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
 from assurance_jobs.pipeline import (
     DRIFT_TABLES,
@@ -75,6 +76,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
     rules = all_rules(suites)
     waivers = _waivers(config, rules)
     findings = apply_waivers(read_table(storage, partition_date, "findings"), waivers, partition_date)
+    rule_results = with_waived_scopes(read_table(storage, partition_date, "rule_results"), findings)
     return ReportBundle(
         partition_date=partition_date,
         as_of=manifest.taken_at,
@@ -82,12 +84,12 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         identities=inventory.identities,
         credentials=inventory.credentials,
         findings=findings,
-        rule_results=read_table(storage, partition_date, "rule_results"),
+        rule_results=rule_results,
         rules=[rule_description(rule) for rule in rules],
         catalogue=load_catalogue(),
         collection_status=[status.to_dict() for status in manifest.collection_status],
         evidence=_evidence(storage, manifest, suites, config.waivers_file),
-        history=_history(storage, partition_date),
+        history=_history(storage, partition_date, waivers),
         previous_findings=_previous_findings(storage, partition_date),
         waivers=waivers,
         drift=_drift(storage, partition_date),
@@ -134,12 +136,12 @@ def _stored_days(storage: Storage, partition_date: date) -> list[date]:
     ]
 
 
-def _history(storage: Storage, partition_date: date) -> list[HistoryPoint]:
+def _history(storage: Storage, partition_date: date, waivers: list[Waiver]) -> list[HistoryPoint]:
+    """Open findings per family per stored day (waivers in force on that day excluded, as in the summary)."""
     points = []
     for day in _stored_days(storage, partition_date):
-        results = read_table(storage, day, "rule_results")
-        counts = results.groupby("family")["failed"].sum()
-        points.append(HistoryPoint(day=day, counts={str(k): int(v) for k, v in counts.items()}))
+        findings = apply_waivers(read_table(storage, day, "findings"), waivers, day)
+        points.append(HistoryPoint(day=day, counts=open_counts_by_family(findings)))
     return points
 
 
