@@ -34,7 +34,7 @@ from assurance_jobs.scan.ownership import DirectoryFeed
 from assurance_jobs.scan.runtime import RuntimeEvidence, services_called, snapshot_activity
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
-from assurance_jobs.snapshot.store import latest_snapshot, write_snapshot
+from assurance_jobs.snapshot.store import latest_snapshot, read_snapshot, write_snapshot
 
 DIRECTORY_FEED = "directory_feed"
 BASELINE_COPY_PREFIX = "inputs/baseline"
@@ -166,8 +166,12 @@ def _unreachable_account(name: str, error: ClientError | BotoCoreError) -> Colle
     )
 
 
-def load_partition_snapshot(config: AssuranceConfig, partition_date: date) -> Snapshot:
-    snapshot = latest_snapshot(storage_for(config.storage_root), partition_date)
+def load_partition_snapshot(config: AssuranceConfig, partition_date: date, snapshot_id: str | None = None) -> Snapshot:
+    """The named snapshot (the one this run took), else the day's latest committed one."""
+    storage = storage_for(config.storage_root)
+    if snapshot_id is not None:
+        return read_snapshot(storage, partition_date, snapshot_id)
+    snapshot = latest_snapshot(storage, partition_date)
     if snapshot is None:
         raise MissingSnapshotError(f"no snapshot is stored for {partition_date.isoformat()}")
     return snapshot
