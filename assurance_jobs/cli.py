@@ -110,11 +110,10 @@ def _run(args: argparse.Namespace) -> int:
     from assurance_jobs.preflight import check_credentials, check_partition_date
     from assurance_jobs.runner import RunRequestOptions, run_partition
 
-    check = check_inputs(config, where)
+    check_inputs(config, where)  # every input a run would reject, before any AWS call
     collects = check_partition_date(config, args.date, args.evaluate_only)
     if collects:
         check_credentials(config)
-    _warn(check.warnings)
     options = RunRequestOptions(
         config_path=str(config_path) if config_path else None,
         partition_date=args.date,

@@ -10,7 +10,7 @@ import hashlib
 import io
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -235,12 +235,15 @@ class PartitionInventory:
 def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> PartitionInventory:
     """The day's tables with every fact the rules need, including baseline and drift against the previous day."""
     partition_date = snapshot.manifest.partition_date
+    directory = snapshot_directory_feed(config, snapshot)
     inventory = build_inventory(
         snapshot,
         owner_tag_keys=config.owner_tag_keys,
         human_marker=config.human_marker,
-        directory=snapshot_directory_feed(config, snapshot),
+        directory=directory,
     )
+    if directory is not None and directory.parse_warnings:  # shown in the run's output and the report
+        inventory = replace(inventory, parse_warnings=[*directory.parse_warnings, *inventory.parse_warnings])
     inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
@@ -316,7 +319,8 @@ def snapshot_directory_feed(config: AssuranceConfig, snapshot: Snapshot) -> Dire
     entry = next((f for f in snapshot.manifest.files if f.source == DIRECTORY_FEED), None)
     if entry is not None:
         feed = config.directory_feed or DirectoryFeedConfig(path=entry.path)
-        return inputs.parse_directory_feed_bytes(snapshot.contents[entry.path], feed, entry.path)
+        parsed = inputs.parse_directory_feed_bytes(snapshot.contents[entry.path], feed, entry.path)
+        return replace(parsed, parse_warnings=[f"{entry.path}: {warning}" for warning in parsed.parse_warnings])
     if any(status.source == DIRECTORY_FEED for status in snapshot.manifest.collection_status):
         return None
     return read_directory_feed(config)
@@ -375,6 +379,7 @@ def store_inventory(
         "previous_partition": previous_date.isoformat() if previous_date else None,
         "activity_history_complete": activity_history_complete(runtime),
         "inputs": _input_citations(config, storage, partition_date, manifest),
+        "warnings": list(inventory.parse_warnings),
     }
     storage.write_bytes(_source_key(partition_date), json.dumps(source, sort_keys=True).encode())
     return locations

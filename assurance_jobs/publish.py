@@ -71,7 +71,8 @@ def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str
 def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date) -> ReportBundle:
     """Everything the renderer needs, read from storage (no AWS, no clock)."""
     inventory = load_inventory(config, partition_date)
-    manifest = read_manifest(storage, partition_date, str(inventory_source(config, partition_date)["snapshot_id"]))
+    source = inventory_source(config, partition_date)
+    manifest = read_manifest(storage, partition_date, str(source["snapshot_id"]))
     suites = load_suites(config.expectations_dir)
     rules = all_rules(suites)
     waivers = _waivers(config, rules)
@@ -88,7 +89,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         rules=[rule_description(rule) for rule in rules],
         catalogue=load_catalogue(),
         collection_status=[status.to_dict() for status in manifest.collection_status],
-        evidence=_evidence(storage, manifest, suites, config.waivers_file),
+        evidence=_evidence(storage, manifest, suites, config.waivers_file, source),
         history=_history(storage, partition_date, waivers),
         previous_findings=_previous_findings(storage, partition_date),
         waivers=waivers,
@@ -96,6 +97,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         probes=_probes(storage, partition_date, read_table(storage, partition_date, "rule_results")),
         policies=inventory.policies,
         activity=inventory.activity if len(inventory.activity.columns) else None,
+        input_warnings=list(source.get("warnings") or []),
     )
 
 
@@ -113,7 +115,9 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _evidence(storage: Storage, manifest: Manifest, suites: list[Suite], waivers_file: str | None) -> Evidence:
+def _evidence(
+    storage: Storage, manifest: Manifest, suites: list[Suite], waivers_file: str | None, source: dict
+) -> Evidence:
     prefix = snapshot_prefix(manifest.partition_date, manifest.snapshot_id)
     files = [
         EvidenceFile(path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes)
@@ -124,6 +128,8 @@ def _evidence(storage: Storage, manifest: Manifest, suites: list[Suite], waivers
     if waivers_file:
         path = Path(waivers_file)
         files.append(EvidenceFile(path=str(path), sha256=_sha256_file(path), kind="waivers"))
+    for copy in (source.get("inputs") or {}).get("baseline", []):
+        files.append(EvidenceFile(path=str(copy["path"]), sha256=str(copy["sha256"]), kind="baseline"))
     return Evidence(snapshot_id=manifest.snapshot_id, files=files, tool_version=__version__)
 
 

@@ -4,6 +4,7 @@ on the findings that rest on them (NHI-OFF-004, NHI-BL-*); a feed lost before co
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from moto import mock_aws
 
 from assurance_jobs import pipeline
 from assurance_jobs.config import AssuranceConfig, parse_config
+from assurance_jobs.publish import publish_partition
 from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.storage import storage_for
+from assurance_jobs.summary import print_summary
 
-FEED = b"email,status,termination_date\nleaver@example.com,terminated,2026-01-31\n"
+FEED = b"email,status,termination_date\nleaver@example.com,terminated,2026-01-31\nleaver@example.com,terminated,soon\n"
 BASELINE = {"identities": [{"name": "batch", "arn": "arn:aws:iam::*:role/batch", "approved_actions": ["s3:GetObject"]}]}
 TRUST = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -44,6 +47,7 @@ def _run_day(root: Path, *, delete_feed_before_collection: bool = False) -> Day:
     config = parse_config(
         {
             "storage_root": str(root / "data"),
+            "output_dir": str(root / "out"),
             "directory_feed": {"path": str(root / "people.csv"), "active_values": ["active"]},
             "baseline_dir": str(root / "baseline"),
         }
@@ -57,6 +61,7 @@ def _run_day(root: Path, *, delete_feed_before_collection: bool = False) -> Day:
     pipeline.store_inventory(config, today, built.inventory, manifest, built.previous_date)
     evaluation = pipeline.evaluate_partition(config, today).evaluation
     source = pipeline.inventory_source(config, today)
+    publish_partition(config, today, run_id=None)
     return Day(root, config, manifest, evaluation.findings, evaluation.rule_results, source)
 
 
@@ -117,3 +122,29 @@ def test_a_feed_lost_before_collection_makes_owner_departure_incomplete(estate: 
     assert (status.status, status.error_code) == ("error", "DirectoryFeedUnreadable")
     (row,) = lost.results[lost.results["rule_id"] == "NHI-OFF-004"].to_dict("records")
     assert (row["status"], row["missing_sources"]) == ("INCOMPLETE", "directory_feed")
+
+
+def _feed_warnings(day: Day) -> list[str]:
+    (entry,) = [f for f in day.manifest.files if f.source == "directory_feed"]
+    return [
+        f"{entry.path}: directory feed line 3: unreadable termination date 'soon'",
+        f"{entry.path}: directory feed line 3: leaver@example.com listed again; the later row wins",
+    ]
+
+
+def test_input_warnings_are_stored_with_the_partition(day: Day) -> None:
+    assert day.source["warnings"][:2] == _feed_warnings(day)
+
+
+def test_input_warnings_are_shown_in_the_run_summary(day: Day) -> None:
+    out = io.StringIO()
+    print_summary(day.config, datetime.now(UTC).date(), "run", out)
+    assert [line.strip().removeprefix("warning").strip() for line in out.getvalue().splitlines() if "warning " in line][
+        :2
+    ] == _feed_warnings(day)
+
+
+def test_input_warnings_are_shown_in_the_report(day: Day) -> None:
+    page = (day.root / "out" / datetime.now(UTC).date().isoformat() / "evidence.html").read_text()
+    assert "Warnings about inputs" in page
+    assert all(warning.replace("'", "&#39;") in page for warning in _feed_warnings(day))

@@ -80,3 +80,5 @@ class ReportBundle:
     """The inventory's policies table (one row per principal and document); None when not supplied."""
     activity: pd.DataFrame | None = None
     """The covered day's CloudTrail activity table (None when no trail was read): the runtime activity page."""
+    input_warnings: Sequence[str] = ()
+    """Warnings about the day's inputs (duplicate HR feed rows, unreadable dates in the snapshot), shown as-is."""
