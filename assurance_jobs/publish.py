@@ -98,6 +98,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         policies=inventory.policies,
         activity=inventory.activity if len(inventory.activity.columns) else None,
         input_warnings=list(source.get("warnings") or []),
+        incomplete_resources=read_incomplete_resources(storage, partition_date),
     )
 
 
@@ -198,7 +199,9 @@ def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:
 def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage) -> list[Path]:
     """findings.json/csv (with waiver state), OCSF and OSCAL, all from the same waived findings."""
     as_of: datetime = bundle.as_of
-    incomplete = read_incomplete_resources(storage, bundle.partition_date)
+    incomplete = bundle.incomplete_resources
+    if incomplete is None:
+        incomplete = read_incomplete_resources(storage, bundle.partition_date)
     plain = write_findings_exports(Evaluation(bundle.findings, bundle.rule_results, incomplete), out_dir)
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(

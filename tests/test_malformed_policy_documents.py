@@ -131,3 +131,19 @@ def test_findings_json_lists_each_incomplete_principal_per_rule(evaluation: Eval
         ("NHI-LP-004", _arn("truncated-trust"))
     }
     assert len(listed) == len(PERMISSION_RULES) * len(MALFORMED_PERMISSIONS) + len(TRUST_RULES)
+
+
+def test_the_rule_page_lists_each_principal_whose_verdict_is_unknown(evaluation: Evaluation, tmp_path: Path) -> None:
+    from assurance_jobs.output import synthetic as report
+    from assurance_jobs.output.html import render_report
+
+    bundle = report.make_bundle(
+        rule_results=evaluation.rule_results.to_dict("records"),
+        rules=[report.rule_meta("NHI-LP-004", "least_privilege", "critical", "identities", "Trust open to anyone")],
+        incomplete_resources=evaluation.incomplete_resources,
+    )
+    render_report(bundle, tmp_path)
+    page = next((tmp_path / "rules").glob("*LP-004*.html")).read_text()
+    assert "Verdict unknown for 1 resource" in page
+    assert _arn("truncated-trust") in page and "trust_documents_unreadable=1" in page
+    assert _arn("fine") not in page

@@ -80,5 +80,7 @@ class ReportBundle:
     """The inventory's policies table (one row per principal and document); None when not supplied."""
     activity: pd.DataFrame | None = None
     """The covered day's CloudTrail activity table (None when no trail was read): the runtime activity page."""
+    incomplete_resources: pd.DataFrame | None = None
+    """Resources whose verdict is unknown (an unreadable policy document), per rule; listed on the rule pages."""
     input_warnings: Sequence[str] = ()
     """Warnings about the day's inputs (duplicate HR feed rows, unreadable dates in the snapshot), shown as-is."""
