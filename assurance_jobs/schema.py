@@ -126,7 +126,10 @@ POLICY_FACT_COLUMNS: Columns = {
 # Attached policies whose document the snapshot does not hold (scan/facts).
 DOCUMENT_FACT_COLUMNS: Columns = {"policy_documents_missing": "int64"}
 # Attached documents that cannot be parsed, per principal: its permission / trust verdicts read INCOMPLETE.
-UNREADABLE_DOCUMENT_COLUMNS: Columns = {"permission_documents_unreadable": "int64", "trust_documents_unreadable": "int64"}
+UNREADABLE_DOCUMENT_COLUMNS: Columns = {
+    "permission_documents_unreadable": "int64",
+    "trust_documents_unreadable": "int64",
+}
 # From the approved baseline (baseline/facts).
 BASELINE_FACT_COLUMNS: Columns = {
     "in_baseline": "bool",
