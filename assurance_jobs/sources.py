@@ -238,9 +238,10 @@ def regional_names() -> frozenset[str]:
 
 
 def configured_input_names() -> frozenset[str]:
-    """Evidence that is present or absent for the whole run rather than collected per account; a file source
-    with recorded statuses (the directory feed, the agent registry) is judged by them instead."""
-    return names(("input", "history", "file"))
+    """Evidence judged present or absent for the whole run: configured inputs, history, and file sources that
+    produce no rows of their own (the directory feed, the baseline) — a file source with recorded statuses is
+    judged by them instead; the agent registry, which produces the agents table, is a collected source."""
+    return names(("input", "history")) | frozenset(s.name for s in SOURCES if s.kind == "file" and not s.tables)
 
 
 def sources_feeding(table: str, kinds: Iterable[str] | None = None) -> tuple[str, ...]:
