@@ -397,13 +397,13 @@ class AssuranceConfig(_Strict):
     organization_trail: TrailConfig | None = Field(
         default=None, description="One organization trail read for every account without its own `cloudtrail`."
     )
+    partition_start: date | None = Field(
+        default=None, description="First day of the daily partitions (default 2026-01-01); --date before it is refused."
+    )
 
     def trail_for(self, account: AccountConfig) -> TrailConfig | None:
         """The trail whose logs are this account's runtime evidence (None: runtime rules read INCOMPLETE)."""
         return account.cloudtrail or self.organization_trail
-    partition_start: date | None = Field(
-        default=None, description="First day of the daily partitions (default 2026-01-01); --date before it is refused."
-    )
 
     @field_validator("storage_root")
     @classmethod

@@ -388,6 +388,8 @@ def store_inventory(
 def _fully_covered_today(statuses: pd.DataFrame) -> set[str]:
     trail = statuses[statuses["source"].isin(("cloudtrail_objects", "cloudtrail_activity"))]
     return {str(a) for a, rows in trail.groupby("account_id") if (rows["status"] == "ok").all()}
+
+
 def _input_citations(
     config: AssuranceConfig, storage: Storage, partition_date: date, manifest: Manifest
 ) -> dict[str, list[dict[str, str]]]:

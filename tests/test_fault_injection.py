@@ -47,7 +47,7 @@ MOTO = "123456789012"
 DAY = date(2026, 11, 25)
 Scope = tuple[str, str, str | None]
 
-# Without a baseline, directory feed, previous day or agent registry these read INCOMPLETE on a clean day too.
+# Without a baseline, directory feed, previous day, agent registry or trail these read INCOMPLETE on a clean day.
 CLEAN_INCOMPLETE: frozenset[Scope] = frozenset(
     (rule, MOTO, None)
     for rule in (
@@ -59,6 +59,12 @@ CLEAN_INCOMPLETE: frozenset[Scope] = frozenset(
         "NHI-DRIFT-001",
         "NHI-DRIFT-002",
         "NHI-OFF-004",
+        # no CloudTrail trail is configured: the runtime rules have no activity evidence
+        "NHI-RT-001",
+        "NHI-RT-002",
+        "NHI-RT-003",
+        "NHI-RT-004",
+        "NHI-RT-005",
     )
 )
 
