@@ -16,7 +16,11 @@ from pathlib import Path
 from assurance_jobs import __version__
 from assurance_jobs.config import ConfigError, load_config
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# Exit codes (README, "Exit codes"): cron and CI tell a clean day from one with gaps in its evidence.
+EXIT_OK = 0  # the run completed and every rule scope has complete evidence
+EXIT_FAILED = 1  # a step failed (or another run holds the Dagster instance); see the step logs
+EXIT_USAGE = 2  # configuration or user error: one line naming the file, field and fix
+EXIT_INCOMPLETE = 3  # the run completed but some rule scope is INCOMPLETE (the report's banner lists them)
 
 
 def _date(value: str) -> date:
@@ -66,26 +70,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    from assurance_jobs.inputs import USER_ERRORS, one_line
+
     try:
         if args.command == "check-config":
-            load_config(args.config)
-            print(f"{args.config}: configuration is valid")
-            return EXIT_OK
+            return _check_config(args.config)
         if args.command == "run":
             return _run(args)
         if args.command == "probe":
             return _probe(args)
         return _demo(args)
-    except ConfigError as error:
-        print(f"assurance-jobs: {error}", file=sys.stderr)
+    except (ConfigError, *USER_ERRORS) as error:
+        print(f"assurance-jobs: {one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
 
 
+def _warn(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"assurance-jobs: warning: {warning}", file=sys.stderr)
+
+
+def _check_config(path: Path) -> int:
+    """Everything `run` would reject before calling AWS: if this says valid, `run` gets past configuration."""
+    from assurance_jobs.inputs import check_inputs
+
+    check = check_inputs(load_config(path), str(path))
+    _warn(check.warnings)
+    print(f"{path}: configuration is valid")
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace) -> int:
+    config_path = args.config or os.environ.get("ASSURANCE_CONFIG")
+    where = str(config_path) if config_path else "configuration"
+    config = load_config(config_path)  # fail fast, before Dagster starts, with the one-line message
+    if config_path:
+        os.environ["ASSURANCE_CONFIG"] = str(config_path)  # the code location (partitions, schedule) reads it
+    from assurance_jobs.inputs import check_inputs
+    from assurance_jobs.preflight import check_credentials, check_partition_date
     from assurance_jobs.runner import RunRequestOptions, run_partition
 
-    config_path = args.config or os.environ.get("ASSURANCE_CONFIG")
-    load_config(config_path)  # fail fast, before Dagster starts, with the one-line message
+    check_inputs(config, where)  # every input a run would reject, before any AWS call
+    collects = check_partition_date(config, args.date, args.evaluate_only)
+    if collects:
+        check_credentials(config)
     options = RunRequestOptions(
         config_path=str(config_path) if config_path else None,
         partition_date=args.date,

@@ -7,6 +7,7 @@ edit it are security engineers reading a terminal, not Python developers reading
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlparse
@@ -17,6 +18,7 @@ from assurance_jobs.yaml_files import describe_validation_error, read_yaml_file
 
 DEFAULT_STORAGE_ROOT = "./assurance-data"
 DEFAULT_OUTPUT_DIR = "./assurance-output"
+DEFAULT_PARTITION_START = date(2026, 1, 1)
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -439,6 +441,9 @@ class AssuranceConfig(_Strict):
     )
     organization_trail: TrailConfig | None = Field(
         default=None, description="One organization trail read for every account without its own `cloudtrail`."
+    )
+    partition_start: date | None = Field(
+        default=None, description="First day of the daily partitions (default 2026-01-01); --date before it is refused."
     )
 
     def trail_for(self, account: AccountConfig) -> TrailConfig | None:

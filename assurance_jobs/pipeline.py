@@ -6,21 +6,22 @@ can be rerun from stored evidence alone (evaluation and reports never call AWS).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
-from assurance_jobs import sources
+from assurance_jobs import inputs, sources
 from assurance_jobs.baseline.drift import DriftReport
-from assurance_jobs.baseline.model import Baseline, load_baseline_dir
+from assurance_jobs.baseline.model import Baseline, baseline_files
 from assurance_jobs.baseline.registry import AGENT_REGISTRY, RegistryError, parse_registry, registry_blob
 from assurance_jobs.collect.aws import planned_source_count
 from assurance_jobs.collect.organization import DISCOVERY_SOURCE
@@ -34,7 +35,7 @@ from assurance_jobs.collect.plan import (
     failed_result,
     plan_collection,
 )
-from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.config import AssuranceConfig, DirectoryFeedConfig
 from assurance_jobs.evaluate.engine import Evaluation, evaluate
 from assurance_jobs.evaluate.probes import merge_evaluations
 from assurance_jobs.evaluate.suites import load_suites
@@ -42,12 +43,15 @@ from assurance_jobs.facts import RegistrySource, inventory_with_baseline_facts, 
 from assurance_jobs.probe_pipeline import evaluate_stored_probes
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
-from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed
+from assurance_jobs.scan.ownership import DirectoryFeed
 from assurance_jobs.scan.runtime import RuntimeEvidence, services_called, snapshot_activity
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, read_manifest, read_snapshot, write_snapshot
 
+DIRECTORY_FEED = "directory_feed"
+BASELINE_COPY_PREFIX = "inputs/baseline"
+INCOMPLETE_RESOURCES = "incomplete_resources"
 INVENTORY_PREFIX = "inventory"
 
 
@@ -200,6 +204,10 @@ def commit_collection(
         blobs.extend(registry_blobs)
         statuses.extend(registry_statuses)
     duration = time.monotonic() - started if started is not None else (datetime.now(UTC) - taken_at).total_seconds()
+    if config.directory_feed is not None:
+        feed_blobs, feed_statuses = _directory_feed_source(config, accounts)
+        blobs.extend(feed_blobs)
+        statuses.extend(feed_statuses)
     return write_snapshot(
         storage, partition_date, taken_at, blobs, statuses, accounts, duration_seconds=duration, account_status=records
     )
@@ -265,7 +273,7 @@ def agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBl
         state, code, message, found = "ok", None, None, [blob]
     except OSError as error:
         state, code, message, found = "error", "RegistryUnreadable", f"{path}: {error.strerror}", []
-    except RegistryError as error:
+    except (RegistryError, ValueError) as error:  # ValueError: not UTF-8
         state, code, message, found = "error", "RegistryMalformed", str(error), []
     registry_api = sources.source(AGENT_REGISTRY).api
     statuses = [
@@ -275,8 +283,37 @@ def agent_registry_source(path: str, accounts: list[str]) -> tuple[list[SourceBl
     return found, statuses
 
 
-def load_partition_snapshot(config: AssuranceConfig, partition_date: date) -> Snapshot:
-    snapshot = latest_snapshot(storage_for(config.storage_root), partition_date)
+def _directory_feed_source(
+    config: AssuranceConfig, accounts: list[str]
+) -> tuple[list[SourceBlob], list[CollectionStatus]]:
+    """The HR/IdP export, snapshotted byte for byte: owner departures are judged on the feed as it was when the
+    estate was observed, and every NHI-OFF-004 finding cites this file's sha256. Its status is recorded for every
+    account, so a feed that vanished between the pre-run check and collection makes OFF-004 INCOMPLETE."""
+    feed = config.directory_feed
+    assert feed is not None
+    home = accounts[0] if accounts else "unknown"
+    try:
+        raw = Path(feed.path).read_bytes()
+        inputs.parse_directory_feed_bytes(raw, feed, feed.path)
+        blob = SourceBlob(home, DIRECTORY_FEED, raw, extension="csv")
+        state, code, message, found = "ok", None, None, [blob]
+    except OSError as error:
+        state, code, message, found = "error", "DirectoryFeedUnreadable", f"{feed.path}: {error.strerror}", []
+    except inputs.InputError as error:
+        state, code, message, found = "error", "DirectoryFeedMalformed", str(error), []
+    statuses = [
+        CollectionStatus(account_id, DIRECTORY_FEED, "file:directory_feed", None, state, code, message, len(found))
+        for account_id in accounts or [home]
+    ]
+    return found, statuses
+
+
+def load_partition_snapshot(config: AssuranceConfig, partition_date: date, snapshot_id: str | None = None) -> Snapshot:
+    """The named snapshot (the one this run took), else the day's latest committed one."""
+    storage = storage_for(config.storage_root)
+    if snapshot_id is not None:
+        return read_snapshot(storage, partition_date, snapshot_id)
+    snapshot = latest_snapshot(storage, partition_date)
     if snapshot is None:
         raise MissingSnapshotError(f"no snapshot is stored for {partition_date.isoformat()}")
     return snapshot
@@ -299,6 +336,16 @@ def read_table(storage: Storage, partition_date: date, table: str) -> pd.DataFra
     return pd.read_parquet(io.BytesIO(storage.read_bytes(table_key(partition_date, table))))
 
 
+def read_incomplete_resources(storage: Storage, partition_date: date) -> pd.DataFrame:
+    """The day's resources with unknown verdicts; days evaluated before this table existed have none stored."""
+    from assurance_jobs.evaluate.engine import empty_incomplete_resources
+
+    if not storage.exists(table_key(partition_date, INCOMPLETE_RESOURCES)):
+        return empty_incomplete_resources()
+    frame = read_table(storage, partition_date, INCOMPLETE_RESOURCES).astype(object)
+    return frame.where(frame.notna(), None)
+
+
 INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status", "agents", "activity")
 OPTIONAL_TABLES = ("agents", "activity")
 ACTIVITY_PREFIX = "activity"
@@ -316,8 +363,7 @@ def read_directory_feed(config: AssuranceConfig) -> DirectoryFeed | None:
     """The HR/IdP export, if configured. An unreadable file is an error, not an empty feed (owners would pass)."""
     if config.directory_feed is None:
         return None
-    text = Path(config.directory_feed.path).read_text(encoding="utf-8")
-    return parse_directory_feed(text, config.directory_feed)
+    return inputs.read_directory_feed(config.directory_feed)
 
 
 @dataclass(frozen=True)
@@ -331,12 +377,15 @@ class PartitionInventory:
 def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> PartitionInventory:
     """The day's tables with every fact the rules need, including baseline and drift against the previous day."""
     partition_date = snapshot.manifest.partition_date
+    directory = snapshot_directory_feed(config, snapshot)
     inventory = build_inventory(
         snapshot,
         owner_tag_keys=config.owner_tag_keys,
         human_marker=config.human_marker,
-        directory=read_directory_feed(config),
+        directory=directory,
     )
+    if directory is not None and directory.parse_warnings:  # shown in the run's output and the report
+        inventory = replace(inventory, parse_warnings=[*directory.parse_warnings, *inventory.parse_warnings])
     inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
@@ -406,9 +455,22 @@ def activity_history_complete(evidence: RuntimeEvidence | None) -> bool:
     return all(evidence.covered_days.get(account, 0) >= evidence.lookback_days for account in evidence.accounts)
 
 
+def snapshot_directory_feed(config: AssuranceConfig, snapshot: Snapshot) -> DirectoryFeed | None:
+    """The feed kept in the snapshot; None when it was configured but could not be read (OFF-004 then reads
+    INCOMPLETE through its status). A snapshot taken before feeds were snapshotted falls back to the file."""
+    entry = next((f for f in snapshot.manifest.files if f.source == DIRECTORY_FEED), None)
+    if entry is not None:
+        feed = config.directory_feed or DirectoryFeedConfig(path=entry.path)
+        parsed = inputs.parse_directory_feed_bytes(snapshot.contents[entry.path], feed, entry.path)
+        return replace(parsed, parse_warnings=[f"{entry.path}: {warning}" for warning in parsed.parse_warnings])
+    if any(status.source == DIRECTORY_FEED for status in snapshot.manifest.collection_status):
+        return None
+    return read_directory_feed(config)
+
+
 def load_configured_baseline(config: AssuranceConfig) -> Baseline | None:
     """None when no baseline is configured: then nothing is judged against one (the rules read INCOMPLETE)."""
-    return load_baseline_dir(config.baseline_dir) if config.baseline_dir else None
+    return inputs.read_baseline_dir(config.baseline_dir) if config.baseline_dir else None
 
 
 def _registry(snapshot: Snapshot) -> RegistrySource | None:
@@ -458,6 +520,8 @@ def store_inventory(
         "taken_at": manifest.taken_at.isoformat(),
         "previous_partition": previous_date.isoformat() if previous_date else None,
         "activity_history_complete": activity_history_complete(runtime),
+        "inputs": _input_citations(config, storage, partition_date, manifest),
+        "warnings": list(inventory.parse_warnings),
     }
     storage.write_bytes(_source_key(partition_date), json.dumps(source, sort_keys=True).encode())
     return locations
@@ -466,6 +530,39 @@ def store_inventory(
 def _fully_covered_today(statuses: pd.DataFrame) -> set[str]:
     trail = statuses[statuses["source"].isin(("cloudtrail_objects", "cloudtrail_activity"))]
     return {str(a) for a, rows in trail.groupby("account_id") if (rows["status"] == "ok").all()}
+
+
+def _input_citations(
+    config: AssuranceConfig, storage: Storage, partition_date: date, manifest: Manifest
+) -> dict[str, list[dict[str, str]]]:
+    """The configured inputs this inventory was judged with, each as (stored path, sha256), for the findings.
+
+    The directory feed is already in the snapshot. The baseline files are copied into the inventory partition:
+    they are policy-as-data, re-read on every re-evaluation (a reviewed change must take effect), so the copy
+    records exactly which approved model a day's findings were judged against.
+    """
+    cited: dict[str, list[dict[str, str]]] = {}
+    feed = [entry for entry in manifest.files if entry.source == DIRECTORY_FEED]
+    if feed:
+        prefix = f"snapshots/{manifest.partition_date.isoformat()}/{manifest.snapshot_id}"
+        cited[DIRECTORY_FEED] = [{"path": storage.location(f"{prefix}/{f.path}"), "sha256": f.sha256} for f in feed]
+    if config.baseline_dir:
+        copies = []
+        for path in baseline_files(config.baseline_dir):
+            content = path.read_bytes()
+            key = f"{INVENTORY_PREFIX}/{partition_date.isoformat()}/{BASELINE_COPY_PREFIX}/{path.name}"
+            storage.write_bytes(key, content)
+            copies.append({"path": storage.location(key), "sha256": hashlib.sha256(content).hexdigest()})
+        cited["baseline"] = copies
+    return cited
+
+
+def input_citations(source: dict) -> dict[str, str]:
+    """Per input, the text a finding cites: 'path sha256:…' joined by '; '."""
+    return {
+        name: "; ".join(f"{item['path']} sha256:{item['sha256']}" for item in items)
+        for name, items in (source.get("inputs") or {}).items()
+    }
 
 
 def _source_key(partition_date: date) -> str:
@@ -521,9 +618,10 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
         partition_date=partition_date,
         directory_feed_present=config.directory_feed is not None,
         agents=inventory.agents,
-        baseline_present=config.baseline_dir is not None,
+        baseline_present=_baseline_present(config, source),
         previous_partition_present=source.get("previous_partition") is not None,
         activity_history_present=bool(source.get("activity_history_complete")),
+        input_files=input_citations(source),
     )
     storage = storage_for(config.storage_root)
     probes, probe_evaluation = evaluate_stored_probes(config, storage, partition_date, suites)
@@ -531,7 +629,15 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
     evaluation = merge_evaluations(evaluation, probe_evaluation)
     location = store_table(storage, partition_date, "findings", evaluation.findings)
     store_table(storage, partition_date, "rule_results", evaluation.rule_results)
+    store_table(storage, partition_date, INCOMPLETE_RESOURCES, evaluation.incomplete_resources)
     return EvaluationOutcome(evaluation, snapshot_id, location)
+
+
+def _baseline_present(config: AssuranceConfig, source: dict) -> bool:
+    """Judged by what the inventory was built with; inventories stored before inputs were cited: the config."""
+    if "inputs" in source:
+        return "baseline" in source["inputs"]
+    return config.baseline_dir is not None
 
 
 def partition_output_dir(config: AssuranceConfig, partition_date: date) -> Path:

@@ -27,12 +27,14 @@ from assurance_jobs.output.html import render_index, render_report
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
 from assurance_jobs.output.probes import probe_views
+from assurance_jobs.output.status import open_counts_by_family, with_waived_scopes
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
 from assurance_jobs.pipeline import (
     DRIFT_TABLES,
     inventory_source,
     load_inventory,
     partition_output_dir,
+    read_incomplete_resources,
     read_table,
     table_key,
 )
@@ -59,7 +61,7 @@ def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str
     bundle = replace(bundle, evidence=replace(bundle.evidence, dagster_run_id=run_id))
     out_dir = partition_output_dir(config, partition_date)
     report_index = render_report(bundle, out_dir)
-    exports = _write_machine_exports(bundle, out_dir)
+    exports = _write_machine_exports(bundle, out_dir, storage)
     provenance = {"dagster_run_id": run_id, "snapshot_id": bundle.evidence.snapshot_id, "tool_version": __version__}
     (out_dir / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
     index = render_index(Path(config.output_dir), _published_dates(config, storage))
@@ -69,11 +71,13 @@ def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str
 def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date) -> ReportBundle:
     """Everything the renderer needs, read from storage (no AWS, no clock)."""
     inventory = load_inventory(config, partition_date)
-    manifest = read_manifest(storage, partition_date, str(inventory_source(config, partition_date)["snapshot_id"]))
+    source = inventory_source(config, partition_date)
+    manifest = read_manifest(storage, partition_date, str(source["snapshot_id"]))
     suites = load_suites(config.expectations_dir)
     rules = all_rules(suites)
     waivers = _waivers(config, rules)
     findings = apply_waivers(read_table(storage, partition_date, "findings"), waivers, partition_date)
+    rule_results = with_waived_scopes(read_table(storage, partition_date, "rule_results"), findings)
     return ReportBundle(
         partition_date=partition_date,
         as_of=manifest.taken_at,
@@ -81,12 +85,12 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         identities=inventory.identities,
         credentials=inventory.credentials,
         findings=findings,
-        rule_results=read_table(storage, partition_date, "rule_results"),
+        rule_results=rule_results,
         rules=[rule_description(rule) for rule in rules],
         catalogue=load_catalogue(),
         collection_status=[status.to_dict() for status in manifest.collection_status],
-        evidence=_evidence(storage, manifest, suites, config.waivers_file),
-        history=_history(storage, partition_date),
+        evidence=_evidence(storage, manifest, suites, config.waivers_file, source),
+        history=_history(storage, partition_date, waivers),
         previous_findings=_previous_findings(storage, partition_date),
         waivers=waivers,
         drift=_drift(storage, partition_date),
@@ -94,6 +98,8 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         policies=inventory.policies,
         activity=inventory.activity if len(inventory.activity.columns) else None,
         account_status=manifest.account_status,
+        input_warnings=list(source.get("warnings") or []),
+        incomplete_resources=read_incomplete_resources(storage, partition_date),
     )
 
 
@@ -111,7 +117,9 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _evidence(storage: Storage, manifest: Manifest, suites: list[Suite], waivers_file: str | None) -> Evidence:
+def _evidence(
+    storage: Storage, manifest: Manifest, suites: list[Suite], waivers_file: str | None, source: dict
+) -> Evidence:
     prefix = snapshot_prefix(manifest.partition_date, manifest.snapshot_id)
     files = [
         EvidenceFile(path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes)
@@ -122,6 +130,8 @@ def _evidence(storage: Storage, manifest: Manifest, suites: list[Suite], waivers
     if waivers_file:
         path = Path(waivers_file)
         files.append(EvidenceFile(path=str(path), sha256=_sha256_file(path), kind="waivers"))
+    for copy in (source.get("inputs") or {}).get("baseline", []):
+        files.append(EvidenceFile(path=str(copy["path"]), sha256=str(copy["sha256"]), kind="baseline"))
     return Evidence(snapshot_id=manifest.snapshot_id, files=files, tool_version=__version__)
 
 
@@ -134,12 +144,12 @@ def _stored_days(storage: Storage, partition_date: date) -> list[date]:
     ]
 
 
-def _history(storage: Storage, partition_date: date) -> list[HistoryPoint]:
+def _history(storage: Storage, partition_date: date, waivers: list[Waiver]) -> list[HistoryPoint]:
+    """Open findings per family per stored day (waivers in force on that day excluded, as in the summary)."""
     points = []
     for day in _stored_days(storage, partition_date):
-        results = read_table(storage, day, "rule_results")
-        counts = results.groupby("family")["failed"].sum()
-        points.append(HistoryPoint(day=day, counts={str(k): int(v) for k, v in counts.items()}))
+        findings = apply_waivers(read_table(storage, day, "findings"), waivers, day)
+        points.append(HistoryPoint(day=day, counts=open_counts_by_family(findings)))
     return points
 
 
@@ -187,10 +197,13 @@ def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:
     return [day for day in list_partition_dates(storage) if (root / day.isoformat() / "index.html").is_file()]
 
 
-def _write_machine_exports(bundle: ReportBundle, out_dir: Path) -> list[Path]:
+def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage) -> list[Path]:
     """findings.json/csv (with waiver state), OCSF and OSCAL, all from the same waived findings."""
     as_of: datetime = bundle.as_of
-    plain = write_findings_exports(Evaluation(bundle.findings, bundle.rule_results), out_dir)
+    incomplete = bundle.incomplete_resources
+    if incomplete is None:
+        incomplete = read_incomplete_resources(storage, bundle.partition_date)
+    plain = write_findings_exports(Evaluation(bundle.findings, bundle.rule_results, incomplete), out_dir)
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(
         out_dir / OCSF_FILE,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -44,6 +45,50 @@ def ensure_dagster_home() -> Path:
         instance_yaml.write_text(_INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+LOCK_FILE = "assurance-run.lock"
+
+
+class RunInProgressError(RuntimeError):
+    """Another command-line run holds the embedded Dagster instance."""
+
+
+@contextmanager
+def instance_lock(instance: dg.DagsterInstance, partition_key: str) -> Iterator[None]:
+    """One run at a time on an embedded (SQLite) instance: two would both die with "database is locked" and,
+    worse, interleave their snapshot, inventory and report steps (findings from one snapshot, provenance from
+    another). The second run is refused at once with a line naming the first. A server-backed instance
+    (Postgres) handles concurrency itself and is not locked here.
+    """
+    import fcntl
+    import json
+
+    if "sqlite" not in type(instance.run_storage).__name__.lower() or instance.root_directory is None:
+        yield
+        return
+    path = Path(instance.root_directory) / LOCK_FILE
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunInProgressError(
+                f"another run is using the Dagster instance {instance.root_directory} ({holder}); "
+                "wait for it to finish, or use another DAGSTER_HOME"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        handle.write(json.dumps({"pid": os.getpid(), "partition": partition_key, "started": started}))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 DAILY_JOB, EVALUATE_ONLY_JOB, PROBE_JOB = "daily_assurance", "evaluate_only", "runtime_probes"
@@ -139,21 +184,37 @@ def run_with_progress(
 
 
 def run_partition(options: RunRequestOptions, *, verbose: bool = False, as_json: bool = False) -> int:
-    """CLI entry: run, then print where everything is and a one-screen summary (or the summary as JSON)."""
-    from assurance_jobs.summary import print_json_summary, print_summary
+    """CLI entry: run, then print where everything is and a one-screen summary (or the summary as JSON); the
+    exit code says how it went (cli.EXIT_*). A failed run prints its errors only: a summary would show whatever
+    older results are stored for the day, and list exports this run did not write."""
+    import json
 
-    outcome = run_with_progress(options, verbose=verbose)
+    from assurance_jobs.cli import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK
+    from assurance_jobs.pipeline import utc_today
+    from assurance_jobs.summary import evidence_incomplete, print_json_summary, print_summary
+
+    ensure_dagster_home()
+    instance = dg.DagsterInstance.get()
+    try:
+        with instance_lock(instance, (options.partition_date or utc_today()).isoformat()):
+            outcome = run_with_progress(options, instance, verbose=verbose)
+    except RunInProgressError as error:
+        print(f"assurance-jobs: {error}", file=sys.stderr)
+        return EXIT_FAILED
     config, day = outcome.settings.load(), date.fromisoformat(outcome.partition_key)
-    if as_json:
-        print_json_summary(config, day, outcome.run_id, sys.stdout, success=outcome.success, errors=outcome.errors)
-    else:
-        print_summary(config, day, outcome.run_id, sys.stdout)
     if not outcome.success:
+        if as_json:
+            document = {"partition_date": day.isoformat(), "dagster_run_id": outcome.run_id, "success": False}
+            print(json.dumps({**document, "errors": outcome.errors}, indent=2, sort_keys=True), file=sys.stdout)
         for error in outcome.errors:
             print(f"assurance-jobs: {error}", file=sys.stderr)
         print(f"assurance-jobs: run {outcome.run_id} failed; `dagster dev` shows its step logs", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILED
+    if as_json:
+        print_json_summary(config, day, outcome.run_id, sys.stdout, success=True, errors=[])
+    else:
+        print_summary(config, day, outcome.run_id, sys.stdout)
+    return EXIT_INCOMPLETE if evidence_incomplete(config, day) else EXIT_OK
 
 
 def materialize_probes(

@@ -125,6 +125,11 @@ POLICY_FACT_COLUMNS: Columns = {
 
 # Attached policies whose document the snapshot does not hold (scan/facts).
 DOCUMENT_FACT_COLUMNS: Columns = {"policy_documents_missing": "int64"}
+# Attached documents that cannot be parsed, per principal: its permission / trust verdicts read INCOMPLETE.
+UNREADABLE_DOCUMENT_COLUMNS: Columns = {
+    "permission_documents_unreadable": "int64",
+    "trust_documents_unreadable": "int64",
+}
 # From the approved baseline (baseline/facts).
 BASELINE_FACT_COLUMNS: Columns = {
     "in_baseline": "bool",
@@ -173,6 +178,7 @@ IDENTITY_TABLE_COLUMNS: Columns = {
     **IDENTITY_COLUMNS,
     **POLICY_FACT_COLUMNS,
     **DOCUMENT_FACT_COLUMNS,
+    **UNREADABLE_DOCUMENT_COLUMNS,
     **BASELINE_FACT_COLUMNS,
     **DRIFT_FACT_COLUMNS,
     **RUNTIME_FACT_COLUMNS,
@@ -283,6 +289,8 @@ FINDINGS_COLUMNS: Columns = dict.fromkeys(
         "partition_date",
         "source_file",
         "source_sha256",
+        # The configured inputs the verdict also rests on (directory feed, baseline files), as 'path sha256:…'.
+        "input_files",
     ),
     "object",
 )

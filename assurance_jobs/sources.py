@@ -26,7 +26,9 @@ class Source:
     snapshots, e.g. the agent registry), `input` (configured input judged present/absent for the whole run),
     `history` (derived from earlier stored partitions), `probe` (an active runtime test).
     `tables`: the inventory tables whose rows this source produces — the provenance that makes a rule over
-    those tables INCOMPLETE when the source is not `ok`.
+    those tables INCOMPLETE when the source is not `ok`. `row_kinds`: the values of those rows' `kind` column
+    (empty: rows of every kind), so a rule scoped to `kind == "secret"` depends on the secrets source only, not
+    on the credential report that fills the same table.
     `collector` / `parser`: "module:function" dotted paths, resolved lazily by `collector_of` / `parser_of`.
     `enabled_by`: for an optional `aws` source, the boolean account setting that switches it on.
     """
@@ -44,6 +46,7 @@ class Source:
     parser: str | None = None
     enabled_by: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    row_kinds: tuple[str, ...] = ()
 
     @property
     def service(self) -> str:
@@ -64,6 +67,8 @@ SOURCES: tuple[Source, ...] = (
         "the account id the credentials resolve to (single response)",
         iam_actions=("sts:GetCallerIdentity",),
         collector="assurance_jobs.collect.aws:collect_caller_identity",
+        # It names the account of every row: rows of an account that could not be identified prove nothing.
+        tables=("identities", "credentials", "agents"),
     ),
     Source(
         "iam_credential_report",
@@ -75,6 +80,7 @@ SOURCES: tuple[Source, ...] = (
         tables=("credentials",),
         collector="assurance_jobs.collect.aws:collect_credential_report",
         parser="assurance_jobs.scan.sources.iam_credential_report:parse",
+        row_kinds=("access_key", "console_password"),
     ),
     Source(
         "iam_authorization_details",
@@ -85,6 +91,7 @@ SOURCES: tuple[Source, ...] = (
         tables=("identities", "policies"),
         collector="assurance_jobs.collect.aws:collect_pages",
         parser="assurance_jobs.scan.sources.iam_authorization_details:parse",
+        row_kinds=("user", "role"),
     ),
     Source(
         "iam_roles",
@@ -104,6 +111,7 @@ SOURCES: tuple[Source, ...] = (
         tables=("credentials",),
         collector="assurance_jobs.collect.aws:collect_pages",
         parser="assurance_jobs.scan.sources.iam_server_certificates:parse",
+        row_kinds=("server_certificate",),
     ),
     Source(
         "organizations_accounts",
@@ -125,6 +133,7 @@ SOURCES: tuple[Source, ...] = (
         tables=("credentials",),
         collector="assurance_jobs.collect.aws:collect_pages",
         parser="assurance_jobs.scan.sources.secretsmanager_secrets:parse",
+        row_kinds=("secret",),
     ),
     Source(
         "agent_registry",
@@ -139,11 +148,19 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "directory_feed",
         "file:directory_feed",
-        "input",
-        "the HR/IdP export of people and their status",
+        "file",
+        "the HR/IdP export of people and their status, snapshotted byte for byte (cited on NHI-OFF-004)",
         optional=True,
+        extension="csv",
     ),
-    Source("baseline", "file:baseline_dir", "input", "the approved baseline YAML files", optional=True),
+    Source(
+        "baseline",
+        "file:baseline_dir",
+        "file",
+        "the approved baseline YAML files, copied into the inventory partition with their sha256 (cited on NHI-BL-*)",
+        optional=True,
+        extension="yaml",
+    ),
     Source(
         "previous_partition",
         "history:previous_partition",
@@ -240,13 +257,21 @@ def regional_names() -> frozenset[str]:
 
 
 def configured_input_names() -> frozenset[str]:
-    """Evidence that is present or absent for the whole run rather than collected per account."""
-    return names(("input", "history"))
+    """Evidence judged present or absent for the whole run: configured inputs, history, and file sources that
+    produce no rows of their own (the directory feed, the baseline) — a file source with recorded statuses is
+    judged by them instead; the agent registry, which produces the agents table, is a collected source."""
+    return names(("input", "history")) | frozenset(s.name for s in SOURCES if s.kind == "file" and not s.tables)
 
 
-def sources_feeding(table: str) -> tuple[str, ...]:
-    """The sources whose rows make up `table` (its provenance)."""
-    return tuple(s.name for s in SOURCES if table in s.tables)
+def sources_feeding(table: str, kinds: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The sources whose rows make up `table` (its provenance); with `kinds`, only those that can produce rows
+    of one of those `kind` values (a source that declares no `row_kinds` can produce any)."""
+    wanted = None if kinds is None else set(kinds)
+    return tuple(
+        s.name
+        for s in SOURCES
+        if table in s.tables and (wanted is None or not s.row_kinds or wanted & set(s.row_kinds))
+    )
 
 
 def required_iam_actions() -> tuple[str, ...]:

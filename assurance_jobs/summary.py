@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.output.status import STATUS_LABELS, WAIVED, rule_statuses, with_waived_scopes
 from assurance_jobs.pipeline import partition_output_dir, read_table
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
@@ -76,8 +77,9 @@ def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> d
         results = read_table(storage, partition_date, "rule_results")
     except FileNotFoundError:
         return summary
-    summary["rules"] = _rules(results)
+    summary["rules"] = _rules(results, published_rule_statuses(config, partition_date, results))
     summary["outputs"] = _outputs(config, partition_date)
+    summary["warnings"] = input_warnings(config, partition_date)
     return summary
 
 
@@ -100,13 +102,40 @@ def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
     return {str(kind): int(count) for kind, count in frame[column].value_counts().sort_index().items()}
 
 
-def _rules(results: pd.DataFrame) -> dict[str, Any]:
-    by_rule = results.groupby("rule_id")["status"].agg(_worst)
-    totals = by_rule.value_counts()
+def published_rule_statuses(config: AssuranceConfig, partition_date: date, results: pd.DataFrame) -> dict[str, str]:
+    """Per rule, the status the report shows (waivers applied), so the terminal and the report agree."""
+    from assurance_jobs.output.waivers import apply_waivers, load_waivers
+
+    findings = read_table(storage_for(config.storage_root), partition_date, "findings")
+    waivers = load_waivers(config.waivers_file) if config.waivers_file else []
+    findings = apply_waivers(findings, waivers, partition_date)
+    return rule_statuses(results["rule_id"].unique(), with_waived_scopes(results, findings), findings)
+
+
+def input_warnings(config: AssuranceConfig, partition_date: date) -> list[str]:
+    """Warnings about the day's inputs (duplicate feed rows, unreadable dates), as stored with the inventory."""
+    storage = storage_for(config.storage_root)
+    key = f"inventory/{partition_date.isoformat()}/source_snapshot.json"
+    if not storage.exists(key):
+        return []
+    return [str(warning) for warning in json.loads(storage.read_bytes(key)).get("warnings") or []]
+
+
+def evidence_incomplete(config: AssuranceConfig, partition_date: date) -> bool:
+    """True when any rule scope of the day is INCOMPLETE (exit code 3): the same gaps the report's banner lists."""
+    try:
+        results = read_table(storage_for(config.storage_root), partition_date, "rule_results")
+    except FileNotFoundError:
+        return True
+    return bool((results["status"] == "INCOMPLETE").any())
+
+
+def _rules(results: pd.DataFrame, statuses: dict[str, str]) -> dict[str, Any]:
+    totals = pd.Series(list(statuses.values()), dtype=object).value_counts()
     failing = results[results["failed"] > 0].groupby(["rule_id", "title"], as_index=False)["failed"].sum()
     return {
-        "evaluated": len(by_rule),
-        **{status: int(totals.get(status, 0)) for status in ("FAIL", "INCOMPLETE", "PASS")},
+        "evaluated": len(statuses),
+        **{status: int(totals.get(status, 0)) for status in ("FAIL", "INCOMPLETE", "PASS", WAIVED)},
         "failing": [
             {"rule_id": str(row.rule_id), "failed": int(row.failed), "title": str(row.title)}
             for row in failing.itertuples(index=False)
@@ -169,9 +198,11 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         row(
             "rules",
             f"{rules['evaluated']} evaluated: {rules['FAIL']} FAIL, {rules['INCOMPLETE']} INCOMPLETE, "
-            f"{rules['PASS']} PASS",
+            f"{rules['PASS']} PASS" + (f", {rules[WAIVED]} {STATUS_LABELS[WAIVED]}" if rules.get(WAIVED) else ""),
         )
         lines += _table([[f["rule_id"], f"{f['failed']:,}", f["title"]] for f in rules["failing"]], right={1})
+    for warning in summary.get("warnings") or []:
+        row("warning", warning)
     outputs = summary.get("outputs") or {}
     for number, (label, path) in enumerate(outputs.items()):
         width = max(len(name) for name in outputs)

@@ -48,7 +48,11 @@ def parse_yaml_text(text: str, source: str, error: type[Exception]) -> object:
 def read_yaml_file(path: Path, what: str, error: type[Exception]) -> object:
     """Parse `path`; unreadable → "cannot read <what> (reason)", malformed → "not valid YAML at line …"."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as problem:
         raise error(f"{path}: cannot read {what} ({problem.strerror})") from None
+    except UnicodeDecodeError as problem:
+        raise error(
+            f"{path}: cannot read {what}: not UTF-8 (byte at offset {problem.start}); save the file as UTF-8"
+        ) from None
     return parse_yaml_text(text, str(path), error)

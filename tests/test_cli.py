@@ -23,10 +23,28 @@ def test_missing_configuration_file_exits_2(tmp_path: Path, capsys: pytest.Captu
     assert "cannot read configuration file" in capsys.readouterr().err
 
 
-def test_check_config_accepts_the_example(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_config_accepts_the_example_once_the_files_and_profile_it_names_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     example = Path(__file__).resolve().parent.parent / "assurance.example.yaml"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "directory.csv").write_text("email,status,termination_date\nteam@example.com,active,\n")
+    (tmp_path / "aws-config").write_text("[profile sandbox-audit]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     assert main(["check-config", str(example)]) == 0
     assert "configuration is valid" in capsys.readouterr().out
+
+
+def test_check_config_refuses_the_example_as_is_because_its_profile_does_not_exist_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = Path(__file__).resolve().parent.parent / "assurance.example.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert main(["check-config", str(example)]) == 2
+    assert capsys.readouterr().err == (
+        f"assurance-jobs: {example}: field 'accounts.1.profile': no profile 'sandbox-audit' in ~/.aws/config "
+        "(run `aws configure sso` or fix the name)\n"
+    )
 
 
 def test_malformed_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,7 +18,7 @@ import pytest
 from fake_aws import use_fake_aws
 from moto import mock_aws
 
-from assurance_jobs.cli import main
+from assurance_jobs.cli import EXIT_INCOMPLETE, main
 from assurance_jobs.definitions import defs
 from assurance_jobs.progress import RunProgress
 from assurance_jobs.summary import summary_lines
@@ -78,7 +78,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
 
 def test_default_run_prints_no_dagster_event_lines(estate: Estate) -> None:
     run = estate.runs["default"]
-    assert run.code == 0, run.stderr
+    assert run.code == EXIT_INCOMPLETE, run.stderr  # no directory feed, baseline or previous day: INCOMPLETE
     assert [marker for marker in DAGSTER_EVENT_MARKERS if marker in run.stdout + run.stderr] == []
 
 
@@ -110,7 +110,7 @@ def test_summary_lists_every_output_written_and_each_exists(estate: Estate) -> N
 
 def test_verbose_run_shows_dagsters_events(estate: Estate) -> None:
     run = estate.runs["verbose"]
-    assert run.code == 0, run.stderr
+    assert run.code == EXIT_INCOMPLETE, run.stderr  # no directory feed, baseline or previous day: INCOMPLETE
     assert "STEP_START" in run.stderr
 
 

@@ -115,8 +115,32 @@ def test_account_with_rows_but_no_collection_status_is_incomplete() -> None:
     evaluation = _run(("NHI-LP-001",), [s.identity("orphan-data", account=OTHER_ACCOUNT)], [], s.all_ok())
     assert _verdicts(_results(evaluation, "NHI-LP-001")) == [
         (s.ACCOUNT, None, "PASS", ""),
-        (OTHER_ACCOUNT, None, "INCOMPLETE", "iam_authorization_details"),
+        (OTHER_ACCOUNT, None, "INCOMPLETE", "iam_authorization_details,sts_caller_identity"),
     ]
+
+
+def _denied(source: str, region: str | None = None) -> list[dict[str, Any]]:
+    statuses = [row for row in s.all_ok() if (row["source"], row["region"]) != (source, region)]
+    return [*statuses, s.status(source, region=region, state="error", error_code="AccessDenied")]
+
+
+def test_denied_authorization_details_makes_rules_over_identities_incomplete_whatever_they_depend_on() -> None:
+    evaluation = _run(("NHI-EXP-001", "NHI-LP-007"), [], [], _denied("iam_authorization_details"))
+    expected = [(s.ACCOUNT, None, "INCOMPLETE", "iam_authorization_details")]
+    for rule_id in ("NHI-EXP-001", "NHI-LP-007"):
+        assert _verdicts(_results(evaluation, rule_id)) == expected
+
+
+def test_a_source_feeding_other_kinds_of_rows_leaves_a_rule_complete() -> None:
+    key = s.credential(f"{s.user_arn('ci')}#access_key_1", owner_arn=s.user_arn("ci"))
+    evaluation = _run(("NHI-ROT-001", "NHI-ROT-005"), [], [key], _denied("secretsmanager_secrets", "eu-west-1"))
+    assert _verdicts(_results(evaluation, "NHI-ROT-001")) == [(s.ACCOUNT, None, "PASS", "")]
+    assert _verdicts(_results(evaluation, "NHI-ROT-005")) == [(s.ACCOUNT, None, "PASS", "")]
+
+
+def test_unidentified_account_makes_every_rule_incomplete() -> None:
+    evaluation = _run(("NHI-ROT-001", "NHI-LP-001"), [s.identity("batch")], [], _denied("sts_caller_identity"))
+    assert {row["missing_sources"] for row in evaluation.rule_results.to_dict("records")} == {"sts_caller_identity"}
 
 
 def test_regional_rule_for_account_without_any_region_collected_is_incomplete() -> None:

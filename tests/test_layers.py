@@ -22,7 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"baseline"}),  # approved baseline, agent registry, drift: built on scan
     frozenset({"facts", "evaluate"}),  # scan facts joined with baseline facts; the GX evaluation
     frozenset({"output", "events"}),
-    frozenset({"pipeline", "probe_pipeline", "publish", "summary", "alerts"}),
+    frozenset({"pipeline", "probe_pipeline", "publish", "summary", "alerts", "inputs", "preflight"}),
     frozenset({"defs", "definitions", "runner", "progress", "demo", "cli"}),  # Dagster wiring and entry points
 )
 LAYER_OF = {name: index for index, layer in enumerate(LAYERS) for name in layer}

@@ -131,7 +131,7 @@ def test_configured_column_names_are_used() -> None:
 
 
 def test_missing_configured_column_is_a_clear_error_naming_it() -> None:
-    with pytest.raises(ValueError, match="no column 'termination_date' \\(termination_date_column\\)"):
+    with pytest.raises(ValueError, match=r"no column 'termination_date' \(directory_feed\.termination_date_column\)"):
         _feed("email,status\njo@example.com,active\n")
 
 

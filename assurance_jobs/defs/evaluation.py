@@ -10,6 +10,8 @@ from assurance_jobs.config import ConfigError
 from assurance_jobs.defs.partitions import daily_partitions
 from assurance_jobs.defs.resources import AssuranceSettings, settings_from_environment
 from assurance_jobs.evaluate.suites import Rule, SuiteError, all_rules, load_suites
+from assurance_jobs.output.status import PASS, STATUS_LABELS, WAIVED, rule_statuses, with_waived_scopes
+from assurance_jobs.output.waivers import apply_waivers, load_waivers
 from assurance_jobs.pipeline import evaluate_partition
 
 SAMPLE_SIZE = 10
@@ -63,7 +65,9 @@ def evaluation_asset(rules: Sequence[Rule]) -> dg.AssetsDefinition:
         partitions_def=daily_partitions,
     )
     def evaluation(context: dg.AssetExecutionContext, settings: AssuranceSettings):
-        outcome = evaluate_partition(settings.load(), date.fromisoformat(context.partition_key))
+        config = settings.load()
+        partition_date = date.fromisoformat(context.partition_key)
+        outcome = evaluate_partition(config, partition_date)
         findings, results = outcome.evaluation.findings, outcome.evaluation.rule_results
         yield dg.MaterializeResult(
             asset_key="findings",
@@ -81,8 +85,11 @@ def evaluation_asset(rules: Sequence[Rule]) -> dg.AssetsDefinition:
                 "by_status": dg.MetadataValue.json(_counts(results, "status")),
             },
         )
+        waivers = load_waivers(config.waivers_file) if config.waivers_file else []
+        waived_findings = apply_waivers(findings, waivers, partition_date)
+        published = with_waived_scopes(results, waived_findings)
         for rule in rules:
-            yield _check_result(rule, findings, results)
+            yield _check_result(rule, waived_findings, published)
 
     return evaluation
 
@@ -102,14 +109,14 @@ def _check_result(rule: Rule, findings: pd.DataFrame, results: pd.DataFrame) -> 
     scopes = results[results["rule_id"] == rule.rule_id]
     failing = findings[findings["rule_id"] == rule.rule_id]
     incomplete = scopes[scopes["status"] == "INCOMPLETE"]
-    status = "INCOMPLETE" if len(incomplete) else ("FAIL" if len(failing) else "PASS")
+    status = rule_statuses([rule.rule_id], results, findings)[rule.rule_id]  # the report's status, waivers applied
     return dg.AssetCheckResult(
         check_name=check_name(rule.rule_id),
         asset_key="findings",
-        passed=status == "PASS" and len(scopes) > 0,
+        passed=status in (PASS, WAIVED) and len(scopes) > 0,
         severity=dg.AssetCheckSeverity.WARN if rule.severity == "low" else dg.AssetCheckSeverity.ERROR,
         metadata={
-            "status": status if len(scopes) else "INCOMPLETE",
+            "status": STATUS_LABELS[status] if len(scopes) else "INCOMPLETE",
             "failing": len(failing),
             "evaluated": int(scopes["evaluated"].sum()),
             "incomplete_scopes": ", ".join(

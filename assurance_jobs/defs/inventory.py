@@ -28,7 +28,7 @@ _TABLES = {
 def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSettings):
     config = settings.load()
     partition_date = date.fromisoformat(context.partition_key)
-    snapshot = load_partition_snapshot(config, partition_date)
+    snapshot = load_partition_snapshot(config, partition_date, snapshot_taken_by_this_run(context))
     built = build_partition_inventory(config, snapshot)
     inventory = built.inventory
     for warning in inventory.parse_warnings:
@@ -51,6 +51,18 @@ def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSetti
                 **(_drift_metadata(built.previous_date, drift_counts) if table == "identities" else {}),
             },
         )
+
+
+def snapshot_taken_by_this_run(context: dg.AssetExecutionContext) -> str | None:
+    """The snapshot this run's `nhi_snapshot` step recorded, if it ran: not "the latest of the day", which another
+    run may have committed meanwhile (findings from one snapshot, provenance from another). None in an
+    evaluate-only run, which judges the day's latest stored snapshot."""
+    for entry in context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = entry.asset_materialization
+        if materialization is not None and materialization.asset_key == dg.AssetKey("nhi_snapshot"):
+            value = materialization.metadata.get("snapshot_id")
+            return None if value is None else str(getattr(value, "value", value))
+    return None
 
 
 def _drift_metadata(previous_date, drift_counts: dict[str, int]) -> dict:

@@ -6,8 +6,8 @@ suites and hands them in, so the same call runs in tests, benchmarks and the CLI
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -27,19 +27,70 @@ class Evaluation:
 
     findings: pd.DataFrame
     rule_results: pd.DataFrame
+    incomplete_resources: pd.DataFrame = field(default_factory=lambda: empty_incomplete_resources())
+
+
+INCOMPLETE_RESOURCE_COLUMNS: tuple[str, ...] = (
+    "rule_id",
+    "account_id",
+    "region",
+    "resource_arn",
+    "status",
+    "reason",
+    "source_file",
+    "source_sha256",
+)
+
+
+def empty_incomplete_resources() -> pd.DataFrame:
+    return pd.DataFrame({name: [] for name in INCOMPLETE_RESOURCE_COLUMNS}, dtype=object)
+
+
+def gap_columns(outcome: RuleOutcome, table: pd.DataFrame) -> list[str]:
+    """The count columns meta `incomplete_if` names (one name or a list) that the table has."""
+    named = outcome.rule.meta.get("incomplete_if") or []
+    columns = [named] if isinstance(named, str) else list(named)
+    return [column for column in columns if column in table.columns]
 
 
 def evidence_gaps(outcome: RuleOutcome, table: pd.DataFrame) -> np.ndarray:
-    """Positions of in-scope rows whose own evidence is incomplete (meta `incomplete_if` names a count column).
+    """Positions of in-scope rows whose own evidence is incomplete (a positive count in an `incomplete_if` column).
 
-    A principal with an attached policy whose document is not in the snapshot cannot be declared free of admin
-    or escalation paths: such rows make their scope INCOMPLETE even though every API call succeeded.
+    A principal with an attached policy whose document is not in the snapshot, or cannot be parsed, cannot be
+    declared free of admin or escalation paths: such rows make their scope INCOMPLETE even though every API call
+    succeeded, and are listed one by one as incomplete resources.
     """
-    column = outcome.rule.meta.get("incomplete_if")
-    if not column or column not in table.columns:
-        return np.array([], dtype=np.int64)
-    gaps = table[column].fillna(0).to_numpy(dtype=float) > 0
+    gaps = np.zeros(len(table), dtype=bool)
+    for column in gap_columns(outcome, table):
+        gaps |= table[column].fillna(0).to_numpy(dtype=float) > 0
     return np.flatnonzero(outcome.in_scope & gaps)
+
+
+def incomplete_resource_rows(outcome: RuleOutcome, table: pd.DataFrame, gaps: np.ndarray) -> pd.DataFrame:
+    """One row per (rule, resource) whose verdict is unknown, naming the count that made it so."""
+    if not len(gaps):
+        return empty_incomplete_resources()
+    rows = table.take(gaps)
+    columns = gap_columns(outcome, table)
+    reasons = [
+        ", ".join(f"{column}={int(row[column])}" for column in columns if (row[column] or 0) > 0)
+        for _, row in rows[columns].fillna(0).iterrows()
+    ]
+    resource = "agent_id" if outcome.rule.subject == "agents" else "arn"
+    frame = pd.DataFrame(
+        {
+            "rule_id": outcome.rule.rule_id,
+            "account_id": rows["account_id"].to_numpy(dtype=object),
+            "region": None,
+            "resource_arn": rows[resource].to_numpy(dtype=object),
+            "status": "INCOMPLETE",
+            "reason": reasons,
+            "source_file": rows["source_file"].to_numpy(dtype=object) if "source_file" in rows else None,
+            "source_sha256": rows["source_sha256"].to_numpy(dtype=object) if "source_sha256" in rows else None,
+        },
+        dtype=object,
+    )
+    return frame[list(INCOMPLETE_RESOURCE_COLUMNS)].sort_values(["account_id", "resource_arn"], kind="mergesort")
 
 
 def empty_agents() -> pd.DataFrame:
@@ -75,6 +126,7 @@ def evaluate(
     baseline_present: bool = False,
     previous_partition_present: bool = False,
     activity_history_present: bool = False,
+    input_files: Mapping[str, str] | None = None,
 ) -> Evaluation:
     """Run every rule of `suites` over the inventory tables of one snapshot."""
     check_unique_rule_ids(suites)
@@ -101,11 +153,17 @@ def evaluate(
         for subject, table in tables.items()
         for regional in (False, True)
     }
-    findings, results = [], []
+    findings, results, unknown = [], [], [empty_incomplete_resources()]
     for outcome in _outcomes(tables, suites):
         rule = outcome.rule
         table = tables[rule.subject]
-        findings.append(rule_findings(outcome, table, lookup, snapshot_id, day))
+        findings.append(rule_findings(outcome, table, lookup, snapshot_id, day, input_files))
         gaps = evidence_gaps(outcome, table)
         results.extend(rule_results(outcome, keys[(rule.subject, is_regional(rule))], evidence, gaps))
-    return Evaluation(findings=combine_findings(findings), rule_results=results_frame(results))
+        unknown.append(incomplete_resource_rows(outcome, table, gaps))
+    incomplete = pd.concat(unknown, ignore_index=True).astype(object)
+    return Evaluation(
+        findings=combine_findings(findings),
+        rule_results=results_frame(results),
+        incomplete_resources=incomplete.where(incomplete.notna(), None),
+    )

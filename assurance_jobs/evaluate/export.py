@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assurance_jobs.evaluate.engine import Evaluation
+from assurance_jobs.evaluate.engine import INCOMPLETE_RESOURCE_COLUMNS, Evaluation
 from assurance_jobs.evaluate.findings import FINDINGS_COLUMNS
 from assurance_jobs.evaluate.results import RULE_RESULT_COLUMNS
 
@@ -57,6 +57,8 @@ def findings_json(evaluation: Evaluation) -> bytes:
         "schema_version": EXPORT_SCHEMA_VERSION,
         "findings": records(evaluation.findings, finding_columns(evaluation.findings)),
         "rule_results": records(evaluation.rule_results, RULE_RESULT_COLUMNS),
+        # Resources whose verdict is unknown (an unreadable or absent policy document): never counted as passing.
+        "incomplete_resources": records(evaluation.incomplete_resources, INCOMPLETE_RESOURCE_COLUMNS),
     }
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 

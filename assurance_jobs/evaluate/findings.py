@@ -7,7 +7,7 @@ when the rule's overall verdict for that account is INCOMPLETE.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -111,12 +111,14 @@ def rule_findings(
     identity_lookup: pd.DataFrame,
     snapshot_id: str,
     partition_date: str,
+    input_files: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The findings of one rule, sorted by account and resource: its failed rows of `table` with its metadata."""
     rule = outcome.rule
     # meta `source_columns` names the evidence file columns when the facts come from another source than the row
     # (runtime facts trace to the CloudTrail object listing, not to the IAM authorization details).
     file_column, sha_column = rule.meta.get("source_columns") or ("source_file", "source_sha256")
+    cited = "; ".join(input_files[name] for name in rule.depends_on if name in (input_files or {})) or None
     wanted = [name for name in _ROW_COLUMNS if name in table.columns and name != rule.observed_column]
     wanted += [name for name in (file_column, sha_column) if name in table.columns and name not in wanted]
     rows = table[[*wanted, rule.observed_column]].take(outcome.failed)
@@ -135,6 +137,7 @@ def rule_findings(
         "partition_date": partition_date,
         "source_file": _objects(rows.get(file_column), n),
         "source_sha256": _objects(rows.get(sha_column), n),
+        "input_files": cited,
         **_people_columns(rows, rule.subject, identity_lookup),
     }
     # dtype=object explicitly: pandas 3 would otherwise re-infer every text column as pyarrow strings.

@@ -86,4 +86,5 @@ def merge_evaluations(daily: Evaluation, probes: Evaluation) -> Evaluation:
     return Evaluation(
         findings=findings.sort_values("rule_id", kind="mergesort", ignore_index=True),
         rule_results=results.sort_values("rule_id", kind="mergesort", ignore_index=True),
+        incomplete_resources=daily.incomplete_resources,
     )

@@ -18,6 +18,7 @@ import pandas as pd
 from assurance_jobs import schema, sources
 from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.suites import Rule
+from assurance_jobs.sources import sources_feeding
 
 REGIONAL_SOURCES: frozenset[str] = sources.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
@@ -64,9 +65,10 @@ class Evidence:
 
     def source_missing(self, account: str, region: str | None, source: str) -> bool:
         """True when `source` gives no clean evidence for this scope."""
-        if source in CONFIGURED_INPUTS:
-            return source not in self.inputs_present
         rows = self.statuses.get((account, source), ())
+        if source in CONFIGURED_INPUTS and not rows:
+            return source not in self.inputs_present
+        # A configured input that was snapshotted (the directory feed) is judged by its recorded status.
         if source in REGIONAL_SOURCES and region is not None:
             rows = tuple(row for row in rows if row[0] == region)
         return not rows or any(status != "ok" for _, status in rows)
@@ -104,6 +106,16 @@ class ScopeKeys:
         return {self.scopes[i]: int(tally[i]) for i in np.flatnonzero(tally)}
 
 
+def required_sources(rule: Rule) -> tuple[str, ...]:
+    """`depends_on` plus every source that produced rows of the rule's subject table (of the kinds it reads).
+
+    The provenance half cannot be forgotten in a suite: when GetAccountAuthorizationDetails is denied there are
+    no identity rows, and a rule over identities that only names iam_roles would otherwise PASS over nothing.
+    """
+    derived = sources_feeding(rule.subject, rule.subject_kinds)
+    return tuple(dict.fromkeys((*rule.depends_on, *derived)))
+
+
 def is_regional(rule: Rule) -> bool:
     return rule.subject in REGIONAL_SUBJECTS and any(source in REGIONAL_SOURCES for source in rule.depends_on)
 
@@ -136,9 +148,10 @@ def rule_results(
     evaluated = keys.counts(np.flatnonzero(outcome.in_scope))
     failed = keys.counts(outcome.failed)
     incomplete_rows = keys.counts(gaps) if gaps is not None and len(gaps) else {}
+    required = required_sources(rule)
     rows = []
     for account, region in _scopes(rule, evidence, evaluated):
-        missing = [source for source in rule.depends_on if evidence.source_missing(account, region, source)]
+        missing = [source for source in required if evidence.source_missing(account, region, source)]
         if incomplete_rows.get((account, region)):
             missing.append(ROW_EVIDENCE_GAP)
         n_failed = failed.get((account, region), 0)

@@ -83,6 +83,34 @@ class Rule:
     def threshold(self) -> str:
         return describe_threshold(self.expectation_type, self.kwargs, self.meta.get("unit"))
 
+    @property
+    def subject_kinds(self) -> frozenset[str] | None:
+        """The `kind` values the rule's scope is limited to (None: any kind), read from its row condition."""
+        return kinds_in_condition(self.row_condition)
+
+
+def kinds_in_condition(condition: Any) -> frozenset[str] | None:
+    """`kind == x` / `kind IN [...]` constraints of a GX row condition; `and` intersects, `or` unites.
+
+    None means the condition does not limit the kind; the provenance check then assumes rows of any kind.
+    """
+    if not isinstance(condition, dict):
+        return None
+    if condition.get("type") == "comparison" and (condition.get("column") or {}).get("name") == "kind":
+        value, operator = condition.get("parameter"), condition.get("operator")
+        if operator == "==" and isinstance(value, str):
+            return frozenset({value})
+        if operator == "IN" and isinstance(value, list):
+            return frozenset(str(item) for item in value)
+        return None
+    children = [kinds_in_condition(child) for child in condition.get("conditions") or []]
+    if condition.get("type") == "and":
+        known = [kinds for kinds in children if kinds is not None]
+        return frozenset.intersection(*known) if known else None
+    if condition.get("type") == "or" and children and all(kinds is not None for kinds in children):
+        return frozenset().union(*children)  # type: ignore[arg-type]
+    return None
+
 
 @dataclass(frozen=True)
 class Suite:

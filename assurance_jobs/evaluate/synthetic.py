@@ -101,6 +101,8 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "oidc_subject_unconstrained": False,
         "policy_parse_errors": 0,
         "policy_documents_missing": 0,
+        "permission_documents_unreadable": 0,
+        "trust_documents_unreadable": 0,
         # Baseline and drift facts: not governed by a baseline, nothing changed since the previous day.
         "in_baseline": False,
         "unapproved_actions": "",

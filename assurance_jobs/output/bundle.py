@@ -82,3 +82,7 @@ class ReportBundle:
     """The covered day's CloudTrail activity table (None when no trail was read): the runtime activity page."""
     account_status: Sequence[Mapping[str, Any]] = ()
     """Per account the run had to cover (manifest `account_status`): name, OU, collection state, carried over."""
+    incomplete_resources: pd.DataFrame | None = None
+    """Resources whose verdict is unknown (an unreadable policy document), per rule; listed on the rule pages."""
+    input_warnings: Sequence[str] = ()
+    """Warnings about the day's inputs (duplicate HR feed rows, unreadable dates in the snapshot), shown as-is."""

@@ -158,6 +158,16 @@ class ReportModel:
         return dict(grouped)
 
     @cached_property
+    def incomplete_by_rule(self) -> dict[str, list[dict[str, str]]]:
+        """Per rule, the resources whose verdict is unknown (shown per row, never as passing)."""
+        grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for row in vw.records(self.bundle.incomplete_resources, ["rule_id", "account_id", "resource_arn"]):
+            grouped[vw.text(row["rule_id"])].append(
+                {key: vw.text(row.get(key)) for key in ("account_id", "resource_arn", "reason", "source_file")}
+            )
+        return dict(grouped)
+
+    @cached_property
     def scopes_by_rule(self) -> dict[str, list[dict[str, str]]]:
         grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in vw.records(self.bundle.rule_results, ["rule_id", "account_id", "region"]):

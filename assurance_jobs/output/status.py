@@ -31,6 +31,40 @@ def open_mask(findings: pd.DataFrame) -> pd.Series:
     return findings["waiver_status"].fillna("open") != "waived"
 
 
+def with_waived_scopes(rule_results: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
+    """Rule results as published: a FAIL scope whose every failure is waived reads WAIVED.
+
+    The one place this is decided, so the CLI summary, the HTML summary and rule pages, findings.json's
+    rule_results, the asset check and the trend all say the same thing about a rule whose only failures are
+    waived. `findings` carry the waiver columns (`apply_waivers`); an expired waiver leaves the scope FAIL.
+    """
+    if not len(rule_results):
+        return rule_results
+    open_rows = findings[open_mask(findings)] if len(findings) else findings
+    open_keys = {
+        (str(rule), str(account), None if _text(region) is None else str(region))
+        for rule, account, region in zip(
+            open_rows.get("rule_id", []), open_rows.get("account_id", []), open_rows.get("region", []), strict=True
+        )
+    }
+    result = rule_results.copy()
+    keys = zip(result["rule_id"], result["account_id"], result["region"], strict=True)
+    waived = [
+        status == FAIL and (str(rule), str(account), _text(region)) not in open_keys
+        for status, (rule, account, region) in zip(result["status"], keys, strict=True)
+    ]
+    result.loc[pd.Series(waived, index=result.index, dtype=bool), "status"] = WAIVED
+    return result
+
+
+def open_counts_by_family(findings: pd.DataFrame) -> dict[str, int]:
+    """Open (not waived) findings per family: what the trend chart plots for a day."""
+    if not len(findings):
+        return {}
+    counts = findings.loc[open_mask(findings), "family"].value_counts()
+    return {str(family): int(count) for family, count in counts.items()}
+
+
 def rule_statuses(rule_ids: Iterable[str], rule_results: pd.DataFrame, findings: pd.DataFrame) -> dict[str, str]:
     """One status per rule across all its scopes: FAIL beats INCOMPLETE beats WAIVED beats PASS."""
     open_counts = findings.loc[open_mask(findings), "rule_id"].value_counts().to_dict() if len(findings) else {}

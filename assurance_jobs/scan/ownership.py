@@ -104,7 +104,9 @@ def parse_directory_feed(csv_text: str, config: DirectoryFeedConfig) -> Director
     for setting, column in wanted.items():
         if column not in header:
             found = ", ".join(header) or "(none)"
-            raise ValueError(f"directory feed has no column '{column}' ({setting}); columns found: {found}")
+            raise ValueError(
+                f"directory feed has no column '{column}' (directory_feed.{setting}); columns found: {found}"
+            )
     entries: dict[str, DirectoryEntry] = {}
     warnings: list[str] = []
     for line, row in enumerate(reader, start=2):

@@ -1,0 +1,102 @@
+"""`assurance-jobs run` exit codes: 0 complete, 3 evidence incomplete, 1 a step failed (with no stale summary),
+and a second run on the same embedded instance refused with one line naming the first."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from moto import mock_aws
+
+from assurance_jobs.cli import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, main
+from assurance_jobs.evaluate.suites import DEFAULT_FOLDER
+from assurance_jobs.runner import LOCK_FILE
+
+TRUST = {
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+}
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    with mock_aws():
+        iam = boto3.client("iam")
+        iam.create_user(UserName="svc-deploy", Tags=[{"Key": "owner", "Value": "ops@example.com"}])
+        iam.create_access_key(UserName="svc-deploy")
+        iam.create_role(RoleName="app-lambda", AssumeRolePolicyDocument=json.dumps(TRUST))
+        yield tmp_path
+
+
+def write_config(folder: Path, **settings: object) -> Path:
+    path = folder / "assurance.yaml"
+    body = {
+        "storage_root": str(folder / "data"),
+        "output_dir": str(folder / "out"),
+        "accounts": [{"name": "test", "regions": ["us-east-1"]}],
+        **settings,
+    }
+    path.write_text(yaml.safe_dump(body))
+    return path
+
+
+def only_suites(folder: Path, *names: str) -> str:
+    """A rules folder with some of the shipped suites (ones that need no baseline, feed or history)."""
+    rules = folder / "rules"
+    rules.mkdir()
+    for name in names:
+        shutil.copy(DEFAULT_FOLDER / f"{name}.json", rules / f"{name}.json")
+    return str(rules)
+
+
+def test_a_day_with_every_scope_complete_exits_0(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(workdir, expectations_dir=only_suites(workdir, "rotation", "expiry"))
+    assert main(["run", "--config", str(config)]) == EXIT_OK
+    assert "evidence     complete" in capsys.readouterr().out
+
+
+def test_a_day_with_an_incomplete_scope_exits_3(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(workdir, expectations_dir=only_suites(workdir, "offboarding"))  # no directory feed
+    assert main(["run", "--config", str(config)]) == EXIT_INCOMPLETE
+    assert "1 INCOMPLETE" in capsys.readouterr().out
+
+
+def test_a_failed_step_exits_1_without_a_summary_of_older_results(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(workdir, expectations_dir=only_suites(workdir, "rotation"))
+    assert main(["run", "--config", str(config)]) == EXIT_OK
+    capsys.readouterr()
+    shutil.rmtree(workdir / "out")
+    (workdir / "out").write_text("a file where the report folder should be")
+    assert main(["run", "--config", str(config), "--evaluate-only"]) == EXIT_FAILED
+    captured = capsys.readouterr()
+    assert captured.out.strip() == ""  # neither the stored rules of the earlier run nor exports not written
+    assert captured.err.strip().splitlines()[-1].startswith("assurance-jobs: run ")
+    assert "Traceback" not in captured.err
+
+
+def test_a_second_run_on_a_busy_embedded_instance_is_refused_naming_the_first(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(workdir, expectations_dir=only_suites(workdir, "rotation"))
+    home = workdir / "dagster_home"
+    home.mkdir()
+    with (home / LOCK_FILE).open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write('{"pid": 4242, "partition": "2026-11-25", "started": "2026-11-25T06:00:00+00:00"}')
+        held.flush()
+        assert main(["run", "--config", str(config)]) == EXIT_FAILED
+    assert capsys.readouterr().err == (
+        f"assurance-jobs: another run is using the Dagster instance {home} "
+        '({"pid": 4242, "partition": "2026-11-25", "started": "2026-11-25T06:00:00+00:00"}); '
+        "wait for it to finish, or use another DAGSTER_HOME\n"
+    )
+    assert not (workdir / "data").exists()
