@@ -39,13 +39,15 @@ def test_a_snapshot_committed_by_another_run_meanwhile_is_not_mixed_in(
     )
     taken: list[str] = []
 
-    def snapshot_then_another_run_commits(config, partition_date):  # type: ignore[no-untyped-def]
-        ours = pipeline.snapshot_partition(config, partition_date)
-        pipeline.collect_snapshot(config, storage_for(config.storage_root), partition_date)  # the other run's
+    commit_ours = snapshot_defs.commit_day
+
+    def commit_then_another_run_commits(config, day, results):  # type: ignore[no-untyped-def]
+        ours = commit_ours(config, day, results)
+        pipeline.collect_snapshot(config, storage_for(config.storage_root), day.partition_date)  # the other run's
         taken.append(ours.manifest.snapshot_id)
         return ours
 
-    monkeypatch.setattr(snapshot_defs, "snapshot_partition", snapshot_then_another_run_commits)
+    monkeypatch.setattr(snapshot_defs, "commit_day", commit_then_another_run_commits)
     with mock_aws():
         boto3.client("iam").create_user(UserName="svc-deploy")
         run = materialize_partition(

@@ -57,7 +57,7 @@ def snapshot_taken_by_this_run(context: dg.AssetExecutionContext) -> str | None:
     """The snapshot this run's `nhi_snapshot` step recorded, if it ran: not "the latest of the day", which another
     run may have committed meanwhile (findings from one snapshot, provenance from another). None in an
     evaluate-only run, which judges the day's latest stored snapshot."""
-    for entry in context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+    for entry in context.instance.all_logs(context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
         materialization = entry.asset_materialization
         if materialization is not None and materialization.asset_key == dg.AssetKey("nhi_snapshot"):
             value = materialization.metadata.get("snapshot_id")
