@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assurance_jobs.yaml_files import describe_validation_error, read_yaml_file
 
@@ -25,6 +25,25 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _PROBE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
+
+
+def _aws_regions(regions: list[str]) -> list[str]:
+    bad = [region for region in regions if not _REGION.match(region)]
+    if bad:
+        raise ValueError(f"not an AWS region name: {', '.join(bad)}")
+    return regions
+
+
+def _iam_role_arn(role_arn: str) -> str:
+    if not _ROLE_ARN.match(role_arn):
+        raise ValueError("must look like arn:aws:iam::<12-digit account>:role/<name>")
+    return role_arn
+
+
+Regions = Annotated[list[str], AfterValidator(_aws_regions)]
+"""Region names, checked once for every section that lists them (accounts, trails, the organization)."""
+RoleArn = Annotated[str, AfterValidator(_iam_role_arn)]
+"""An IAM role ARN, checked once for every section that names one."""
 
 
 class ConfigError(Exception):
@@ -48,7 +67,7 @@ class TrailConfig(_Strict):
 
     bucket: str = Field(description="S3 bucket the trail delivers to.")
     prefix: str = Field(default="", description="Key prefix set on the trail ('' when none).")
-    regions: list[str] | None = Field(
+    regions: Regions | None = Field(
         default=None, description="Regions whose logs are read (default: the account's regions)."
     )
     organization_id: str | None = Field(default=None, description="o-… for an organization trail's key layout.")
@@ -73,9 +92,6 @@ class TrailConfig(_Strict):
     @field_validator("regions")
     @classmethod
     def _trail_regions(cls, regions: list[str] | None) -> list[str] | None:
-        bad = [region for region in regions or [] if not _REGION.match(region)]
-        if bad:
-            raise ValueError(f"not an AWS region name: {', '.join(bad)}")
         if regions is not None and not regions:
             raise ValueError("list at least one region, or leave the field out for the account's regions")
         return regions
@@ -93,30 +109,15 @@ class AccountConfig(_Strict):
 
     name: str = Field(min_length=1, description="Label used in reports.")
     profile: str | None = Field(default=None, description="Named profile from ~/.aws/config.")
-    role_arn: str | None = Field(default=None, description="Role to assume (read-only auditor role).")
+    role_arn: RoleArn | None = Field(default=None, description="Role to assume (read-only auditor role).")
     external_id: str | None = None
-    regions: list[str] = Field(default_factory=lambda: ["us-east-1"], min_length=1)
+    regions: Regions = Field(default_factory=lambda: ["us-east-1"], min_length=1)
     collect_organizations: bool = Field(
         default=False, description="Also snapshot organizations:ListAccounts (management account only)."
     )
     cloudtrail: TrailConfig | None = Field(
         default=None, description="This account's trail (else the organization trail, if configured)."
     )
-
-    @field_validator("regions")
-    @classmethod
-    def _regions_look_like_regions(cls, regions: list[str]) -> list[str]:
-        bad = [region for region in regions if not _REGION.match(region)]
-        if bad:
-            raise ValueError(f"not an AWS region name: {', '.join(bad)}")
-        return regions
-
-    @field_validator("role_arn")
-    @classmethod
-    def _role_arn_is_an_iam_role(cls, role_arn: str | None) -> str | None:
-        if role_arn is not None and not _ROLE_ARN.match(role_arn):
-            raise ValueError("must look like arn:aws:iam::<12-digit account>:role/<name>")
-        return role_arn
 
 
 class ScheduleConfig(_Strict):
@@ -236,7 +237,7 @@ class StsProbeTarget(_Strict):
     """An STS session of a dedicated probe role, replayed with sts:GetCallerIdentity after it expired."""
 
     name: str
-    role_arn: str = Field(description="A probe role with no permissions (GetCallerIdentity needs none).")
+    role_arn: RoleArn = Field(description="A probe role with no permissions (GetCallerIdentity needs none).")
     duration_seconds: int = Field(default=900, ge=900, le=43200, description="900 s is the STS minimum.")
     region: str = "us-east-1"
     max_lifetime_seconds: int = Field(default=3600, ge=1)
@@ -249,13 +250,6 @@ class StsProbeTarget(_Strict):
     @classmethod
     def _name_is_a_file_stem(cls, name: str) -> str:
         return _probe_name(name)
-
-    @field_validator("role_arn")
-    @classmethod
-    def _role_arn_is_an_iam_role(cls, role_arn: str) -> str:
-        if not _ROLE_ARN.match(role_arn):
-            raise ValueError("must look like arn:aws:iam::<12-digit account>:role/<name>")
-        return role_arn
 
     @field_validator("region")
     @classmethod
@@ -381,28 +375,13 @@ class AccountSelector(_Strict):
 class OrganizationConfig(_Strict):
     """Every account of an AWS Organization, discovered from the management (or delegated admin) account."""
 
-    management_role_arn: str | None = Field(default=None, description="Role that may call organizations:List*.")
+    management_role_arn: RoleArn | None = Field(default=None, description="Role that may call organizations:List*.")
     profile: str | None = Field(default=None, description="Profile for the management credentials.")
     member_role_name: str = Field(default="AssuranceReadOnly", min_length=1, pattern=r"^[\w+=,.@/-]+$")
     external_id: str | None = Field(default=None, description="ExternalId the member (and management) roles require.")
-    regions: list[str] = Field(default_factory=lambda: ["us-east-1"], min_length=1)
+    regions: Regions = Field(default_factory=lambda: ["us-east-1"], min_length=1)
     include: AccountSelector = Field(default_factory=AccountSelector, description="Empty: every account.")
     exclude: AccountSelector = Field(default_factory=AccountSelector)
-
-    @field_validator("regions")
-    @classmethod
-    def _regions_look_like_regions(cls, regions: list[str]) -> list[str]:
-        bad = [region for region in regions if not _REGION.match(region)]
-        if bad:
-            raise ValueError(f"not an AWS region name: {', '.join(bad)}")
-        return regions
-
-    @field_validator("management_role_arn")
-    @classmethod
-    def _role_arn_is_an_iam_role(cls, role_arn: str | None) -> str | None:
-        if role_arn is not None and not _ROLE_ARN.match(role_arn):
-            raise ValueError("must look like arn:aws:iam::<12-digit account>:role/<name>")
-        return role_arn
 
 
 class AssuranceConfig(_Strict):
