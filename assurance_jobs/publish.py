@@ -22,6 +22,7 @@ from assurance_jobs.evaluate.engine import Evaluation
 from assurance_jobs.evaluate.export import write_findings_exports
 from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
 from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint, ReportBundle
+from assurance_jobs.output.casing import aws_case
 from assurance_jobs.output.catalogue import load_catalogue
 from assurance_jobs.output.html import render_index, render_report
 from assurance_jobs.output.ocsf import write_ocsf
@@ -76,7 +77,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
     suites = load_suites(config.expectations_dir)
     rules = all_rules(suites)
     waivers = _waivers(config, rules)
-    findings = apply_waivers(read_table(storage, partition_date, "findings"), waivers, partition_date)
+    findings = _aws_cased(apply_waivers(read_table(storage, partition_date, "findings"), waivers, partition_date))
     rule_results = with_waived_scopes(read_table(storage, partition_date, "rule_results"), findings)
     return ReportBundle(
         partition_date=partition_date,
@@ -101,6 +102,13 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         input_warnings=list(source.get("warnings") or []),
         incomplete_resources=read_incomplete_resources(storage, partition_date),
     )
+
+
+def _aws_cased(findings: pd.DataFrame) -> pd.DataFrame:
+    """Observed action lists in AWS casing (`kms:CreateGrant`), so the exports read exactly as the HTML does."""
+    if "observed" not in findings.columns or findings.empty:
+        return findings
+    return findings.assign(observed=findings["observed"].map(lambda v: aws_case(v) if isinstance(v, str) else v))
 
 
 def rule_description(rule: Rule) -> dict:

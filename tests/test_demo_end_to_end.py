@@ -129,3 +129,14 @@ def test_demo_runs_both_days_as_runs_of_the_daily_job(demo_run: DemoRun) -> None
     assert runs == [(day_one, "daily_assurance"), (today, "daily_assurance"), (today, "runtime_probes")]
     materialised = instance.get_materialized_partitions(dg.AssetKey("nhi_snapshot"))
     assert {day_one, demo_run.partition_date.isoformat()} <= materialised
+
+
+def test_exported_observed_actions_keep_aws_casing(demo_run: DemoRun) -> None:  # noqa: F811
+    """findings.json reads as the HTML does: `kms:CreateGrant`, not the engine's lower-cased `kms:creategrant`."""
+    from assurance_jobs.output.casing import aws_case
+
+    findings = json.loads((demo_run.day / "findings.json").read_text(encoding="utf-8"))["findings"]
+    with_actions = [row["observed"] for row in findings if "kms:" in str(row["observed"]).lower()]
+    assert with_actions
+    assert all(observed == aws_case(observed) for observed in with_actions)
+    assert any("kms:CreateGrant" in observed or "kms:Decrypt" in observed for observed in with_actions)
