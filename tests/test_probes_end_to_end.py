@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from probe_fixtures import CLIENT_ID, CLIENT_SECRET, SECRET_ENV, oauth2_target
 
 from assurance_jobs import pipeline
+from assurance_jobs.collect import plan
 from assurance_jobs.config import parse_config
 from assurance_jobs.demo.token_issuer import LocalIssuer, ResourceServer, running
 from assurance_jobs.probes.evidence import latest_probe_run
@@ -40,7 +41,7 @@ def probed_day(tmp_path_factory: pytest.TempPathFactory):
     logging.getLogger().setLevel(logging.DEBUG)
     with pytest.MonkeyPatch.context() as patch, running(issuer, honest, planted):
         patch.setenv(SECRET_ENV, CLIENT_SECRET)
-        patch.setattr(pipeline, "session_for", _denied)
+        patch.setattr(plan, "session_for", _denied)
         config_body = {
             "storage_root": str(root / "data"),
             "output_dir": str(root / "out"),
