@@ -186,9 +186,7 @@ IDENTITY_TABLE_COLUMNS: Columns = {
 
 # `activity`: the covered day's CloudTrail activity per account and region (collect/activity reduces it;
 # docs/runtime.md). One row per principal, call, network, user-agent class, error code and secret read.
-ACTIVITY_TABLE_COLUMNS: Columns = {
-    "account_id": "object",
-    "region": "object",
+ACTIVITY_COLUMNS: Columns = {
     "principal_arn": "object",
     "principal_type": "object",
     "event_source": "object",
@@ -201,6 +199,8 @@ ACTIVITY_TABLE_COLUMNS: Columns = {
     "first_seen": UTC_TIME,
     "last_seen": UTC_TIME,
 }
+"""What the reduction of one account/region's log objects yields (collect/activity)."""
+ACTIVITY_TABLE_COLUMNS: Columns = {"account_id": "object", "region": "object", **ACTIVITY_COLUMNS}
 
 # ------------------------------------------------------------------------------------ agents and drift tables
 

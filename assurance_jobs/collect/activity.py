@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb  # imported with the collector, before the demo's freezegun clock patches datetime
 import pandas as pd
 
+from assurance_jobs.schema import ACTIVITY_COLUMNS
+
 # The record fields read; everything else in a record (request/response bodies, tlsDetails, resources) is skipped.
 RECORD_TYPE = (
     "STRUCT("
@@ -35,19 +37,6 @@ RECORD_TYPE = (
 # a few MB; a larger one is reported unreadable (coverage partial), never silently skipped.
 MAX_OBJECT_BYTES = 32 << 20
 
-ACTIVITY_COLUMNS: dict[str, str] = {
-    "principal_arn": "object",
-    "principal_type": "object",
-    "event_source": "object",
-    "event_name": "object",
-    "network": "object",
-    "user_agent_class": "object",
-    "error_code": "object",
-    "secret_read": "bool",
-    "event_count": "int64",
-    "first_seen": "datetime64[us, UTC]",
-    "last_seen": "datetime64[us, UTC]",
-}
 GROUP_COLUMNS = tuple(ACTIVITY_COLUMNS)[:8]
 
 # `__RECORDS__` is a relation with one column `r` holding a record struct: read_json here, the Glue table on Athena.
