@@ -16,7 +16,7 @@ import requests
 from assurance_jobs.config import OAuth2ProbeTarget, ProbesConfig
 from assurance_jobs.probes.claims import read_claims
 from assurance_jobs.probes.clock import Clock, http_date
-from assurance_jobs.probes.record import Outcome, ProbeEvent, ProbeRecord, Redactor, iso
+from assurance_jobs.probes.record import Outcome, ProbeRecord, Redactor, iso
 from assurance_jobs.probes.secret_refs import SecretUnavailable, resolve_secret
 
 
@@ -188,18 +188,7 @@ class OAuth2Probe:
     def _event(
         self, phase: str, outcome: Outcome, status: int | None, code: str | None, detail: str | None, at: datetime
     ) -> None:
-        start = self.issued_local or at
-        self.record.events.append(
-            ProbeEvent(
-                phase=phase,
-                at=iso(at),
-                offset_seconds=round((at - start).total_seconds(), 3),
-                outcome=outcome,
-                status=status,
-                code=self.redactor.scrub(code),
-                detail=self.redactor.scrub(detail),
-            )
-        )
+        self.record.add_event(self.redactor, phase, outcome, status, code, at, self.issued_local, detail)
 
 
 def _json(response: requests.Response) -> dict:

@@ -98,6 +98,24 @@ class ProbeRecord:
     events: list[ProbeEvent] = field(default_factory=list)
     finished_at: str | None = None
 
+    def add_event(
+        self,
+        redactor: Redactor,
+        phase: str,
+        outcome: Outcome,
+        status: int | None,
+        code: str | None,
+        at: datetime,
+        start: datetime | None,
+        detail: str | None = None,
+    ) -> None:
+        """One timeline step, timed from `start` (the local issue time, else the step itself), its text scrubbed of
+        every token and secret the probe handled."""
+        offset = round((at - (start or at)).total_seconds(), 3)
+        self.events.append(
+            ProbeEvent(phase, iso(at), offset, outcome, status, redactor.scrub(code), redactor.scrub(detail))
+        )
+
     def fail(self, code: str, message: str) -> ProbeRecord:
         """The probe could not run to the end: what it recorded stays, and every rule it feeds is INCOMPLETE."""
         self.status, self.error_code, self.message = "error", code, message

@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs.config import ProbesConfig, StsProbeTarget
 from assurance_jobs.probes.clock import Clock, http_date
-from assurance_jobs.probes.record import Outcome, ProbeEvent, ProbeRecord, Redactor, iso
+from assurance_jobs.probes.record import Outcome, ProbeRecord, Redactor, iso
 
 REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
 REVOCATION_POLL_SECONDS = 5.0
@@ -214,14 +214,4 @@ class StsProbe:
         return "accepted"
 
     def _event(self, phase: str, outcome: Outcome, status: int | None, code: str | None, at: datetime) -> None:
-        start = self.issued_local or at
-        self.record.events.append(
-            ProbeEvent(
-                phase=phase,
-                at=iso(at),
-                offset_seconds=round((at - start).total_seconds(), 3),
-                outcome=outcome,
-                status=status,
-                code=self.redactor.scrub(code),
-            )
-        )
+        self.record.add_event(self.redactor, phase, outcome, status, code, at, self.issued_local)
