@@ -148,3 +148,29 @@ def test_an_account_without_its_own_trail_uses_the_organization_trail() -> None:
         {"accounts": [{"name": "a"}], "organization_trail": {"bucket": "org-logs", "organization_id": "o-abcd123456"}}
     )
     assert config.trail_for(config.accounts[0]).bucket == "org-logs"
+
+
+def _fail_every(s3, operation: str, code: str) -> None:
+    """Every call of `operation` answers `code`, as a denied policy or exhausted retries would."""
+    from botocore.exceptions import ClientError
+
+    def refuse(**_: object) -> None:
+        raise ClientError({"Error": {"Code": code, "Message": f"{operation} refused by the test"}}, operation)
+
+    s3.meta.events.register(f"before-call.s3.{operation}", refuse)
+
+
+def test_a_denied_listing_is_an_error_for_both_sources(s3) -> None:
+    _deliver(s3)
+    _fail_every(s3, "ListObjectsV2", "AccessDenied")
+    _, statuses = _collect(s3)
+    assert {s.status for s in statuses.values()} == {"error"}
+    assert statuses["cloudtrail_objects"].error_code == "AccessDenied"
+
+
+def test_log_objects_throttled_to_exhaustion_leave_the_activity_unproven(s3) -> None:
+    _deliver(s3)
+    _fail_every(s3, "GetObject", "SlowDown")
+    _, statuses = _collect(s3)
+    assert statuses["cloudtrail_activity"].status != "ok"
+    assert statuses["cloudtrail_activity"].error_code == "SlowDown"
