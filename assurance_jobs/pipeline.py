@@ -433,6 +433,7 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
         covered_days=covered,
         lookback_days=lookback,
         listings=today.listings,
+        kms_key_tags=today.kms_key_tags,
     )
 
 
