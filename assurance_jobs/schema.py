@@ -170,6 +170,7 @@ RUNTIME_FACT_COLUMNS: Columns = {
     "rt_denied_outside_baseline_count": "Int64",
     "rt_unused_granted_services": "object",
     "rt_unused_granted_service_count": "Int64",
+    "rt_unused_unknown_count": "Int64",
     "rt_source_file": "object",
     "rt_source_sha256": "object",
 }

@@ -249,6 +249,23 @@ SOURCES: tuple[Source, ...] = (
         parser="assurance_jobs.scan.sources.kms_keys:parse",
         extra={"with_trail": True},  # collected with the CloudTrail day, in the trail's regions (collect.aws)
     ),
+    Source(
+        "iam_service_last_accessed",
+        "iam:GenerateServiceLastAccessedDetails",
+        "aws",
+        "IAM Access Advisor per user and role (service-linked roles skipped): each service's namespace and when the "
+        "principal last authenticated to it, for NHI-RT-005 before 90 days of activity are stored (only where enabled)",
+        iam_actions=(
+            "iam:ListUsers",
+            "iam:ListRoles",
+            "iam:GenerateServiceLastAccessedDetails",
+            "iam:GetServiceLastAccessedDetails",
+        ),
+        optional=True,
+        collector="assurance_jobs.collect.aws:collect_service_last_accessed",
+        parser="assurance_jobs.scan.sources.iam_service_last_accessed:parse",
+        enabled_by="collect_service_last_accessed",
+    ),
 )
 
 BY_NAME: dict[str, Source] = {source.name: source for source in SOURCES}

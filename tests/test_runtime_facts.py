@@ -204,3 +204,34 @@ def test_key_tags_match_the_baseline_selector_by_key_and_value_glob() -> None:
         {SECRET_KEY: {"data-class": "secret-pci"}, PLAIN_KEY: {"data-class": "public"}}, [("data-class", "secret*")]
     )
     assert keys.secret == {SECRET_KEY}
+
+
+AS_OF = pd.Timestamp("2026-12-01T06:00:00Z").to_pydatetime()
+
+
+def _advised(services: dict | None, days_stored: int = 2) -> pd.Series:
+    """Two stored days (no calls), and Access Advisor's view of the principal (None: its job failed)."""
+    evidence = RuntimeEvidence(
+        _activity(),
+        frozenset({ACCOUNT}),
+        covered_days={ACCOUNT: days_stored},
+        service_last_accessed={APP: services},
+        advisor_accounts=frozenset({ACCOUNT}),
+        as_of=AS_OF,
+    )
+    return runtime_identity_facts(_identities(APP), evidence, {}, _granted("s3:GetObject", "kms:Decrypt")).iloc[0]
+
+
+def test_with_short_history_a_service_the_advisor_last_saw_before_the_window_is_unused() -> None:
+    facts = _advised({"s3": AS_OF - pd.Timedelta(days=10), "kms": AS_OF - pd.Timedelta(days=200)})
+    assert (facts["rt_unused_granted_services"], facts["rt_unused_granted_service_count"]) == ("kms", 1)
+
+
+def test_with_short_history_services_the_advisor_saw_inside_the_window_are_used() -> None:
+    facts = _advised({"s3": AS_OF - pd.Timedelta(days=10), "kms": AS_OF - pd.Timedelta(days=89)})
+    assert (facts["rt_unused_granted_service_count"], facts["rt_unused_unknown_count"]) == (0, 0)
+
+
+def test_a_principal_whose_advisor_job_failed_is_not_judged_and_marked_unknown() -> None:
+    facts = _advised(None)
+    assert pd.isna(facts["rt_unused_granted_service_count"]) and facts["rt_unused_unknown_count"] == 1

@@ -123,3 +123,12 @@ def test_a_decrypt_of_a_key_of_unknown_tags_from_outside_makes_secret_reads_inco
     evaluation = _evaluate([s.identity("reader", in_baseline=True, rt_decrypts_unknown_key_count=2)])
     assert _status(evaluation, "NHI-RT-001") == "INCOMPLETE"
     assert evaluation.incomplete_resources["resource_arn"].tolist() == [s.role_arn("reader")]
+
+
+def test_a_principal_whose_advisor_job_failed_makes_unused_services_incomplete() -> None:
+    failed = s.identity(
+        "advised", rt_unused_granted_services=None, rt_unused_granted_service_count=None, rt_unused_unknown_count=1
+    )
+    evaluation = _evaluate([failed, s.identity("quiet")])
+    assert _status(evaluation, "NHI-RT-005") == "INCOMPLETE"
+    assert evaluation.incomplete_resources["resource_arn"].tolist() == [s.role_arn("advised")]

@@ -23,7 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs import sources
-from assurance_jobs.collect import credential_report
+from assurance_jobs.collect import credential_report, service_last_accessed
 from assurance_jobs.collect.cloudtrail import collect_cloudtrail
 from assurance_jobs.config import AccountConfig, TrailConfig
 from assurance_jobs.snapshot.model import STS_CALLER_IDENTITY, CollectionStatus, SourceBlob
@@ -34,6 +34,7 @@ UNKNOWN_ACCOUNT_PREFIX = "unknown"
 # IAM's largest page (MaxItems=1000); the other services cap lower.
 PAGE_SIZES = {"iam": 1000, "secretsmanager": 100, "organizations": 20, "kms": 1000}
 MakeClient = Callable[[], Any]
+ADVISOR_POLLING = service_last_accessed.DEFAULT_POLLING
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,26 @@ def collect_kms_keys(make_client: MakeClient, entry: Source) -> _Result:
     if result.failure is None and denied is not None:
         result = dataclasses.replace(result, failure=denied)
     return _with_pages_content(result)
+
+
+def collect_service_last_accessed(make_client: MakeClient, entry: Source) -> _Result:
+    """Access Advisor for every user and role (collect/service_last_accessed.py): one page per principal.
+
+    A listing failure is an `error`; a principal whose job failed or timed out keeps its record with `JobStatus`
+    and `Error` and makes the status `partial` — that principal's NHI-RT-005 facts then read INCOMPLETE."""
+    try:
+        iam = make_client()
+        records = service_last_accessed.collect(iam, service_last_accessed.principals(iam), ADVISOR_POLLING)
+    except (ClientError, BotoCoreError) as error:
+        return _Result([], _failure(error))
+    failed = service_last_accessed.failed(records)
+    failure = None
+    if failed:
+        first = failed[0]["Error"]
+        failure = _Failure(
+            first["Code"], f"{len(failed)} of {len(records)} principals without data: {first['Message']}"
+        )
+    return _Result(records or [{}], failure, content=encode_pages(records))
 
 
 def collect_credential_report(make_client: MakeClient, entry: Source) -> _Result:

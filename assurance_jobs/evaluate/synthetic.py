@@ -135,6 +135,7 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "rt_denied_outside_baseline_count": 0,
         "rt_unused_granted_services": "",
         "rt_unused_granted_service_count": 0,
+        "rt_unused_unknown_count": 0,
         "rt_source_file": f"{account}/cloudtrail_objects.eu-west-1.json",
         "rt_source_sha256": _SHA,
     }

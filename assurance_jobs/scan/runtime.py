@@ -15,8 +15,11 @@ Conventions:
   `kms_keys` source) match the baseline's `secret_key_tags`. A Decrypt on a key whose tags are unknown (another
   account's key, a key the listing could not read) from an unapproved network is counted apart
   (`rt_decrypts_unknown_key_count`), which makes the identity's RT-001 verdict INCOMPLETE rather than PASS.
-* NHI-RT-005 needs `lookback_days` of fully covered activity for the account, or its facts stay NA; an identity
-  that made no call in the window is left to the dormancy rules (NA here too).
+* NHI-RT-005 needs `lookback_days` of fully covered activity for the account, or — where the account collects IAM
+  Access Advisor (`iam_service_last_accessed`) — the principal's advisor data: a granted service then counts as
+  used if the stored activity shows a call to it or the advisor's LastAuthenticated falls inside the window. A
+  principal whose advisor job gave no data is not judged (NA, `rt_unused_unknown_count` 1: INCOMPLETE, never
+  PASS). An identity that made no call in the window is left to the dormancy rules (NA here too).
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import pandas as pd
 
+from assurance_jobs.config import HumanMarker
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import EffectivePermissions
-from assurance_jobs.scan.sources import cloudtrail_activity, kms_keys
+from assurance_jobs.scan.sources import cloudtrail_activity, iam_service_last_accessed, kms_keys
 from assurance_jobs.scan.sources.cloudtrail_activity import empty_activity_table
+from assurance_jobs.scan.sources.common import Context
 from assurance_jobs.schema import ACTIVITY_TABLE_COLUMNS, RUNTIME_FACT_COLUMNS  # noqa: F401 (re-exported)
 
 LOOKBACK_DAYS = 90
@@ -109,6 +115,12 @@ class RuntimeEvidence:
     """account -> the snapshot's `cloudtrail_objects` listing files and sha256: what runtime findings trace to."""
     kms_key_tags: Mapping[str, Mapping[str, str] | None] = field(default_factory=dict)
     """KMS key ARN -> its tags (None: unreadable), every scanned account's keys (the `kms_keys` source)."""
+    service_last_accessed: Mapping[str, Mapping[str, datetime | None] | None] = field(default_factory=dict)
+    """principal ARN -> Access Advisor's {service namespace: last authenticated}; None: its job gave no data."""
+    advisor_accounts: frozenset[str] = frozenset()
+    """Accounts that collected Access Advisor (any status): their principals may be judged from it."""
+    as_of: datetime | None = None
+    """The end of the look-back window (the snapshot's as-of time), for the advisor's timestamps."""
 
 
 @dataclass(frozen=True)
@@ -248,17 +260,34 @@ def granted_services(permissions: EffectivePermissions | None, cache: dict[int, 
     return cache[mask]
 
 
+_NOT_JUDGED = {"rt_unused_granted_services": None, "rt_unused_granted_service_count": None}
+
+
 def _unused_facts(
     arn: str, account: str, evidence: RuntimeEvidence, permissions: EffectivePermissions | None, cache: dict
 ) -> dict[str, object]:
-    """Granted services without a call in the window. NA until the window is fully covered, and NA for an identity
-    with no call at all in it: a dormant identity is the dormancy rules' finding (NHI-OFF-001/002), not this one's."""
-    called = evidence.services_called.get(arn)
-    if evidence.covered_days.get(account, 0) < evidence.lookback_days or not called:
-        return {"rt_unused_granted_services": None, "rt_unused_granted_service_count": None}
-    unused = sorted(granted_services(permissions, cache) - called)
+    """Granted services without a call in the window. NA until the window is fully covered or Access Advisor
+    covers the principal, and NA for an identity with no call at all in it: a dormant identity is the dormancy
+    rules' finding (NHI-OFF-001/002), not this one's. `rt_unused_unknown_count` 1 marks a principal the advisor
+    was asked about but gave no data for (job failed, timed out, principal missing): never a PASS."""
+    used = set(evidence.services_called.get(arn, frozenset()))
+    if evidence.covered_days.get(account, 0) < evidence.lookback_days:
+        if account not in evidence.advisor_accounts:
+            return {**_NOT_JUDGED, "rt_unused_unknown_count": 0}
+        advised = evidence.service_last_accessed.get(arn)
+        if advised is None or evidence.as_of is None:
+            return {**_NOT_JUDGED, "rt_unused_unknown_count": 1}
+        since = evidence.as_of - timedelta(days=evidence.lookback_days)
+        used |= {service for service, last in advised.items() if last is not None and last >= since}
+    if not used:
+        return {**_NOT_JUDGED, "rt_unused_unknown_count": 0}
+    unused = sorted(granted_services(permissions, cache) - used)
     shown = ",".join(unused[:25]) + (f" (+{len(unused) - 25} more)" if len(unused) > 25 else "")
-    return {"rt_unused_granted_services": shown, "rt_unused_granted_service_count": len(unused)}
+    return {
+        "rt_unused_granted_services": shown,
+        "rt_unused_granted_service_count": len(unused),
+        "rt_unused_unknown_count": 0,
+    }
 
 
 def runtime_identity_facts(
@@ -339,6 +368,27 @@ def snapshot_activity(snapshot, warnings: list[str] | None = None) -> SnapshotAc
 @dataclass(frozen=True)
 class _Warnings:
     warnings: list[str]
+
+
+@dataclass(frozen=True)
+class SnapshotAdvisor:
+    """Access Advisor of a snapshot: the accounts that collected it (any status) and every principal's services."""
+
+    accounts: frozenset[str]
+    services: Mapping[str, Mapping[str, datetime | None] | None]
+
+
+def snapshot_service_last_accessed(snapshot, warnings: list[str] | None = None) -> SnapshotAdvisor:
+    """Every account's `iam_service_last_accessed.json` (no I/O here). An account whose collection failed
+    outright has a status but no file: it is listed, and its principals have no data (never judged PASS)."""
+    source = iam_service_last_accessed.SOURCE
+    accounts = sorted({s.account_id for s in snapshot.manifest.collection_status if s.source == source})
+    context = Context(snapshot.manifest.taken_at, [], HumanMarker(), None, warnings if warnings is not None else [])
+    services: dict[str, Mapping[str, datetime | None] | None] = {}
+    for account in accounts:
+        parsed = iam_service_last_accessed.parse(snapshot, account, context)
+        services |= parsed.services if parsed is not None else {}
+    return SnapshotAdvisor(frozenset(accounts), services)
 
 
 def _fully_covered(statuses) -> frozenset[str]:
