@@ -118,6 +118,11 @@ class AccountConfig(_Strict):
     cloudtrail: TrailConfig | None = Field(
         default=None, description="This account's trail (else the organization trail, if configured)."
     )
+    collect_service_last_accessed: bool = Field(
+        default=False,
+        description="Also run IAM Access Advisor jobs per user and role, so NHI-RT-005 is judged before "
+        "`activity_lookback_days` of activity are stored (one job per principal: slow on large accounts).",
+    )
 
 
 class ScheduleConfig(_Strict):

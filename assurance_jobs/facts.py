@@ -19,7 +19,13 @@ from assurance_jobs.scan import actions
 from assurance_jobs.scan.facts import merge_facts
 from assurance_jobs.scan.inventory import Inventory
 from assurance_jobs.scan.principal_facts import permissions_by_principal
-from assurance_jobs.scan.runtime import Approvals, RuntimeEvidence, empty_activity_table, runtime_identity_facts
+from assurance_jobs.scan.runtime import (
+    Approvals,
+    RuntimeEvidence,
+    classify_keys,
+    empty_activity_table,
+    runtime_identity_facts,
+)
 from assurance_jobs.schema import DRIFT_FACT_COLUMNS
 
 
@@ -146,6 +152,8 @@ def inventory_with_runtime_facts(
     """
     approvals = runtime_approvals(inventory, baseline, registry, taken_at) if evidence is not None else {}
     perms = permissions_by_principal(inventory.policies) if evidence is not None else {}
-    facts = runtime_identity_facts(inventory.identities, evidence, approvals, perms)
+    selectors = baseline.secret_key_selectors if baseline is not None else None
+    keys = classify_keys(evidence.kms_key_tags, selectors) if evidence is not None else None
+    facts = runtime_identity_facts(inventory.identities, evidence, approvals, perms, keys)
     activity = evidence.activity if evidence is not None else empty_activity_table()
     return replace(inventory, identities=merge_facts(inventory.identities, facts), activity=activity)

@@ -44,7 +44,12 @@ from assurance_jobs.probe_pipeline import evaluate_stored_probes
 from assurance_jobs.scan.facts import inventory_with_policy_facts
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed
-from assurance_jobs.scan.runtime import RuntimeEvidence, services_called, snapshot_activity
+from assurance_jobs.scan.runtime import (
+    RuntimeEvidence,
+    services_called,
+    snapshot_activity,
+    snapshot_service_last_accessed,
+)
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, read_manifest, read_snapshot, write_snapshot
@@ -416,6 +421,7 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
     covered = dict.fromkeys(today.fully_covered, 1)
     day = snapshot.manifest.partition_date
     lookback = config.activity_lookback_days
+    advisor = snapshot_service_last_accessed(snapshot)
     for offset in range(1, lookback):
         earlier = day - timedelta(days=offset)
         if not storage.exists(_history_key(earlier, "coverage.json")):
@@ -433,6 +439,10 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
         covered_days=covered,
         lookback_days=lookback,
         listings=today.listings,
+        kms_key_tags=today.kms_key_tags,
+        service_last_accessed=advisor.services,
+        advisor_accounts=advisor.accounts,
+        as_of=snapshot.manifest.taken_at,
     )
 
 
@@ -449,10 +459,14 @@ def store_activity_history(
 
 
 def activity_history_complete(evidence: RuntimeEvidence | None) -> bool:
-    """Every account with a trail has the look-back window's fully covered days stored: NHI-RT-005 can be judged."""
+    """Every account with a trail has the look-back window's fully covered days stored, or collects Access Advisor
+    (whose principals without data are INCOMPLETE one by one): NHI-RT-005 can be judged."""
     if evidence is None:
         return False
-    return all(evidence.covered_days.get(account, 0) >= evidence.lookback_days for account in evidence.accounts)
+    return all(
+        evidence.covered_days.get(account, 0) >= evidence.lookback_days or account in evidence.advisor_accounts
+        for account in evidence.accounts
+    )
 
 
 def snapshot_directory_feed(config: AssuranceConfig, snapshot: Snapshot) -> DirectoryFeed | None:

@@ -161,6 +161,7 @@ RUNTIME_FACT_COLUMNS: Columns = {
     "rt_events": "Int64",
     "rt_secret_reads_outside_networks": "object",
     "rt_secret_reads_outside_networks_count": "Int64",
+    "rt_decrypts_unknown_key_count": "Int64",
     "rt_interactive_use": "object",
     "rt_interactive_use_count": "Int64",
     "rt_calls_outside_scope": "object",
@@ -169,6 +170,7 @@ RUNTIME_FACT_COLUMNS: Columns = {
     "rt_denied_outside_baseline_count": "Int64",
     "rt_unused_granted_services": "object",
     "rt_unused_granted_service_count": "Int64",
+    "rt_unused_unknown_count": "Int64",
     "rt_source_file": "object",
     "rt_source_sha256": "object",
 }
@@ -185,7 +187,9 @@ IDENTITY_TABLE_COLUMNS: Columns = {
 }
 
 # `activity`: the covered day's CloudTrail activity per account and region (collect/activity reduces it;
-# docs/runtime.md). One row per principal, call, network, user-agent class, error code and secret read.
+# docs/runtime.md). One row per principal, call, network, user-agent class, error code, secret read and KMS key
+# (`kms_key_arn`: the key a kms.amazonaws.com event names in its `resources`, NULL for every other event, so the
+# grouping stays as coarse as before; NHI-RT-001 counts a kms:Decrypt only on a secret-bearing key).
 ACTIVITY_COLUMNS: Columns = {
     "principal_arn": "object",
     "principal_type": "object",
@@ -195,6 +199,7 @@ ACTIVITY_COLUMNS: Columns = {
     "user_agent_class": "object",
     "error_code": "object",
     "secret_read": "bool",
+    "kms_key_arn": "object",
     "event_count": "int64",
     "first_seen": UTC_TIME,
     "last_seen": UTC_TIME,

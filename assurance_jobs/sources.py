@@ -31,6 +31,8 @@ class Source:
     on the credential report that fills the same table.
     `collector` / `parser`: "module:function" dotted paths, resolved lazily by `collector_of` / `parser_of`.
     `enabled_by`: for an optional `aws` source, the boolean account setting that switches it on.
+    `extra["with_trail"]`: an `aws` source collected only where the account's CloudTrail is read, in the trail's
+    regions (the KMS key inventory: what runtime activity is judged with, worthless without that activity).
     """
 
     name: str
@@ -233,6 +235,36 @@ SOURCES: tuple[Source, ...] = (
         optional=True,
         collector="assurance_jobs.collect.organization:discover",
         extra={"scope": "organization"},  # collected once per run by collect.plan, never per account
+    ),
+    Source(
+        "kms_keys",
+        "kms:ListKeys",
+        "aws",
+        "KMS key ARNs per region with their tags (never key material or policies): the tagged keys whose "
+        "kms:Decrypt counts as a secrets-store read for NHI-RT-001; collected only where CloudTrail is read",
+        regional=True,
+        iam_actions=("kms:ListKeys", "kms:ListResourceTags"),
+        optional=True,
+        collector="assurance_jobs.collect.aws:collect_kms_keys",
+        parser="assurance_jobs.scan.sources.kms_keys:parse",
+        extra={"with_trail": True},  # collected with the CloudTrail day, in the trail's regions (collect.aws)
+    ),
+    Source(
+        "iam_service_last_accessed",
+        "iam:GenerateServiceLastAccessedDetails",
+        "aws",
+        "IAM Access Advisor per user and role (service-linked roles skipped): each service's namespace and when the "
+        "principal last authenticated to it, for NHI-RT-005 before 90 days of activity are stored (only where enabled)",
+        iam_actions=(
+            "iam:ListUsers",
+            "iam:ListRoles",
+            "iam:GenerateServiceLastAccessedDetails",
+            "iam:GetServiceLastAccessedDetails",
+        ),
+        optional=True,
+        collector="assurance_jobs.collect.aws:collect_service_last_accessed",
+        parser="assurance_jobs.scan.sources.iam_service_last_accessed:parse",
+        enabled_by="collect_service_last_accessed",
     ),
 )
 

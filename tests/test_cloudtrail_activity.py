@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assurance_jobs.collect.activity import UnreadableLogs, merge_activity, reduce_files
-from assurance_jobs.demo.cloudtrail_logs import console_login, log_object, record
+from assurance_jobs.collect.activity import UnreadableLogs, from_parquet, merge_activity, reduce_files, to_parquet
+from assurance_jobs.demo.cloudtrail_logs import console_login, kms_key_resource, log_object, record
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service/payments-api"
@@ -138,3 +138,24 @@ def test_batches_merge_to_the_same_table_as_one_pass(tmp_path: Path) -> None:
     merged = merge_activity([reduce_files([first]).activity, reduce_files([second]).activity])
     together = reduce_files([first, second]).activity
     assert merged.equals(together)
+
+
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+
+
+def test_a_kms_event_carries_the_key_named_in_its_resources(tmp_path: Path) -> None:
+    decrypt = record(ROLE, "kms.amazonaws.com", "Decrypt", AT, resources=kms_key_resource(KEY))
+    row = _only_row(tmp_path, [decrypt])
+    assert (row["kms_key_arn"], bool(row["secret_read"])) == (KEY, True)
+
+
+def test_resources_of_other_services_leave_the_key_empty(tmp_path: Path) -> None:
+    objects = [{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::acme-settlement/in/batch.csv"}]
+    row = _only_row(tmp_path, [record(ROLE, "s3.amazonaws.com", "GetObject", AT, resources=objects)])
+    assert row["kms_key_arn"] is None
+
+
+def test_an_activity_table_stored_before_the_key_column_still_loads(tmp_path: Path) -> None:
+    activity = reduce_files([_write(tmp_path, "a.json.gz", [record(ROLE, "s3.amazonaws.com", "GetObject", AT)])])
+    older = to_parquet(activity.activity.drop(columns="kms_key_arn"))
+    assert from_parquet(older)["kms_key_arn"].tolist() == [None]

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 from conftest_demo import DemoRun, demo_run  # noqa: F401
 
-from assurance_jobs.demo.activity import ALICE, RUNTIME_LEDGER
+from assurance_jobs.demo.activity import ALICE, EXPORT_IP, KMS_SECRET_READ, RUNTIME_LEDGER, THIEF_IP
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
 
@@ -43,3 +43,16 @@ def test_the_covered_day_is_complete_and_the_two_day_window_is_judged(demo_run: 
     assert json.loads(
         (demo_run.out / "data" / "activity" / demo_run.partition_date.isoformat() / "coverage.json").read_text()
     )["fully_covered"]
+
+
+def test_a_decrypt_of_the_tagged_key_counts_and_of_the_untagged_key_does_not(demo_run: DemoRun) -> None:  # noqa: F811
+    (finding,) = [f for f in _runtime(demo_run) if (f["rule_id"], f["resource_arn"]) == KMS_SECRET_READ]
+    assert finding["observed"] == f"kms:Decrypt from {THIEF_IP} ×1"
+    assert EXPORT_IP not in finding["observed"]
+
+
+def test_the_key_inventory_is_collected_in_every_trail_region(demo_run: DemoRun) -> None:  # noqa: F811
+    inventory = demo_run.out / "data" / "inventory" / demo_run.partition_date.isoformat()
+    status = pd.read_parquet(inventory / "collection_status.parquet")
+    keys = status[status["source"] == "kms_keys"]
+    assert len(keys) == len(set(keys["region"])) >= 1 and set(keys["status"]) == {"ok"}

@@ -14,6 +14,8 @@ from assurance_jobs import pipeline
 from assurance_jobs.collect.cloudtrail import covered_day
 from assurance_jobs.config import AssuranceConfig, TrailConfig, parse_config
 from assurance_jobs.demo.cloudtrail_logs import console_login, put_log_object, record
+from assurance_jobs.scan.runtime import RuntimeEvidence
+from assurance_jobs.scan.sources.cloudtrail_activity import empty_activity_table
 from assurance_jobs.snapshot.storage import storage_for
 
 TRAIL = TrailConfig(bucket="acme-trail-logs")
@@ -91,3 +93,11 @@ def test_the_day_is_kept_as_activity_history(tmp_path: Path, account) -> None:
     _results(config)
     today = datetime.now(UTC).date().isoformat()
     assert storage_for(config.storage_root).exists(f"activity/{today}/activity.parquet")
+
+
+def test_access_advisor_makes_unused_services_judgeable_before_the_window_is_stored() -> None:
+    short = RuntimeEvidence(empty_activity_table(), frozenset({"111111111111"}), covered_days={"111111111111": 3})
+    advised = RuntimeEvidence(
+        short.activity, short.accounts, covered_days=short.covered_days, advisor_accounts=frozenset({"111111111111"})
+    )
+    assert (pipeline.activity_history_complete(short), pipeline.activity_history_complete(advised)) == (False, True)

@@ -13,6 +13,7 @@ from assurance_jobs.scan.runtime import (
     Approvals,
     RuntimeEvidence,
     action_of,
+    classify_keys,
     network_approved,
     runtime_identity_facts,
 )
@@ -167,3 +168,70 @@ def test_baseline_rejects_a_network_that_is_neither_cidr_nor_endpoint() -> None:
     data = {"identities": [{"arn": APP, "approved_networks": ["office-wifi"]}]}
     with pytest.raises(BaselineError, match="approved_networks"):
         parse_baseline(data, "approved.yaml")
+
+
+SECRET_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1111aaaa-secret"
+PLAIN_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/2222bbbb-logs"
+KEYS = classify_keys({SECRET_KEY: {"data-class": "secret"}, PLAIN_KEY: {}}, [("data-class", "secret*")])
+DECRYPT = {"event_source": "kms.amazonaws.com", "event_name": "Decrypt", "secret_read": True}
+
+
+def _key_facts(key_arn: str, network: str = "185.220.101.45") -> pd.Series:
+    activity = _activity({**DECRYPT, "kms_key_arn": key_arn, "network": network})
+    return runtime_identity_facts(
+        _identities(APP), RuntimeEvidence(activity, frozenset({ACCOUNT})), {APP: NETWORKS}, {}, KEYS
+    ).iloc[0]
+
+
+def test_a_decrypt_of_a_tagged_key_from_an_unknown_network_is_a_secret_read() -> None:
+    facts = _key_facts(SECRET_KEY)
+    assert facts["rt_secret_reads_outside_networks"] == "kms:Decrypt from 185.220.101.45 ×1"
+
+
+def test_a_decrypt_of_an_untagged_key_from_an_unknown_network_is_not_a_secret_read() -> None:
+    facts = _key_facts(PLAIN_KEY)
+    assert (facts["rt_secret_reads_outside_networks_count"], facts["rt_decrypts_unknown_key_count"]) == (0, 0)
+
+
+def test_a_decrypt_of_a_key_missing_from_the_inventory_is_counted_as_unknown() -> None:
+    other_account_key = "arn:aws:kms:us-east-1:999999999999:key/3333cccc"
+    facts = _key_facts(other_account_key)
+    assert (facts["rt_secret_reads_outside_networks_count"], facts["rt_decrypts_unknown_key_count"]) == (0, 1)
+
+
+def test_key_tags_match_the_baseline_selector_by_key_and_value_glob() -> None:
+    keys = classify_keys(
+        {SECRET_KEY: {"data-class": "secret-pci"}, PLAIN_KEY: {"data-class": "public"}}, [("data-class", "secret*")]
+    )
+    assert keys.secret == {SECRET_KEY}
+
+
+AS_OF = pd.Timestamp("2026-12-01T06:00:00Z").to_pydatetime()
+
+
+def _advised(services: dict | None, days_stored: int = 2) -> pd.Series:
+    """Two stored days (no calls), and Access Advisor's view of the principal (None: its job failed)."""
+    evidence = RuntimeEvidence(
+        _activity(),
+        frozenset({ACCOUNT}),
+        covered_days={ACCOUNT: days_stored},
+        service_last_accessed={APP: services},
+        advisor_accounts=frozenset({ACCOUNT}),
+        as_of=AS_OF,
+    )
+    return runtime_identity_facts(_identities(APP), evidence, {}, _granted("s3:GetObject", "kms:Decrypt")).iloc[0]
+
+
+def test_with_short_history_a_service_the_advisor_last_saw_before_the_window_is_unused() -> None:
+    facts = _advised({"s3": AS_OF - pd.Timedelta(days=10), "kms": AS_OF - pd.Timedelta(days=200)})
+    assert (facts["rt_unused_granted_services"], facts["rt_unused_granted_service_count"]) == ("kms", 1)
+
+
+def test_with_short_history_services_the_advisor_saw_inside_the_window_are_used() -> None:
+    facts = _advised({"s3": AS_OF - pd.Timedelta(days=10), "kms": AS_OF - pd.Timedelta(days=89)})
+    assert (facts["rt_unused_granted_service_count"], facts["rt_unused_unknown_count"]) == (0, 0)
+
+
+def test_a_principal_whose_advisor_job_failed_is_not_judged_and_marked_unknown() -> None:
+    facts = _advised(None)
+    assert pd.isna(facts["rt_unused_granted_service_count"]) and facts["rt_unused_unknown_count"] == 1

@@ -106,3 +106,29 @@ def test_unused_services_are_incomplete_until_ninety_days_are_stored() -> None:
     evaluation = _evaluate([young], history=False)
     assert _status(evaluation, "NHI-RT-005") == "INCOMPLETE"
     assert evaluation.findings.empty
+
+
+def test_a_denied_key_inventory_makes_secret_reads_incomplete() -> None:
+    denied = s.status("kms_keys", region="eu-west-1", state="error", error_code="AccessDeniedException")
+    statuses = s.all_ok() + [row for row in s.trail_ok() if row["source"] != "kms_keys"] + [denied]
+    evaluation = _evaluate([s.identity("quiet", in_baseline=True)], statuses)
+    results = evaluation.rule_results.set_index("rule_id")
+    assert (results.loc["NHI-RT-001", "status"], results.loc["NHI-RT-001", "missing_sources"]) == (
+        "INCOMPLETE",
+        "kms_keys",
+    )
+
+
+def test_a_decrypt_of_a_key_of_unknown_tags_from_outside_makes_secret_reads_incomplete() -> None:
+    evaluation = _evaluate([s.identity("reader", in_baseline=True, rt_decrypts_unknown_key_count=2)])
+    assert _status(evaluation, "NHI-RT-001") == "INCOMPLETE"
+    assert evaluation.incomplete_resources["resource_arn"].tolist() == [s.role_arn("reader")]
+
+
+def test_a_principal_whose_advisor_job_failed_makes_unused_services_incomplete() -> None:
+    failed = s.identity(
+        "advised", rt_unused_granted_services=None, rt_unused_granted_service_count=None, rt_unused_unknown_count=1
+    )
+    evaluation = _evaluate([failed, s.identity("quiet")])
+    assert _status(evaluation, "NHI-RT-005") == "INCOMPLETE"
+    assert evaluation.incomplete_resources["resource_arn"].tolist() == [s.role_arn("advised")]

@@ -47,7 +47,7 @@ def test_suite_validation_knows_exactly_the_registered_sources() -> None:
 
 def test_regional_scopes_and_configured_inputs_come_from_the_registry() -> None:
     regional, inputs = results.REGIONAL_SOURCES, results.CONFIGURED_INPUTS
-    assert regional == {"secretsmanager_secrets", "cloudtrail_objects", "cloudtrail_activity"}
+    assert regional == {"secretsmanager_secrets", "cloudtrail_objects", "cloudtrail_activity", "kms_keys"}
     assert inputs == {"directory_feed", "baseline", "previous_partition", "cloudtrail_history"}
 
 

@@ -14,6 +14,9 @@ Semantics (documented here because reviewers read this file):
   a typo fails review instead of approving nothing.
 * ``jit_grants`` approve an elevated policy for one identity inside a time window (timezone required).
 * ``agents`` maps an AI agent id to the tool scopes it is approved to hold or request (fnmatch globs allowed).
+* ``secret_key_tags`` classifies KMS keys, estate-wide: a key with a matching tag (key equals, value glob) is
+  secret-bearing, so a ``kms:Decrypt`` on it from outside the caller's ``approved_networks`` fails NHI-RT-001.
+  It lives here, beside ``approved_networks``, because it is the same kind of reviewed decision.
 """
 
 from __future__ import annotations
@@ -148,6 +151,15 @@ class Baseline(_Strict):
     identities: list[IdentityEntry] = Field(default_factory=list)
     jit_grants: list[JitGrant] = Field(default_factory=list)
     agents: dict[str, list[str]] = Field(default_factory=dict, description="agent id -> approved tool scopes.")
+    secret_key_tags: list[TagSelector] = Field(
+        default_factory=list,
+        description="KMS key tags (key equals, value glob) that make a key secret-bearing: a kms:Decrypt on such "
+        "a key is a secrets-store read for NHI-RT-001. None listed: no Decrypt counts.",
+    )
+
+    @property
+    def secret_key_selectors(self) -> list[tuple[str, str]]:
+        return [(selector.key, selector.value) for selector in self.secret_key_tags]
 
     def entries_for(self, arn: str, tags: Mapping[str, str]) -> list[IdentityEntry]:
         return [entry for entry in self.identities if entry.selects(arn, tags)]
@@ -196,16 +208,18 @@ def merge_baselines(parts: Iterable[tuple[str, Baseline]]) -> Baseline:
     """One baseline from several reviewed files; an agent approved in two files is ambiguous and rejected."""
     identities: list[IdentityEntry] = []
     grants: list[JitGrant] = []
+    key_tags: list[TagSelector] = []
     agents: dict[str, list[str]] = {}
     seen: dict[str, str] = {}
     for source, part in parts:
         identities += part.identities
         grants += part.jit_grants
+        key_tags += [selector for selector in part.secret_key_tags if selector not in key_tags]
         for agent_id, scopes in part.agents.items():
             if agent_id in seen:
                 raise BaselineError(f"{source}: agents['{agent_id}']: already approved in {seen[agent_id]}")
             seen[agent_id], agents[agent_id] = source, scopes
-    return Baseline(identities=identities, jit_grants=grants, agents=agents)
+    return Baseline(identities=identities, jit_grants=grants, agents=agents, secret_key_tags=key_tags)
 
 
 def _read(path: Path) -> Baseline:

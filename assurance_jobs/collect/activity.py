@@ -7,7 +7,7 @@ explicit column list (so request and response bodies are never even materialised
 The same SELECT runs on Athena over the trail's Glue table (docs/runtime.md), for estates beyond one machine.
 
 One activity row per (principal, event source, event name, network, user-agent class, error code, secret read,
-event version accepted) with count and first/last seen. Assumed-role sessions are resolved to their role
+KMS key, event version accepted) with count and first/last seen. Assumed-role sessions are resolved to their role
 (`sessionContext.sessionIssuer.arn`, else rebuilt from the `assumed-role` ARN), so facts join to identities.
 """
 
@@ -23,21 +23,24 @@ import pandas as pd
 
 from assurance_jobs.schema import ACTIVITY_COLUMNS
 
-# The record fields read; everything else in a record (request/response bodies, tlsDetails, resources) is skipped.
+# The record fields read; everything else in a record (request/response bodies, tlsDetails) is skipped. Of
+# `resources` only ARN and type are read, and only a KMS key's ARN is kept (on kms.amazonaws.com events).
 RECORD_TYPE = (
     "STRUCT("
     "eventVersion VARCHAR, eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, "
     "userIdentity STRUCT(type VARCHAR, arn VARCHAR, invokedBy VARCHAR, "
     "sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR))), "
     "sourceIPAddress VARCHAR, vpcEndpointId VARCHAR, userAgent VARCHAR, errorCode VARCHAR, "
-    "requestParameters STRUCT(withDecryption VARCHAR), responseElements STRUCT(ConsoleLogin VARCHAR)"
+    "requestParameters STRUCT(withDecryption VARCHAR), responseElements STRUCT(ConsoleLogin VARCHAR), "
+    'resources STRUCT("ARN" VARCHAR, type VARCHAR)[]'
     ")"
 )
 # One log object is one JSON document; DuckDB buffers about twice this per file being read. CloudTrail's objects are
 # a few MB; a larger one is reported unreadable (coverage partial), never silently skipped.
 MAX_OBJECT_BYTES = 32 << 20
 
-GROUP_COLUMNS = tuple(ACTIVITY_COLUMNS)[:8]
+# Everything before the counts is the grouping key.
+GROUP_COLUMNS = tuple(ACTIVITY_COLUMNS)[: tuple(ACTIVITY_COLUMNS).index("event_count")]
 
 # `__RECORDS__` is a relation with one column `r` holding a record struct: read_json here, the Glue table on Athena.
 REDUCE_SQL = """
@@ -75,11 +78,13 @@ WITH records AS (
                 AND r.eventName IN ('GetParameter', 'GetParameters', 'GetParametersByPath')
                 AND lower(coalesce(r.requestParameters.withDecryption, 'false')) = 'true')
             OR (r.eventSource = 'kms.amazonaws.com' AND r.eventName = 'Decrypt') AS secret_read,
+        CASE WHEN r.eventSource = 'kms.amazonaws.com' THEN
+            list_filter(r.resources, lambda k: k.type = 'AWS::KMS::Key')[1]."ARN" END AS kms_key_arn,
         try_cast(r.eventTime AS TIMESTAMPTZ) AS event_time
     FROM __RECORDS__
 )
 SELECT principal_arn, principal_type, event_source, event_name, network, user_agent_class, error_code,
-       coalesce(secret_read, false) AS secret_read,
+       coalesce(secret_read, false) AS secret_read, kms_key_arn,
        (event_version IS NULL OR event_version LIKE '1.%') AS version_known,
        count(*) AS event_count, min(event_time) AS first_seen, max(event_time) AS last_seen
 FROM records
@@ -174,16 +179,19 @@ def empty_activity() -> pd.DataFrame:
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
-        {
-            name: frame[name].astype(object) if dtype == "object" else frame[name]
-            for name, dtype in ACTIVITY_COLUMNS.items()
-        }
+        {name: _text(frame[name]) if dtype == "object" else frame[name] for name, dtype in ACTIVITY_COLUMNS.items()}
     )
     for name in ("first_seen", "last_seen"):
         out[name] = pd.to_datetime(out[name], utc=True).astype("datetime64[us, UTC]")
     out["event_count"] = out["event_count"].astype("int64")
     out["secret_read"] = out["secret_read"].astype(bool)
     return out.sort_values(list(GROUP_COLUMNS), kind="mergesort", ignore_index=True)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Text as Python objects with None for NULL (a grouping turns None keys into NaN)."""
+    values = values.astype(object)
+    return values.where(values.notna(), None)
 
 
 def merge_activity(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -207,10 +215,11 @@ def to_parquet(activity: pd.DataFrame) -> bytes:
 
 
 def from_parquet(raw: bytes) -> pd.DataFrame:
+    """A stored activity table; one written before a column existed (`kms_key_arn`) gains it as NULL."""
     frame = pd.read_parquet(io.BytesIO(raw))
     for name, dtype in ACTIVITY_COLUMNS.items():
-        if dtype == "object" and name in frame.columns:
-            frame[name] = frame[name].astype(object)
+        if dtype == "object":
+            frame[name] = frame[name].astype(object) if name in frame.columns else None
     return frame
 
 

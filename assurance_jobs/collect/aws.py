@@ -23,7 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs import sources
-from assurance_jobs.collect import credential_report
+from assurance_jobs.collect import credential_report, service_last_accessed
 from assurance_jobs.collect.cloudtrail import collect_cloudtrail
 from assurance_jobs.config import AccountConfig, TrailConfig
 from assurance_jobs.snapshot.model import STS_CALLER_IDENTITY, CollectionStatus, SourceBlob
@@ -32,8 +32,9 @@ from assurance_jobs.sources import Source
 ROLE_SESSION_NAME = "assurance-jobs"
 UNKNOWN_ACCOUNT_PREFIX = "unknown"
 # IAM's largest page (MaxItems=1000); the other services cap lower.
-PAGE_SIZES = {"iam": 1000, "secretsmanager": 100, "organizations": 20}
+PAGE_SIZES = {"iam": 1000, "secretsmanager": 100, "organizations": 20, "kms": 1000}
 MakeClient = Callable[[], Any]
+ADVISOR_POLLING = service_last_accessed.DEFAULT_POLLING
 
 
 @dataclass(frozen=True)
@@ -106,18 +107,25 @@ def collect_account(
     account_id = _account_id(identity, account)
     blobs: list[SourceBlob] = []
     statuses: list[CollectionStatus] = []
-    for entry, region in _planned_sources(account):
+
+    def collect(entry: Source, region: str | None) -> None:
         if entry.name == STS_CALLER_IDENTITY:
             result = identity
         else:
             collector = sources.collector_of(entry.name)
-            result = collector(lambda entry=entry, region=region: client(entry.service, region or home), entry)
+            result = collector(lambda: client(entry.service, region or home), entry)
         statuses.append(_status(account_id, entry.name, entry.api, region, result))
         if on_status is not None:
             on_status(statuses[-1])
         if result.content is not None:
             blobs.append(SourceBlob(account_id, entry.name, result.content, region, entry.extension))
+
+    for entry, region in _planned_sources(account):
+        collect(entry, region)
     if trail is not None and partition_date is not None:
+        for entry in _trail_sources():  # what the activity is judged with, where activity is read
+            for region in trail.regions or account.regions:
+                collect(entry, region)
         trail_blobs, trail_statuses = collect_cloudtrail(
             client("s3"), trail, account_id, account.regions, partition_date
         )
@@ -142,11 +150,18 @@ def _planned_sources(account: AccountConfig) -> list[tuple[Source, str | None]]:
             continue
         if entry.extra.get("scope") == "organization":  # once per run, from the management account
             continue
+        if entry.extra.get("with_trail"):  # collected with the account's CloudTrail day (collect_account)
+            continue
         if entry.enabled_by is not None and not getattr(account, entry.enabled_by):
             continue
         regions: list[str | None] = list(account.regions) if entry.regional else [None]
         planned.extend((entry, region) for region in regions)
     return planned
+
+
+def _trail_sources() -> list[Source]:
+    """Registry sources collected only where the account's CloudTrail is read, in each of the trail's regions."""
+    return [entry for entry in sources.SOURCES if entry.extra.get("with_trail") and entry.collector is not None]
 
 
 def collect_caller_identity(make_client: MakeClient, entry: Source) -> _Result:
@@ -162,6 +177,47 @@ def collect_pages(make_client: MakeClient, entry: Source) -> _Result:
         return paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZES[entry.service]})
 
     return _with_pages_content(_run(pages))
+
+
+def collect_kms_keys(make_client: MakeClient, entry: Source) -> _Result:
+    """kms:ListKeys pages, each key gaining its `Tags` (kms:ListResourceTags, every page) — metadata only.
+
+    A key whose tags cannot be read (its key policy does not delegate to IAM, it was deleted meanwhile) keeps
+    `TagsError` instead of `Tags`, and the source is `partial`: an unknown key is never taken as untagged."""
+    size = {"PageSize": PAGE_SIZES["kms"]}
+    result = _run(lambda: make_client().get_paginator("list_keys").paginate(PaginationConfig=size))
+    denied: _Failure | None = None
+    for page in result.pages:
+        for key in page.get("Keys") or []:
+            try:
+                tags = make_client().get_paginator("list_resource_tags").paginate(KeyId=key["KeyId"])
+                key["Tags"] = [tag for tag_page in tags for tag in tag_page.get("Tags") or []]
+            except (ClientError, BotoCoreError) as error:
+                denied = denied or _failure(error)
+                key["TagsError"] = _failure(error).code
+    if result.failure is None and denied is not None:
+        result = dataclasses.replace(result, failure=denied)
+    return _with_pages_content(result)
+
+
+def collect_service_last_accessed(make_client: MakeClient, entry: Source) -> _Result:
+    """Access Advisor for every user and role (collect/service_last_accessed.py): one page per principal.
+
+    A listing failure is an `error`; a principal whose job failed or timed out keeps its record with `JobStatus`
+    and `Error` and makes the status `partial` — that principal's NHI-RT-005 facts then read INCOMPLETE."""
+    try:
+        iam = make_client()
+        records = service_last_accessed.collect(iam, service_last_accessed.principals(iam), ADVISOR_POLLING)
+    except (ClientError, BotoCoreError) as error:
+        return _Result([], _failure(error))
+    failed = service_last_accessed.failed(records)
+    failure = None
+    if failed:
+        first = failed[0]["Error"]
+        failure = _Failure(
+            first["Code"], f"{len(failed)} of {len(records)} principals without data: {first['Message']}"
+        )
+    return _Result(records or [{}], failure, content=encode_pages(records))
 
 
 def collect_credential_report(make_client: MakeClient, entry: Source) -> _Result:

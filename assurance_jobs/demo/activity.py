@@ -3,19 +3,23 @@
 moto delivers no logs, so the demo writes what CloudTrail would (demo/cloudtrail_logs.py): one object per region
 per hour (so coverage is complete), in the real key layout. Both covered days carry the estate's ordinary traffic
 — Lambda roles calling DynamoDB, the settlement job reading its secret through its VPC endpoint, the support agent
-calling Bedrock, a person signing in to the console. The second day (covered by today's partition) also carries
-what the runtime rules must catch; `RUNTIME_LEDGER` names rule and resource for each.
+calling Bedrock, a person signing in to the console, the reconciler decrypting report exports with an untagged
+KMS key from outside its VPC (not a secrets-store read: that key is not secret-bearing). The second day (covered
+by today's partition) also carries what the runtime rules must catch; `RUNTIME_LEDGER` names rule and resource for
+each, and `KMS_SECRET_READ` the reconciler's Decrypt of the ledger key (tagged `data-class: secret`, which the demo
+baseline's `secret_key_tags` makes secret-bearing) from the thief's address.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
 
 from assurance_jobs.config import TrailConfig
-from assurance_jobs.demo.cloudtrail_logs import console_login, put_log_object, record
+from assurance_jobs.demo.cloudtrail_logs import console_login, kms_key_resource, put_log_object, record
 
 ACCOUNT = "123456789012"
 TRAIL_BUCKET = "acme-cloudtrail-logs"
@@ -24,6 +28,8 @@ SETTLEMENT_VPCE = "vpce-0settle0001"
 THIEF_IP = "185.220.101.45"  # a public address nobody approved
 JENKINS_LOGIN_IP = "198.51.100.23"
 PROBE_IP = "203.0.113.77"
+EXPORT_IP = "52.94.133.61"  # the reconciler's report export runs outside the VPC: fine for an untagged key
+SECRET_KEY_TAG = {"key": "data-class", "value": "secret"}
 LAMBDA_UA = "Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#5.10 md/arch#x86_64 lang/python#3.12 exec-env/AWS_Lambda"
 
 
@@ -32,6 +38,7 @@ def _arn(kind: str, name: str) -> str:
 
 
 SETTLEMENT = _arn("role", "payments-settlement")
+RECONCILER = _arn("role", "payments-reconciler")
 SUPPORT_BOT = _arn("role", "agent-support-bot")
 CHECKOUT = _arn("role", "checkout-api-prod-lambda")
 LEDGER_USER = _arn("user", "svc-payments-ledger")
@@ -47,13 +54,44 @@ RUNTIME_LEDGER: dict[str, str] = {
     "NHI-RT-005": SETTLEMENT,  # granted kms:* overnight (drift), never called
 }
 SETTLEMENT_NETWORKS = ["10.20.0.0/16", SETTLEMENT_VPCE, "aws-service"]
+# NHI-RT-001 through a KMS key: the reconciler decrypts with the secret-bearing ledger key from the thief's address.
+KMS_SECRET_READ = ("NHI-RT-001", RECONCILER)
+
+
+@dataclass(frozen=True)
+class DemoKeys:
+    """The two KMS keys of the emulated account (moto picks their ids): one secret-bearing, one not."""
+
+    ledger: str
+    reports: str
+
+
+def seed_keys(endpoint: str) -> DemoKeys:
+    kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1")
+    tag = [{"TagKey": SECRET_KEY_TAG["key"], "TagValue": SECRET_KEY_TAG["value"]}]
+    ledger = kms.create_key(Description="payments ledger data keys", Tags=tag)["KeyMetadata"]["Arn"]
+    reports = kms.create_key(Description="settlement report exports")["KeyMetadata"]["Arn"]
+    return DemoKeys(ledger, reports)
+
+
+def _decrypt(key_arn: str, at: datetime, source_ip: str, user_agent: str = LAMBDA_UA) -> dict[str, Any]:
+    return record(
+        RECONCILER,
+        "kms.amazonaws.com",
+        "Decrypt",
+        at,
+        source_ip=source_ip,
+        user_agent=user_agent,
+        request_parameters={"encryptionAlgorithm": "SYMMETRIC_DEFAULT"},
+        resources=kms_key_resource(key_arn),
+    )
 
 
 def demo_trail() -> TrailConfig:
     return TrailConfig(bucket=TRAIL_BUCKET, prefix=TRAIL_PREFIX)
 
 
-def _ordinary(at: datetime, region: str) -> list[dict[str, Any]]:
+def _ordinary(at: datetime, region: str, keys: DemoKeys) -> list[dict[str, Any]]:
     """One hour's routine traffic in one region."""
     minute = timedelta(minutes=7)
     records = [
@@ -124,13 +162,24 @@ def _ordinary(at: datetime, region: str) -> list[dict[str, Any]]:
                 vpc_endpoint_id=SETTLEMENT_VPCE,
                 request_parameters={"bucketName": "acme-settlement", "key": "in/batch.csv"},
             ),
+            record(
+                RECONCILER,
+                "s3.amazonaws.com",
+                "GetObject",
+                at + 6 * minute,
+                region=region,
+                source_ip="10.20.9.14",
+                vpc_endpoint_id=SETTLEMENT_VPCE,
+                request_parameters={"bucketName": "acme-settlement", "key": "out/report.csv"},
+            ),
+            _decrypt(keys.reports, at + 7 * minute, EXPORT_IP),
         ]
     if region == "us-east-1" and at.hour == 9:
         records.append(console_login(ALICE, at + minute, "192.0.2.10"))
     return records
 
 
-def _planted(at: datetime, region: str) -> list[dict[str, Any]]:
+def _planted(at: datetime, region: str, keys: DemoKeys) -> list[dict[str, Any]]:
     """What today's runtime rules must find, in the hour it happened."""
     if region != "us-east-1":
         return []
@@ -148,6 +197,7 @@ def _planted(at: datetime, region: str) -> list[dict[str, Any]]:
             )
             for m in (11, 12, 14)
         ]
+        found.append(_decrypt(keys.ledger, at + timedelta(minutes=16), THIEF_IP, "aws-cli/2.17.20"))
     if at.hour == 13:  # a person signs in as the Jenkins service user
         found.append(console_login(JENKINS, at + timedelta(minutes=40), JENKINS_LOGIN_IP))
     if at.hour == 16:  # the support agent invokes a refund tool it was never approved for
@@ -181,23 +231,27 @@ def _planted(at: datetime, region: str) -> list[dict[str, Any]]:
     return found
 
 
-def write_trail_day(s3: Any, trail: TrailConfig, day: date, regions: list[str], *, planted: bool) -> int:
+def write_trail_day(
+    s3: Any, trail: TrailConfig, day: date, regions: list[str], keys: DemoKeys, *, planted: bool
+) -> int:
     """Every hour of `day` in every region: one log object each. Returns the number of objects written."""
     written = 0
     for region in regions:
         for hour in range(24):
             at = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
-            records = _ordinary(at, region) + (_planted(at, region) if planted else [])
+            records = _ordinary(at, region, keys) + (_planted(at, region, keys) if planted else [])
             put_log_object(s3, trail, ACCOUNT, region, at + timedelta(minutes=55), records)
             written += 1
     return written
 
 
 def seed_trail(endpoint: str, now: datetime, regions: list[str]) -> TrailConfig:
-    """The bucket and both covered days: yesterday's partition covers day -2, today's covers day -1 (planted)."""
+    """The KMS keys, the bucket and both covered days: yesterday's partition covers day -2, today's covers day -1
+    (planted)."""
+    keys = seed_keys(endpoint)
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     trail = demo_trail()
     s3.create_bucket(Bucket=trail.bucket)
-    write_trail_day(s3, trail, (now - timedelta(days=2)).date(), regions, planted=False)
-    write_trail_day(s3, trail, (now - timedelta(days=1)).date(), regions, planted=True)
+    write_trail_day(s3, trail, (now - timedelta(days=2)).date(), regions, keys, planted=False)
+    write_trail_day(s3, trail, (now - timedelta(days=1)).date(), regions, keys, planted=True)
     return trail

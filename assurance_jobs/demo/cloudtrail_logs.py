@@ -75,8 +75,9 @@ def record(
     request_parameters: dict[str, Any] | None = None,
     response_elements: dict[str, Any] | None = None,
     recipient_account: str | None = None,
+    resources: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """One management-event record, shaped like CloudTrail's."""
+    """One management-event record, shaped like CloudTrail's (`resources`: e.g. the KMS key a Decrypt used)."""
     account = recipient_account or (principal_arn.split(":")[4] if principal_arn.startswith("arn:") else "")
     body: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
@@ -102,6 +103,8 @@ def record(
             "clientProvidedHostHeader": f"{event_source.split('.')[0]}.{region}.amazonaws.com",
         },
     }
+    if resources is not None:
+        body["resources"] = resources
     if vpc_endpoint_id:
         body["vpcEndpointId"] = vpc_endpoint_id
         body["vpcEndpointAccountId"] = account
@@ -109,6 +112,11 @@ def record(
         body["errorCode"] = error_code
         body["errorMessage"] = f"User: {principal_arn} is not authorized to perform: {event_name}"
     return body
+
+
+def kms_key_resource(key_arn: str) -> list[dict[str, Any]]:
+    """`resources` of a KMS event: the key, as CloudTrail names it."""
+    return [{"accountId": key_arn.split(":")[4], "type": "AWS::KMS::Key", "ARN": key_arn}]
 
 
 def console_login(user_arn: str, at: datetime, source_ip: str, *, success: bool = True) -> dict[str, Any]:

@@ -42,6 +42,13 @@ _SETTLEMENT_POLICY = {
         },
     ],
 }
+_RECONCILER_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::acme-settlement/*"},
+        {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"},
+    ],
+}
 _KMS_ADMIN_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -67,7 +74,7 @@ def _tags(owner: str, app: str) -> list[dict[str, str]]:
 
 
 def seed_baselined_roles(endpoint: str, now: datetime) -> None:
-    """Three roles the baseline governs, created before yesterday's snapshot."""
+    """Four roles the baseline governs, created before yesterday's snapshot."""
     with freeze_time(now - timedelta(days=3)):
         iam = _iam(endpoint)
         iam.create_role(
@@ -85,6 +92,14 @@ def seed_baselined_roles(endpoint: str, now: datetime) -> None:
         )
         iam.put_role_policy(
             RoleName="payments-settlement", PolicyName="settlement-files", PolicyDocument=json.dumps(_SETTLEMENT_POLICY)
+        )
+        iam.create_role(
+            RoleName="payments-reconciler",
+            AssumeRolePolicyDocument=json.dumps(_LAMBDA_TRUST),
+            Tags=_tags(OWNER_PAYMENTS, "reconciler"),
+        )
+        iam.put_role_policy(
+            RoleName="payments-reconciler", PolicyName="reconcile", PolicyDocument=json.dumps(_RECONCILER_POLICY)
         )
         iam.create_role(
             RoleName="release-automation",
@@ -117,6 +132,14 @@ def write_baseline(folder: Path, now: datetime) -> Path:
                 "approved_owner": OWNER_PAYMENTS,
             },
             {
+                "name": "payments reconciler",
+                "arn": _arn("role", "payments-reconciler"),
+                "approved_actions": ["s3:GetObject", "kms:Decrypt"],
+                "approved_networks": ["10.20.0.0/16", "vpce-0settle0001", "aws-service"],
+                "approved_trust_principals": ["lambda.amazonaws.com"],
+                "approved_owner": OWNER_PAYMENTS,
+            },
+            {
                 "name": "release automation",
                 "arn": _arn("role", "release-automation"),
                 "approved_actions": [],
@@ -124,6 +147,8 @@ def write_baseline(folder: Path, now: datetime) -> Path:
                 "approved_owner": OWNER_ML,
             },
         ],
+        # KMS keys tagged so hold secrets: a Decrypt of one is a secrets-store read (NHI-RT-001).
+        "secret_key_tags": [{"key": "data-class", "value": "secret"}],
         "jit_grants": [
             {
                 "identity_arn": _arn("role", "release-automation"),

@@ -39,7 +39,8 @@ _REGIONAL_SOURCES: tuple[str, ...] = tuple(
 )
 
 
-_TRAIL_SOURCES = ("cloudtrail_objects", "cloudtrail_activity")
+# Read for every region of an account with a trail: the log objects, their activity, and the KMS key inventory.
+_TRAIL_SOURCES = ("cloudtrail_objects", "cloudtrail_activity", "kms_keys")
 
 
 def trail_ok(account: str = ACCOUNT, regions: Iterable[str] = ("eu-west-1",)) -> list[dict[str, Any]]:
@@ -125,6 +126,7 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "rt_events": 12,
         "rt_secret_reads_outside_networks": "",
         "rt_secret_reads_outside_networks_count": 0,
+        "rt_decrypts_unknown_key_count": 0,
         "rt_interactive_use": "",
         "rt_interactive_use_count": 0,
         "rt_calls_outside_scope": "",
@@ -133,6 +135,7 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "rt_denied_outside_baseline_count": 0,
         "rt_unused_granted_services": "",
         "rt_unused_granted_service_count": 0,
+        "rt_unused_unknown_count": 0,
         "rt_source_file": f"{account}/cloudtrail_objects.eu-west-1.json",
         "rt_source_sha256": _SHA,
     }

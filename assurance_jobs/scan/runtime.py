@@ -11,8 +11,15 @@ Conventions:
   baseline facts do; RT-004 counts every denied call of an ungoverned NHI (nothing approved to excuse it).
 * Event names map to IAM actions as `<service>:<eventName>`, with the few documented exceptions below; calls the
   IAM catalogue does not know (and calls that need no permission) are never judged "outside a scope".
-* NHI-RT-005 needs `lookback_days` of fully covered activity for the account, or its facts stay NA; an identity
-  that made no call in the window is left to the dormancy rules (NA here too).
+* A `kms:Decrypt` is a secrets-store read (NHI-RT-001) only on a secret-bearing key: one whose tags (the
+  `kms_keys` source) match the baseline's `secret_key_tags`. A Decrypt on a key whose tags are unknown (another
+  account's key, a key the listing could not read) from an unapproved network is counted apart
+  (`rt_decrypts_unknown_key_count`), which makes the identity's RT-001 verdict INCOMPLETE rather than PASS.
+* NHI-RT-005 needs `lookback_days` of fully covered activity for the account, or — where the account collects IAM
+  Access Advisor (`iam_service_last_accessed`) — the principal's advisor data: a granted service then counts as
+  used if the stored activity shows a call to it or the advisor's LastAuthenticated falls inside the window. A
+  principal whose advisor job gave no data is not judged (NA, `rt_unused_unknown_count` 1: INCOMPLETE, never
+  PASS). An identity that made no call in the window is left to the dormancy rules (NA here too).
 """
 
 from __future__ import annotations
@@ -22,13 +29,16 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import pandas as pd
 
+from assurance_jobs.config import HumanMarker
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import EffectivePermissions
-from assurance_jobs.scan.sources import cloudtrail_activity
+from assurance_jobs.scan.sources import cloudtrail_activity, iam_service_last_accessed, kms_keys
 from assurance_jobs.scan.sources.cloudtrail_activity import empty_activity_table
+from assurance_jobs.scan.sources.common import Context
 from assurance_jobs.schema import ACTIVITY_TABLE_COLUMNS, RUNTIME_FACT_COLUMNS  # noqa: F401 (re-exported)
 
 LOOKBACK_DAYS = 90
@@ -103,6 +113,36 @@ class RuntimeEvidence:
     lookback_days: int = LOOKBACK_DAYS
     listings: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """account -> the snapshot's `cloudtrail_objects` listing files and sha256: what runtime findings trace to."""
+    kms_key_tags: Mapping[str, Mapping[str, str] | None] = field(default_factory=dict)
+    """KMS key ARN -> its tags (None: unreadable), every scanned account's keys (the `kms_keys` source)."""
+    service_last_accessed: Mapping[str, Mapping[str, datetime | None] | None] = field(default_factory=dict)
+    """principal ARN -> Access Advisor's {service namespace: last authenticated}; None: its job gave no data."""
+    advisor_accounts: frozenset[str] = frozenset()
+    """Accounts that collected Access Advisor (any status): their principals may be judged from it."""
+    as_of: datetime | None = None
+    """The end of the look-back window (the snapshot's as-of time), for the advisor's timestamps."""
+
+
+@dataclass(frozen=True)
+class KeyClassification:
+    """Which KMS keys are secret-bearing, and which keys' tags are known at all (the rest: unknown)."""
+
+    secret: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()
+
+
+def classify_keys(
+    key_tags: Mapping[str, Mapping[str, str] | None], selectors: Iterable[tuple[str, str]] | None
+) -> KeyClassification:
+    """Keys whose tags match a (key, value glob) selector are secret-bearing; no selectors: none is."""
+    wanted = list(selectors or ())
+    known = frozenset(arn for arn, tags in key_tags.items() if tags is not None)
+    secret = frozenset(
+        arn
+        for arn, tags in key_tags.items()
+        if tags is not None and any(k in tags and fnmatch.fnmatchcase(tags[k], v) for k, v in wanted)
+    )
+    return KeyClassification(secret, known)
 
 
 def services_called(activity: pd.DataFrame) -> dict[str, frozenset[str]]:
@@ -157,17 +197,27 @@ def _with_actions(rows: pd.DataFrame) -> pd.DataFrame:
 _QUIET = {name: ("" if dtype == "object" else 0) for name, dtype in RUNTIME_FACT_COLUMNS.items()}
 
 
-def _identity_facts(rows: pd.DataFrame, is_nhi: bool, approvals: Approvals) -> dict[str, object]:
+def _is_decrypt(rows: pd.DataFrame) -> pd.Series:
+    return (rows["event_source"] == "kms.amazonaws.com") & (rows["event_name"] == "Decrypt")
+
+
+def _identity_facts(
+    rows: pd.DataFrame, is_nhi: bool, approvals: Approvals, keys: KeyClassification
+) -> dict[str, object]:
     """The day's facts of one identity from its activity rows (already restricted to it)."""
     if rows.empty:
         return {k: v for k, v in _QUIET.items() if not k.startswith(("rt_unused", "rt_source"))}
     rows = _with_actions(rows)
     succeeded = rows[rows["error_code"] == ""]
-    secret = rows[rows["secret_read"].astype(bool) & (rows["error_code"] == "")]
+    reads = rows[rows["secret_read"].astype(bool) & (rows["error_code"] == "")]
     if approvals.networks is not None:
-        outside_networks = secret[[not network_approved(str(n), approvals.networks) for n in secret["network"]]]
+        outside = [not network_approved(str(n), approvals.networks) for n in reads["network"]]
+        reads = reads[pd.Series(outside, index=reads.index, dtype=bool)]
     else:
-        outside_networks = secret.iloc[0:0]
+        reads = reads.iloc[0:0]
+    decrypt, key = _is_decrypt(reads), reads["kms_key_arn"]
+    outside_networks = reads[~decrypt | key.isin(keys.secret)]
+    unknown_key = reads[decrypt & ~key.isin(keys.known)]
     interactive = rows[(rows["event_name"] == "ConsoleLogin") | rows["user_agent_class"].isin(INTERACTIVE_AGENTS)]
     if not is_nhi:
         interactive = interactive.iloc[0:0]
@@ -186,6 +236,7 @@ def _identity_facts(rows: pd.DataFrame, is_nhi: bool, approvals: Approvals) -> d
         "rt_events": int(rows["event_count"].sum()),
         "rt_secret_reads_outside_networks": secrets_text,
         "rt_secret_reads_outside_networks_count": secrets_count,
+        "rt_decrypts_unknown_key_count": int(unknown_key["event_count"].sum()),
         "rt_interactive_use": interactive_text,
         "rt_interactive_use_count": interactive_count,
         "rt_calls_outside_scope": scope_text,
@@ -209,17 +260,34 @@ def granted_services(permissions: EffectivePermissions | None, cache: dict[int, 
     return cache[mask]
 
 
+_NOT_JUDGED = {"rt_unused_granted_services": None, "rt_unused_granted_service_count": None}
+
+
 def _unused_facts(
     arn: str, account: str, evidence: RuntimeEvidence, permissions: EffectivePermissions | None, cache: dict
 ) -> dict[str, object]:
-    """Granted services without a call in the window. NA until the window is fully covered, and NA for an identity
-    with no call at all in it: a dormant identity is the dormancy rules' finding (NHI-OFF-001/002), not this one's."""
-    called = evidence.services_called.get(arn)
-    if evidence.covered_days.get(account, 0) < evidence.lookback_days or not called:
-        return {"rt_unused_granted_services": None, "rt_unused_granted_service_count": None}
-    unused = sorted(granted_services(permissions, cache) - called)
+    """Granted services without a call in the window. NA until the window is fully covered or Access Advisor
+    covers the principal, and NA for an identity with no call at all in it: a dormant identity is the dormancy
+    rules' finding (NHI-OFF-001/002), not this one's. `rt_unused_unknown_count` 1 marks a principal the advisor
+    was asked about but gave no data for (job failed, timed out, principal missing): never a PASS."""
+    used = set(evidence.services_called.get(arn, frozenset()))
+    if evidence.covered_days.get(account, 0) < evidence.lookback_days:
+        if account not in evidence.advisor_accounts:
+            return {**_NOT_JUDGED, "rt_unused_unknown_count": 0}
+        advised = evidence.service_last_accessed.get(arn)
+        if advised is None or evidence.as_of is None:
+            return {**_NOT_JUDGED, "rt_unused_unknown_count": 1}
+        since = evidence.as_of - timedelta(days=evidence.lookback_days)
+        used |= {service for service, last in advised.items() if last is not None and last >= since}
+    if not used:
+        return {**_NOT_JUDGED, "rt_unused_unknown_count": 0}
+    unused = sorted(granted_services(permissions, cache) - used)
     shown = ",".join(unused[:25]) + (f" (+{len(unused) - 25} more)" if len(unused) > 25 else "")
-    return {"rt_unused_granted_services": shown, "rt_unused_granted_service_count": len(unused)}
+    return {
+        "rt_unused_granted_services": shown,
+        "rt_unused_granted_service_count": len(unused),
+        "rt_unused_unknown_count": 0,
+    }
 
 
 def runtime_identity_facts(
@@ -227,8 +295,13 @@ def runtime_identity_facts(
     evidence: RuntimeEvidence | None,
     approvals: Mapping[str, Approvals],
     permissions: Mapping[str, EffectivePermissions],
+    keys: KeyClassification | None = None,
 ) -> pd.DataFrame:
-    """One row per identity (`account_id`, `arn`, then RUNTIME_FACT_COLUMNS), in the identities' order."""
+    """One row per identity (`account_id`, `arn`, then RUNTIME_FACT_COLUMNS), in the identities' order.
+
+    `keys`: the secret-bearing KMS keys (`classify_keys`); None: no key is known, so a kms:Decrypt from an
+    unapproved network is never a PASS — it counts as on an unknown key."""
+    keys = keys or KeyClassification()
     columns = ["account_id", "arn", *RUNTIME_FACT_COLUMNS]
     by_principal = (
         {str(arn): rows for arn, rows in evidence.activity.groupby("principal_arn", sort=False)}
@@ -242,7 +315,7 @@ def runtime_identity_facts(
         if evidence is not None and record.account_id in evidence.accounts:
             approval = approvals.get(record.arn, Approvals(None, None))
             activity = by_principal.get(record.arn, _NO_ACTIVITY)
-            row |= _identity_facts(activity, bool(record.is_nhi), approval)
+            row |= _identity_facts(activity, bool(record.is_nhi), approval, keys)
             row |= _unused_facts(record.arn, record.account_id, evidence, permissions.get(record.arn), cache)
             row["rt_source_file"], row["rt_source_sha256"] = evidence.listings.get(record.account_id, (None, None))
         rows.append(row)
@@ -270,17 +343,52 @@ class SnapshotActivity:
     accounts: frozenset[str]
     fully_covered: frozenset[str]
     listings: Mapping[str, tuple[str, str]]  # account -> (listing files, their sha256), comma-joined
+    kms_key_tags: Mapping[str, Mapping[str, str] | None] = field(default_factory=dict)
 
 
-def snapshot_activity(snapshot) -> SnapshotActivity:
-    """Every account's `cloudtrail_activity.<region>.parquet` files of a snapshot as one table (no I/O here)."""
+def snapshot_activity(snapshot, warnings: list[str] | None = None) -> SnapshotActivity:
+    """Every account's `cloudtrail_activity.<region>.parquet` files of a snapshot as one table, and every
+    account's KMS keys with their tags (no I/O here)."""
     accounts = sorted({e.account_id for e in snapshot.manifest.files if e.source == ACTIVITY_SOURCE})
     parsed = [cloudtrail_activity.parse(snapshot, account) for account in accounts]
     frames = [found.frame for found in parsed if found is not None and len(found.frame)]
     activity = cloudtrail_activity.typed(pd.concat(frames, ignore_index=True)) if frames else empty_activity_table()
+    key_accounts = sorted({e.account_id for e in snapshot.manifest.files if e.source == kms_keys.SOURCE})
+    context = _Warnings(warnings if warnings is not None else [])
+    key_tags = {arn: tags for a in key_accounts for arn, tags in kms_keys.parse(snapshot, a, context).tags.items()}
     return SnapshotActivity(
-        activity, frozenset(accounts), _fully_covered(snapshot.manifest.collection_status), _listings(snapshot)
+        activity,
+        frozenset(accounts),
+        _fully_covered(snapshot.manifest.collection_status),
+        _listings(snapshot),
+        key_tags,
     )
+
+
+@dataclass(frozen=True)
+class _Warnings:
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class SnapshotAdvisor:
+    """Access Advisor of a snapshot: the accounts that collected it (any status) and every principal's services."""
+
+    accounts: frozenset[str]
+    services: Mapping[str, Mapping[str, datetime | None] | None]
+
+
+def snapshot_service_last_accessed(snapshot, warnings: list[str] | None = None) -> SnapshotAdvisor:
+    """Every account's `iam_service_last_accessed.json` (no I/O here). An account whose collection failed
+    outright has a status but no file: it is listed, and its principals have no data (never judged PASS)."""
+    source = iam_service_last_accessed.SOURCE
+    accounts = sorted({s.account_id for s in snapshot.manifest.collection_status if s.source == source})
+    context = Context(snapshot.manifest.taken_at, [], HumanMarker(), None, warnings if warnings is not None else [])
+    services: dict[str, Mapping[str, datetime | None] | None] = {}
+    for account in accounts:
+        parsed = iam_service_last_accessed.parse(snapshot, account, context)
+        services |= parsed.services if parsed is not None else {}
+    return SnapshotAdvisor(frozenset(accounts), services)
 
 
 def _fully_covered(statuses) -> frozenset[str]:

@@ -36,7 +36,11 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame = pd.concat([empty_activity_table(), frame], ignore_index=True) if len(frame) else empty_activity_table()
     frame = frame[list(ACTIVITY_TABLE_COLUMNS)]
     for name, dtype in ACTIVITY_TABLE_COLUMNS.items():
-        frame[name] = frame[name].astype(object) if dtype == "object" else frame[name].astype(dtype)
+        if dtype == "object":  # a column an older stored table lacks (kms_key_arn) reads as None, not NaN
+            values = frame[name].astype(object)
+            frame[name] = values.where(values.notna(), None)
+        else:
+            frame[name] = frame[name].astype(dtype)
     return frame
 
 

@@ -1,0 +1,172 @@
+"""IAM Access Advisor collection (botocore Stubber: moto does not implement it): jobs started, polled, paginated."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from assurance_jobs import sources
+from assurance_jobs.collect import aws, service_last_accessed
+from assurance_jobs.collect.aws import encode_pages
+from assurance_jobs.collect.service_last_accessed import AdvisorPolling
+from assurance_jobs.config import HumanMarker
+from assurance_jobs.scan.sources import iam_service_last_accessed
+from assurance_jobs.scan.sources.common import Context
+from assurance_jobs.snapshot.model import Manifest, ManifestFile, Snapshot
+
+ACCOUNT = "123456789012"
+USER = f"arn:aws:iam::{ACCOUNT}:user/svc-reports"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/payments-settlement"
+LINKED = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport"
+CREATED = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+DONE = datetime(2026, 11, 30, 6, 0, 20, tzinfo=UTC)
+S3_USED = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+ENTRY = sources.source("iam_service_last_accessed")
+
+
+def job(n: int) -> str:
+    """A JobId as AWS returns one (a UUID)."""
+    return f"{n:08d}-5b2f-4c1e-9d3a-0f6e8b7c2a1d"
+
+
+class FakeTime:
+    """A clock that only moves when the poll sleeps."""
+
+    def __init__(self) -> None:
+        self.now, self.sleeps = 0.0, []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def polling(self, timeout: float = 60.0) -> AdvisorPolling:
+        return AdvisorPolling(timeout_seconds=timeout, first_delay=2.0, sleep=self.sleep, clock=lambda: self.now)
+
+
+def _iam() -> object:
+    return boto3.client("iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def _user(arn: str) -> dict:
+    name = arn.rsplit("/", 1)[-1]
+    return {"Path": "/", "UserName": name, "UserId": "AIDAEXAMPLE000000001", "Arn": arn, "CreateDate": CREATED}
+
+
+def _role(arn: str, path: str = "/") -> dict:
+    name = arn.rsplit("/", 1)[-1]
+    return {"Path": path, "RoleName": name, "RoleId": "AROAEXAMPLE000000001", "Arn": arn, "CreateDate": CREATED}
+
+
+def _service(namespace: str, last: datetime | None = None) -> dict:
+    entry = {"ServiceName": namespace.upper(), "ServiceNamespace": namespace, "TotalAuthenticatedEntities": 0}
+    if last is not None:
+        entry |= {"LastAuthenticated": last, "LastAuthenticatedEntity": ROLE, "TotalAuthenticatedEntities": 1}
+    return entry
+
+
+def _details(status: str, services: list[dict], **more: object) -> dict:
+    page = {
+        "JobStatus": status,
+        "JobType": "SERVICE_LEVEL",
+        "JobCreationDate": CREATED,
+        "ServicesLastAccessed": services,
+    }
+    # botocore's model makes JobCompletionDate required, so the Stubber needs it even while IN_PROGRESS.
+    return page | {"JobCompletionDate": DONE} | more
+
+
+def _started(stub: Stubber, *arns: str) -> None:
+    for n, arn in enumerate(arns):
+        stub.add_response(
+            "generate_service_last_accessed_details",
+            {"JobId": job(n)},
+            {"Arn": arn, "Granularity": "SERVICE_LEVEL"},
+        )
+
+
+def test_every_page_of_a_finished_job_is_kept_and_a_running_job_is_polled_again() -> None:
+    iam, clock = _iam(), FakeTime()
+    with Stubber(iam) as stub:
+        _started(stub, USER, ROLE)
+        stub.add_response(
+            "get_service_last_accessed_details", _details("IN_PROGRESS", []), {"JobId": job(0), "MaxItems": 1000}
+        )
+        first = _details("COMPLETED", [_service("s3", S3_USED)], IsTruncated=True, Marker="page-2")
+        stub.add_response("get_service_last_accessed_details", first, {"JobId": job(1), "MaxItems": 1000})
+        stub.add_response(
+            "get_service_last_accessed_details",
+            _details("COMPLETED", [_service("kms")], IsTruncated=False),
+            {"JobId": job(1), "MaxItems": 1000, "Marker": "page-2"},
+        )
+        stub.add_response(
+            "get_service_last_accessed_details", _details("COMPLETED", []), {"JobId": job(0), "MaxItems": 1000}
+        )
+        records = service_last_accessed.collect(iam, [USER, ROLE], clock.polling())
+        stub.assert_no_pending_responses()
+    by_arn = {r["Arn"]: r for r in records}
+    assert [s["ServiceNamespace"] for s in by_arn[ROLE]["ServicesLastAccessed"]] == ["s3", "kms"]
+    assert by_arn[ROLE]["ServicesLastAccessed"][0]["LastAuthenticated"] == S3_USED
+    assert (by_arn[USER]["JobStatus"], clock.sleeps) == ("COMPLETED", [2.0])
+
+
+def test_a_job_still_running_at_the_deadline_is_recorded_as_timed_out() -> None:
+    iam, clock = _iam(), FakeTime()
+    with Stubber(iam) as stub:
+        _started(stub, ROLE)
+        for _ in range(3):  # polls at t=0, 2, 6; the next wait would pass the 10 s budget
+            stub.add_response("get_service_last_accessed_details", _details("IN_PROGRESS", []))
+        (record,) = service_last_accessed.collect(iam, [ROLE], clock.polling(timeout=10.0))
+    assert (record["JobStatus"], record["Error"]["Code"], "ServicesLastAccessed" in record) == (
+        "TIMED_OUT",
+        "TIMED_OUT",
+        False,
+    )
+
+
+def test_service_linked_roles_are_not_asked_about() -> None:
+    iam = _iam()
+    with Stubber(iam) as stub:
+        stub.add_response("list_users", {"Users": [_user(USER)], "IsTruncated": False})
+        roles = [_role(ROLE), _role(LINKED, "/aws-service-role/support.amazonaws.com/")]
+        stub.add_response("list_roles", {"Roles": roles, "IsTruncated": False})
+        assert service_last_accessed.principals(iam) == [USER, ROLE]
+
+
+def test_a_failed_job_makes_the_source_partial_and_keeps_the_other_principals(monkeypatch: pytest.MonkeyPatch) -> None:
+    iam, clock = _iam(), FakeTime()
+    monkeypatch.setattr(aws, "ADVISOR_POLLING", clock.polling())
+    failed = _details("FAILED", [], Error={"Message": "internal error", "Code": "ServiceFailure"})
+    with Stubber(iam) as stub:
+        stub.add_response("list_users", {"Users": [_user(USER)], "IsTruncated": False})
+        stub.add_response("list_roles", {"Roles": [_role(ROLE)], "IsTruncated": False})
+        _started(stub, USER, ROLE)
+        stub.add_response("get_service_last_accessed_details", failed)
+        stub.add_response("get_service_last_accessed_details", _details("COMPLETED", [_service("s3", S3_USED)]))
+        result = aws.collect_service_last_accessed(lambda: iam, ENTRY)
+    status = aws._status(ACCOUNT, ENTRY.name, ENTRY.api, None, result)
+    assert (status.status, status.error_code, len(result.pages)) == ("partial", "ServiceFailure", 2)
+
+
+def test_a_denied_listing_is_an_error_with_nothing_stored() -> None:
+    iam = _iam()
+    with Stubber(iam) as stub:
+        stub.add_client_error("list_users", "AccessDenied", "not authorized to perform iam:ListUsers")
+        result = aws.collect_service_last_accessed(lambda: iam, ENTRY)
+    status = aws._status(ACCOUNT, ENTRY.name, ENTRY.api, None, result)
+    assert (status.status, status.error_code, result.content) == ("error", "AccessDenied", None)
+
+
+def test_stored_records_parse_to_services_per_principal_and_none_for_a_failed_job() -> None:
+    records = [
+        {"Arn": ROLE, "JobStatus": "COMPLETED", "ServicesLastAccessed": [_service("s3", S3_USED), _service("kms")]},
+        {"Arn": USER, "JobStatus": "TIMED_OUT", "Error": {"Code": "TIMED_OUT", "Message": "not done"}},
+    ]
+    content, path = encode_pages(records), f"{ACCOUNT}/iam_service_last_accessed.json"
+    file = ManifestFile(path, ACCOUNT, ENTRY.name, None, hashlib.sha256(content).hexdigest(), len(content))
+    snapshot = Snapshot(Manifest("s", DONE.date(), DONE, "test", 0.0, [ACCOUNT], [file], []), "memory", {path: content})
+    parsed = iam_service_last_accessed.parse(snapshot, ACCOUNT, Context(DONE, [], HumanMarker(), None))
+    assert parsed is not None and parsed.services == {ROLE: {"s3": S3_USED, "kms": None}, USER: None}
