@@ -3,7 +3,7 @@
 Run on demand: `python benchmarks/bench_activity.py [--sizes 1000000 10000000] [--keep DIR]`. For each size the
 log objects are generated first (one process, not timed), then reduced in a fresh subprocess so its peak RSS is
 its own. Records are realistic in shape (full userIdentity with session context, tlsDetails, request parameters)
-and in spread (2,000 principals, 40 event names, 500 networks, 5 % errors), 24 hourly objects per region.
+and in spread (2,000 principals, 40 event names, 500 networks, 20 KMS keys, 5 % errors), 24 hourly objects per region.
 Target on 2 cores: ≥ 200,000 records/s and ≤ 2 GB peak RSS at 10M records.
 """
 
@@ -124,6 +124,9 @@ def _records(n: int, rng: random.Random, day: datetime, region: str) -> list[str
                 "clientProvidedHostHeader": f"{source.split('.')[0]}.{region}.amazonaws.com",
             },
         }
+        if source == "kms.amazonaws.com":
+            key = f"arn:aws:kms:{region}:{ACCOUNT}:key/{principal % 20:08d}-0000-0000-0000-000000000000"
+            record["resources"] = [{"accountId": ACCOUNT, "type": "AWS::KMS::Key", "ARN": key}]
         if network < 40:
             record["vpcEndpointId"] = f"vpce-{network:08x}"
         if rng.random() < 0.05:
