@@ -172,7 +172,8 @@ class ReportModel:
         grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in vw.records(self.bundle.rule_results, ["rule_id", "account_id", "region"]):
             scope = {
-                key: vw.text(row.get(key)) for key in ("account_id", "status", "evaluated", "failed", "missing_sources")
+                key: vw.text(row.get(key))
+                for key in ("account_id", "status", "evaluated", "failed", "missing_sources", "reason")
             }
             scope["region"] = vw.text(row.get("region")) or "global"
             grouped[vw.text(row["rule_id"])].append(scope)
