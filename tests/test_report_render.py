@@ -231,3 +231,27 @@ def test_trend_chart_svg_is_byte_stable_and_inline(tmp_path: Path) -> None:
     assert first == _svg_for.__wrapped__(json.dumps(spec, sort_keys=True))
     render_report(make_bundle(history=history), tmp_path)
     assert first in read(tmp_path, "index.html") and first.startswith("<svg")
+
+
+def test_banner_separates_sources_that_could_not_be_collected_from_inputs_not_configured(tmp_path: Path) -> None:
+    status = [
+        {
+            "account_id": ACCOUNT,
+            "source": "secretsmanager_secrets",
+            "api": "secretsmanager:ListSecrets",
+            "region": "eu-west-1",
+            "status": "throttled",
+            "error_code": "ThrottlingException",
+        }
+    ]
+    results = [
+        rule_result("NHI-ROT-003", "INCOMPLETE", region="eu-west-1", missing_sources="secretsmanager_secrets"),
+        rule_result("NHI-OFF-004", "INCOMPLETE", missing_sources="directory_feed"),
+    ]
+    render_report(make_bundle(rule_results=results, collection_status=status), tmp_path)
+    banner = read(tmp_path, "index.html").split('id="evidence-status"')[1].split("</div>")[0]
+    could_not = banner.split('id="could-not-collect"')[1].split('id="not-configured"')[0]
+    not_configured = banner.split('id="not-configured"')[1].split("<h3>")[0]
+    assert "ThrottlingException" in could_not and "NHI-ROT-003" in could_not and "NHI-OFF-004" not in could_not
+    assert "directory_feed" in not_configured and "NHI-OFF-004" in not_configured
+    assert "NHI-ROT-003" not in not_configured

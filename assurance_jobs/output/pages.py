@@ -102,6 +102,14 @@ class ReportModel:
     status_labels = st.STATUS_LABELS
     markdown = staticmethod(vw.markdown)
 
+    @cached_property
+    def evidence_gaps(self) -> dict[str, list[dict[str, Any]]]:
+        """The banner's "could not collect" and "not configured" lists, each rule with its page's file name."""
+        gaps = st.evidence_gaps(self.bundle.rule_results, self.bundle.collection_status)
+        for entry in (*gaps["could_not_collect"], *gaps["not_configured"]):
+            entry["rule_links"] = [{"rule_id": rule, "file": vw.file_name(rule)} for rule in entry["rules"]]
+        return gaps
+
     @property
     def accounts(self) -> list[str]:
         return sorted(str(account) for account in self.bundle.accounts)
