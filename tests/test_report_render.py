@@ -13,7 +13,7 @@ from assurance_jobs.output.bundle import HistoryPoint
 from assurance_jobs.output.catalogue import load_catalogue
 from assurance_jobs.output.html import render_index, render_report
 from assurance_jobs.output.synthetic import ACCOUNT, AS_OF, finding, identity, make_bundle, rule_meta, rule_result
-from assurance_jobs.output.trend import _svg_for, trend_rows, trend_spec
+from assurance_jobs.output.trend import _svg_for, trend_rows, trend_spec, trend_svg
 from assurance_jobs.output.views import identity_href
 from assurance_jobs.output.waivers import Waiver, apply_waivers
 
@@ -255,3 +255,10 @@ def test_banner_separates_sources_that_could_not_be_collected_from_inputs_not_co
     assert "ThrottlingException" in could_not and "NHI-ROT-003" in could_not and "NHI-OFF-004" not in could_not
     assert "directory_feed" in not_configured and "NHI-OFF-004" in not_configured
     assert "NHI-ROT-003" not in not_configured
+
+
+def test_trend_legend_names_families_as_readers_do() -> None:
+    start = AS_OF.date() - timedelta(days=1)
+    history = [HistoryPoint(start + timedelta(days=d), {"least_privilege": d}) for d in range(2)]
+    svg = trend_svg(history)
+    assert ">least privilege<" in svg and "least_privilege" not in svg

@@ -20,6 +20,11 @@ FAMILIES: tuple[str, ...] = ("rotation", "expiry", "least_privilege", "offboardi
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 
 
+def family_label(family: str) -> str:
+    """A family as a reader sees it ("least privilege"): suites name families in snake_case ids."""
+    return family.replace("_", " ")
+
+
 @dataclass(frozen=True)
 class EvidenceFile:
     """One file the report's conclusions rest on, with the digest an auditor can recompute."""

@@ -30,7 +30,7 @@ from markupsafe import Markup
 from assurance_jobs.assets import TEMPLATES, asset_folder
 from assurance_jobs.output import pages as page_builders
 from assurance_jobs.output.activity import activity_page
-from assurance_jobs.output.bundle import SEVERITIES, ReportBundle
+from assurance_jobs.output.bundle import SEVERITIES, ReportBundle, family_label
 
 PAGE_SIZE = 1000
 
@@ -55,6 +55,7 @@ def _environment(folder: Path) -> Environment:
         extensions=["jinja2.ext.do"],
     )
     # Our own stylesheet, read from the template folder: trusted, and must not be HTML-escaped inside <style>.
+    env.filters["family"] = family_label
     env.globals["css"] = Markup((folder / "report.css").read_text(encoding="utf-8").strip())
     return env
 
