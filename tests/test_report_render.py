@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assurance_jobs.output.bundle import HistoryPoint
+from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint
 from assurance_jobs.output.catalogue import load_catalogue
 from assurance_jobs.output.html import render_index, render_report
 from assurance_jobs.output.synthetic import ACCOUNT, AS_OF, finding, identity, make_bundle, rule_meta, rule_result
@@ -262,3 +262,17 @@ def test_trend_legend_names_families_as_readers_do() -> None:
     history = [HistoryPoint(start + timedelta(days=d), {"least_privilege": d}) for d in range(2)]
     svg = trend_svg(history)
     assert ">least privilege<" in svg and "least_privilege" not in svg
+
+
+def test_evidence_appendix_lists_files_relative_to_the_snapshot_folder_named_once(tmp_path: Path) -> None:
+    root = "/srv/assurance/data/snapshots/2026-11-25/20261125T060000Z-1a2b3c4d"
+    evidence = Evidence(
+        snapshot_id="20261125T060000Z-1a2b3c4d",
+        files=(EvidenceFile(f"{root}/{ACCOUNT}/iam_roles.json", "b" * 64, 10),),
+        roots=(("snapshot", root),),
+    )
+    render_report(make_bundle(evidence=evidence), tmp_path)
+    page = read(tmp_path, "evidence.html")
+    row = re.search(r'<tr id="f-bbbbbbbbbbbb">.*?</tr>', page).group(0)
+    assert f"<code>{ACCOUNT}/iam_roles.json</code>" in row and root not in row
+    assert page.count(root) == 1

@@ -43,6 +43,9 @@ class Evidence:
     files: Sequence[EvidenceFile] = ()
     tool_version: str | None = None
     dagster_run_id: str | None = None
+    roots: Sequence[tuple[str, str]] = ()
+    """(label, folder) the files live under — the snapshot first: the appendix names each folder once and lists
+    files relative to it (the sha256 pins each file; machine exports keep the full paths)."""
 
 
 @dataclass(frozen=True)

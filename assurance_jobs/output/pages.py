@@ -401,7 +401,8 @@ class ReportModel:
         return sorted(entries, key=lambda e: (e["rule_id"], e["resource"], e["expires"], e["approver"]))
 
     def evidence_files(self) -> list[dict[str, Any]]:
-        files = sorted(self.bundle.evidence.files, key=lambda f: (f.kind, f.path))
+        evidence = self.bundle.evidence
+        files = sorted(evidence.files, key=lambda f: (f.kind, f.path))
         anchored: set[str] = set()
         rows = []
         for f in files:
@@ -409,7 +410,7 @@ class ReportModel:
             rows.append(
                 {
                     "kind": f.kind,
-                    "path": f.path,
+                    "path": vw.relative_to_roots(f.path, evidence.roots),
                     "sha256": f.sha256,
                     "bytes": vw.text(f.bytes),
                     "anchor": "" if anchor in anchored else anchor,

@@ -25,6 +25,14 @@ from assurance_jobs.output.status import open_mask
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
+def relative_to_roots(path: str, roots: Sequence[tuple[str, str]]) -> str:
+    """`path` relative to the deepest of `roots` (label, folder) it lies under; unchanged when under none."""
+    under = [folder.rstrip("/") for _, folder in roots if path.startswith(folder.rstrip("/") + "/")]
+    if not under:
+        return path
+    return path[len(max(under, key=len)) + 1 :]
+
+
 def text(value: Any) -> str:
     """A cell as text: None/NaN → '', whole floats without '.0', timestamps in ISO 8601."""
     if value is None:
