@@ -80,7 +80,8 @@ def identity_file(arn: str) -> str:
     """An identity's page name: account, readable name, and 8 hex of the ARN's hash (names may clash once
     made file-safe; the hash keeps them apart and stable whatever else is in the estate)."""
     parts = arn.split(":", 5)
-    account = parts[4] if len(parts) == 6 and parts[4] else "unknown"
+    # A principal named by something other than an ARN is a client id (the OAuth2 client a token probe uses).
+    account = (parts[4] or "unknown") if len(parts) == 6 else "client"
     readable = file_name(split_arn(arn)[1].replace("/", "_"))[:60]
     return f"{account}-{readable}-{identity_key(arn)[:8]}"
 
