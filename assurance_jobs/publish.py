@@ -24,7 +24,7 @@ from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
 from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint, ReportBundle
 from assurance_jobs.output.casing import aws_case
 from assurance_jobs.output.catalogue import load_catalogue
-from assurance_jobs.output.html import render_index, render_report
+from assurance_jobs.output.html import RenderProgress, render_index, render_report
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
 from assurance_jobs.output.probes import probe_views
@@ -56,12 +56,15 @@ class Publication:
     exports: list[Path]
 
 
-def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str | None) -> Publication:
+def publish_partition(
+    config: AssuranceConfig, partition_date: date, run_id: str | None, on_group: RenderProgress | None = None
+) -> Publication:
+    """Render the day's report (`on_group` hears of each page group) and write its exports and provenance."""
     storage = storage_for(config.storage_root)
     bundle = build_bundle(config, storage, partition_date)
     bundle = replace(bundle, evidence=replace(bundle.evidence, dagster_run_id=run_id))
     out_dir = partition_output_dir(config, partition_date)
-    report_index = render_report(bundle, out_dir)
+    report_index = render_report(bundle, out_dir, on_group=on_group)
     exports = _write_machine_exports(bundle, out_dir, storage)
     provenance = {"dagster_run_id": run_id, "snapshot_id": bundle.evidence.snapshot_id, "tool_version": __version__}
     (out_dir / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")

@@ -11,7 +11,7 @@ import pytest
 
 from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint
 from assurance_jobs.output.catalogue import load_catalogue
-from assurance_jobs.output.html import render_index, render_report
+from assurance_jobs.output.html import PAGE_GROUPS, render_index, render_report
 from assurance_jobs.output.synthetic import ACCOUNT, AS_OF, finding, identity, make_bundle, rule_meta, rule_result
 from assurance_jobs.output.trend import _svg_for, trend_rows, trend_spec, trend_svg
 from assurance_jobs.output.views import identity_href
@@ -276,3 +276,11 @@ def test_evidence_appendix_lists_files_relative_to_the_snapshot_folder_named_onc
     row = re.search(r'<tr id="f-bbbbbbbbbbbb">.*?</tr>', page).group(0)
     assert f"<code>{ACCOUNT}/iam_roles.json</code>" in row and root not in row
     assert page.count(root) == 1
+
+
+def test_rendering_reports_each_page_group_as_it_is_written(tmp_path: Path) -> None:
+    heard: list[tuple[int, int, str]] = []
+    render_report(make_bundle(), tmp_path, on_group=lambda done, total, group: heard.append((done, total, group)))
+    assert [done for done, _, _ in heard] == list(range(1, len(PAGE_GROUPS) + 1))
+    assert {total for _, total, _ in heard} == {len(PAGE_GROUPS)}
+    assert [group for _, _, group in heard] == list(PAGE_GROUPS)
