@@ -134,6 +134,7 @@ def test_a_denied_source_is_listed_as_could_not_collect_with_the_rules_it_leaves
 def test_inputs_never_configured_are_listed_apart_with_their_reason_and_rules() -> None:
     listed = [(g["source"], g["rules"]) for g in gaps()["not_configured"]]
     assert listed == [("directory_feed", ["NHI-OFF-004", "NHI-OFF-005"]), ("token_probes", ["NHI-PRB-004"])]
+    assert gaps()["not_configured"][0]["why"].startswith("no directory_feed is configured")
     assert gaps()["not_configured"][1]["why"].startswith("no STS probe target sets revocation_probe: true")
 
 

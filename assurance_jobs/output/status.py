@@ -203,7 +203,7 @@ def _place(
         if calls:
             continue
         if _configurable(source, account):
-            why = _text(scope.get("reason")) or sources.BY_NAME[source].description
+            why = _text(scope.get("reason")) or _unconfigured(source)
             configured.setdefault((source, why), {"source": source, "why": why, "rules": set()})["rules"].add(rule)
             continue
         status = "missing or unreadable" if source == POLICY_DOCUMENTS else NOT_COLLECTED
@@ -214,6 +214,26 @@ def _place(
         )
         entry.setdefault("error_code", "")
         entry.setdefault("rules", set()).add(rule)
+
+
+# The setting that supplies each optional input (README, "Configuration"), for the banner's "not configured" list.
+INPUT_SETTINGS: dict[str, str] = {
+    "directory_feed": "no directory_feed is configured",
+    "baseline": "no baseline_dir is configured",
+    "agent_registry": "no agent_registry is configured",
+    "cloudtrail_objects": "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)",
+    "cloudtrail_activity": "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)",
+    "cloudtrail_history": "not enough fully covered CloudTrail days are stored yet",
+    "previous_partition": "no earlier day is stored to compare with (the first stored day)",
+    "token_probes": "no probe targets are configured (a probes: section)",
+}
+
+
+def _unconfigured(source: str) -> str:
+    """What is missing, in the terms of the setting that would supply it, then what the source is."""
+    description = sources.BY_NAME[source].description
+    setting = INPUT_SETTINGS.get(source)
+    return f"{setting} — {description}" if setting else description
 
 
 def _api(source: str) -> str:
