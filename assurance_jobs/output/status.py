@@ -163,19 +163,22 @@ def evidence_gaps(
     source is an access or collection problem of this run; a directory feed, trail, baseline or probe that was
     never configured is a decision about inputs. `could_not_collect` has one entry per failed collection call
     (listed even when no rule depends on it) and per source a scope misses without a recorded failure;
-    `not_configured` one per input and reason. Rules are sorted ids.
+    `not_configured` one per missing setting or reason (the trail's two sources are one entry, `source` joining
+    their names). Rules are sorted ids.
     """
     failed = failed_collections(collection_status)
     collected: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in failed:
         collected[(row["account_id"], row["source"], row["region"])] = {**row, "rules": set()}
-    configured: dict[tuple[str, str], dict[str, Any]] = {}
+    configured: dict[str, dict[str, Any]] = {}
     if len(rule_results):
         rows = rule_results[rule_results["status"] == INCOMPLETE]
         for _, scope in rows.iterrows():
             _place(scope, failed, collected, configured)
     could_not = sorted(collected.values(), key=lambda r: (r["account_id"], r["source"], r["region"]))
-    not_configured = sorted(configured.values(), key=lambda r: (r["source"], r["why"]))
+    not_configured = sorted(configured.values(), key=lambda r: (sorted(r["sources"]), r["why"]))
+    for entry in not_configured:
+        entry["source"] = ", ".join(sorted(entry.pop("sources")))
     for entry in (*could_not, *not_configured):
         entry["rules"] = sorted(entry["rules"])
     return {"could_not_collect": could_not, "not_configured": not_configured}
@@ -185,7 +188,7 @@ def _place(
     scope: Mapping[str, Any],
     failed: list[dict[str, Any]],
     collected: dict[tuple[str, str, str], dict[str, Any]],
-    configured: dict[tuple[str, str], dict[str, Any]],
+    configured: dict[str, dict[str, Any]],
 ) -> None:
     """File each missing source of one INCOMPLETE scope under a failed call, a gap, or an unconfigured input."""
     rule, account = str(scope["rule_id"]), str(scope["account_id"])
@@ -204,7 +207,9 @@ def _place(
             continue
         if _configurable(source, account):
             why = _text(scope.get("reason")) or _unconfigured(source)
-            configured.setdefault((source, why), {"source": source, "why": why, "rules": set()})["rules"].add(rule)
+            entry = configured.setdefault(why, {"sources": set(), "why": why, "rules": set()})
+            entry["sources"].add(source)
+            entry["rules"].add(rule)
             continue
         status = "missing or unreadable" if source == POLICY_DOCUMENTS else NOT_COLLECTED
         key = (account, source, region or "global")
@@ -230,10 +235,8 @@ INPUT_SETTINGS: dict[str, str] = {
 
 
 def _unconfigured(source: str) -> str:
-    """What is missing, in the terms of the setting that would supply it, then what the source is."""
-    description = sources.BY_NAME[source].description
-    setting = INPUT_SETTINGS.get(source)
-    return f"{setting} — {description}" if setting else description
+    """What is missing, in the terms of the setting that would supply it (else what the source is)."""
+    return INPUT_SETTINGS.get(source) or sources.BY_NAME[source].description
 
 
 def _api(source: str) -> str:
