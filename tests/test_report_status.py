@@ -144,3 +144,11 @@ def test_a_configured_probe_target_without_evidence_could_not_be_collected_not_u
     listed = [(e["account_id"], e["status"]) for e in found["could_not_collect"]]
     assert listed == [("probe:orders-api", "not collected")]
     assert found["not_configured"] == []
+
+
+def test_an_unreadable_policy_document_could_not_be_collected_rather_than_unconfigured() -> None:
+    results = [rule_result("NHI-LP-001", "INCOMPLETE", missing_sources="policy_documents")]
+    found = evidence_gaps(pd.DataFrame(results), [])
+    assert [(e["source"], e["status"], e["rules"]) for e in found["could_not_collect"]] == [
+        ("policy_documents", "missing or unreadable", ["NHI-LP-001"])
+    ]

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from assurance_jobs import sources
+from assurance_jobs.evaluate.results import ROW_EVIDENCE_GAP
 
 PASS, FAIL, INCOMPLETE, WAIVED, NOT_COVERED = "PASS", "FAIL", "INCOMPLETE", "WAIVED", "NOT_COVERED"
 STATUS_LABELS: dict[str, str] = {
@@ -135,8 +136,6 @@ def failed_collections(collection_status: Iterable[Mapping[str, Any]]) -> list[d
     return sorted(rows, key=lambda r: (r["account_id"], r["source"], r["region"]))
 
 
-# A scope's missing "source" that is no registered source: an attached policy document absent or unparseable.
-POLICY_DOCUMENTS = "policy_documents"
 NOT_COLLECTED = "not collected"
 
 
@@ -211,7 +210,8 @@ def _place(
             entry["sources"].add(source)
             entry["rules"].add(rule)
             continue
-        status = "missing or unreadable" if source == POLICY_DOCUMENTS else NOT_COLLECTED
+        # ROW_EVIDENCE_GAP is no registered source: an attached policy document absent from the snapshot or unparseable.
+        status = "missing or unreadable" if source == ROW_EVIDENCE_GAP else NOT_COLLECTED
         key = (account, source, region or "global")
         entry = collected.setdefault(
             key,
