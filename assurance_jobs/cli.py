@@ -91,13 +91,27 @@ def _warn(warnings: Sequence[str]) -> None:
 
 
 def _check_config(path: Path) -> int:
-    """Everything `run` would reject before calling AWS: if this says valid, `run` gets past configuration."""
-    from assurance_jobs.inputs import check_inputs
+    """Everything `run` would reject before calling AWS: if this says valid, `run` gets past configuration.
 
-    check = check_inputs(load_config(path), str(path))
+    Unlike `run`, which stops at the first problem, this lists every problem of the file, one line each (exit 2),
+    so a person fixing a configuration sees the whole list at once."""
+    from assurance_jobs.inputs import USER_ERRORS, check_inputs
+
+    try:
+        check = check_inputs(load_config(path), str(path))
+    except ConfigError as error:
+        return _problems(error.problems)
+    except USER_ERRORS as error:  # a waiver or baseline file with several bad entries lists each on its line
+        return _problems([line for line in str(error).splitlines() if line.strip()] or [type(error).__name__])
     _warn(check.warnings)
     print(f"{path}: configuration is valid")
     return EXIT_OK
+
+
+def _problems(problems: Sequence[str]) -> int:
+    for problem in problems:
+        print(f"assurance-jobs: {problem}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ edit it are security engineers reading a terminal, not Python developers reading
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,7 +15,7 @@ from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assurance_jobs.yaml_files import describe_validation_error, read_yaml_file
+from assurance_jobs.yaml_files import describe_validation_error, read_yaml_file, validation_problems
 
 DEFAULT_STORAGE_ROOT = "./assurance-data"
 DEFAULT_OUTPUT_DIR = "./assurance-output"
@@ -47,7 +48,14 @@ RoleArn = Annotated[str, AfterValidator(_iam_role_arn)]
 
 
 class ConfigError(Exception):
-    """A configuration problem, phrased for the person who edits the file."""
+    """A configuration problem, phrased for the person who edits the file.
+
+    The message is one line (the first problem, counting the rest); `problems` holds every problem as its own
+    line, for `check-config`, which is asked to list them all."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems) or (message,)
 
 
 class _Strict(BaseModel):
@@ -482,7 +490,7 @@ def parse_config(data: object, source: str = "configuration") -> AssuranceConfig
     try:
         return AssuranceConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, source)) from None
+        raise ConfigError(describe_validation_error(error, source), validation_problems(error, source)) from None
 
 
 def load_config(path: str | Path | None) -> AssuranceConfig:

@@ -129,10 +129,15 @@ class RunProgress:
             self._finish(step)
 
     def _log_line(self, entry: EventLogEntry) -> None:
-        """A per-source line from the snapshot step: shown live as 'k/n sources: <latest>'."""
+        """A counted line from a step — a source collected, a report page group rendered — shown live on the
+        step's row as 'k/n · <latest>', or as plain lines at each quarter when not on a terminal."""
+        from assurance_jobs.defs.report import REPORT_PROGRESS
         from assurance_jobs.defs.snapshot import SOURCE_PROGRESS
 
-        found = SOURCE_PROGRESS.match(entry.user_message or "")
+        message = entry.user_message or ""
+        found, unit = SOURCE_PROGRESS.match(message), "sources collected"
+        if found is None:
+            found, unit = REPORT_PROGRESS.match(message), "page groups rendered"
         key = (entry.step_key or "").split(".", 1)[0]  # per-account sub-steps count on the snapshot's row
         if found is None or key not in self.steps:
             return
@@ -145,8 +150,8 @@ class RunProgress:
                 task, total=planned, completed=done, description=f"{self._title_of(step)} · {escape(latest)}"
             )
         elif done * 4 // planned > step.quarters_shown:
-            step.quarters_shown = done * 4 // planned  # plain lines at 25 %, 50 %, 75 % and 100 % of the sources
-            print(f"        {done}/{planned} sources collected · latest {latest}", file=self.stream, flush=True)
+            step.quarters_shown = done * 4 // planned  # plain lines at 25 %, 50 %, 75 % and 100 %
+            print(f"        {done}/{planned} {unit} · latest {latest}", file=self.stream, flush=True)
 
     def line(self, step: StepState) -> str:
         number = list(self.steps).index(step.key) + 1

@@ -24,7 +24,7 @@ from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
 from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint, ReportBundle
 from assurance_jobs.output.casing import aws_case
 from assurance_jobs.output.catalogue import load_catalogue
-from assurance_jobs.output.html import render_index, render_report
+from assurance_jobs.output.html import RenderProgress, render_index, render_report
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
 from assurance_jobs.output.probes import probe_views
@@ -56,12 +56,15 @@ class Publication:
     exports: list[Path]
 
 
-def publish_partition(config: AssuranceConfig, partition_date: date, run_id: str | None) -> Publication:
+def publish_partition(
+    config: AssuranceConfig, partition_date: date, run_id: str | None, on_group: RenderProgress | None = None
+) -> Publication:
+    """Render the day's report (`on_group` hears of each page group) and write its exports and provenance."""
     storage = storage_for(config.storage_root)
     bundle = build_bundle(config, storage, partition_date)
     bundle = replace(bundle, evidence=replace(bundle.evidence, dagster_run_id=run_id))
     out_dir = partition_output_dir(config, partition_date)
-    report_index = render_report(bundle, out_dir)
+    report_index = render_report(bundle, out_dir, on_group=on_group)
     exports = _write_machine_exports(bundle, out_dir, storage)
     provenance = {"dagster_run_id": run_id, "snapshot_id": bundle.evidence.snapshot_id, "tool_version": __version__}
     (out_dir / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
@@ -133,14 +136,25 @@ def _evidence(
         EvidenceFile(path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes)
         for entry in manifest.files
     ]
-    files += _probe_evidence(storage, manifest.partition_date)
+    probe_files, probe_root = _probe_evidence(storage, manifest.partition_date)
+    files += probe_files
     files += [EvidenceFile(path=str(s.path), sha256=_sha256_file(s.path), kind="suite") for s in suites]
     if waivers_file:
         path = Path(waivers_file)
         files.append(EvidenceFile(path=str(path), sha256=_sha256_file(path), kind="waivers"))
     for copy in (source.get("inputs") or {}).get("baseline", []):
         files.append(EvidenceFile(path=str(copy["path"]), sha256=str(copy["sha256"]), kind="baseline"))
-    return Evidence(snapshot_id=manifest.snapshot_id, files=files, tool_version=__version__)
+    roots = [("snapshot", storage.location(prefix))] + ([("probe run", probe_root)] if probe_root else [])
+    roots += [(kind, folder) for kind, folder in _folders(files) if kind not in ("snapshot", "probe")]
+    return Evidence(snapshot_id=manifest.snapshot_id, files=files, tool_version=__version__, roots=roots)
+
+
+def _folders(files: list[EvidenceFile]) -> list[tuple[str, str]]:
+    """(kind, folder) of every folder the files of a kind sit in, in first-seen order."""
+    seen: dict[tuple[str, str], None] = {}
+    for file in files:
+        seen.setdefault((file.kind, file.path.rpartition("/")[0]), None)
+    return [(kind, folder) for kind, folder in seen if folder]
 
 
 def _stored_days(storage: Storage, partition_date: date) -> list[date]:
@@ -187,17 +201,19 @@ def _probes(storage: Storage, partition_date: date, rule_results: pd.DataFrame) 
     return probe_views(read_table(storage, partition_date, "probes"), records, rule_results)
 
 
-def _probe_evidence(storage: Storage, partition_date: date) -> list[EvidenceFile]:
+def _probe_evidence(storage: Storage, partition_date: date) -> tuple[list[EvidenceFile], str | None]:
+    """The day's newest probe run's files, and the folder they are stored in (None: no probe run)."""
     run = _probe_run(storage, partition_date)
     if run is None:
-        return []
+        return [], None
     prefix = snapshot_prefix(partition_date, run.manifest.snapshot_id, PROBES_PREFIX)
-    return [
+    files = [
         EvidenceFile(
             path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes, kind="probe"
         )
         for entry in run.manifest.files
     ]
+    return files, storage.location(prefix)
 
 
 def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:

@@ -311,6 +311,8 @@ RULE_RESULT_COLUMNS: Columns = {
     "evaluated": "int64",
     "failed": "int64",
     "missing_sources": "object",
+    # Why a scope is INCOMPLETE when no source status says so (a rule no configured evidence could reach).
+    "reason": "object",
 }
 
 # `probes`: one row per runtime probe target (scan/probe_facts.py, docs/probes.md); NA facts read INCOMPLETE.

@@ -14,9 +14,9 @@ from typing import Any, TextIO
 import pandas as pd
 
 from assurance_jobs.config import AssuranceConfig
-from assurance_jobs.output.status import STATUS_LABELS, WAIVED, rule_statuses, with_waived_scopes
+from assurance_jobs.output.status import STATUS_LABELS, WAIVED, evidence_gaps, rule_statuses, with_waived_scopes
 from assurance_jobs.pipeline import partition_output_dir, read_table
-from assurance_jobs.snapshot.storage import storage_for
+from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
 
 LABEL_WIDTH = 13
@@ -78,9 +78,19 @@ def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> d
     except FileNotFoundError:
         return summary
     summary["rules"] = _rules(results, published_rule_statuses(config, partition_date, results))
+    summary["evidence"]["not_configured"] = _not_configured(storage, partition_date, results)
     summary["outputs"] = _outputs(config, partition_date)
     summary["warnings"] = input_warnings(config, partition_date)
     return summary
+
+
+def _not_configured(storage: Storage, partition_date: date, results: pd.DataFrame) -> list[dict[str, Any]]:
+    """Inputs the run was not given and the rules they leave INCOMPLETE: the report banner's second list."""
+    statuses = read_table(storage, partition_date, "collection_status").to_dict("records")
+    return [
+        {"source": gap["source"], "why": gap["why"], "rules": gap["rules"]}
+        for gap in evidence_gaps(results, statuses)["not_configured"]
+    ]
 
 
 def _coverage(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -189,6 +199,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         lines += _table(
             [[m["api"], m["region"], f"account {m['account_id']}", m["status"], m["error_code"]] for m in missing]
         )
+    for number, gap in enumerate(evidence.get("not_configured") or []):
+        row("" if number else "not given", f"{gap['why']}: {', '.join(gap['rules'])} INCOMPLETE")
     inventory = summary.get("inventory")
     if inventory:
         row("inventory", inventory["location"])

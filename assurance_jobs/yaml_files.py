@@ -29,11 +29,15 @@ def describe_validation_error(
     error: ValidationError, where: str, *, empty: str = "(top level)", count_more: bool = True
 ) -> str:
     """One line for the first problem: "<where>: field '<field>': <message>", plus "(and N more problems)"."""
-    problems = error.errors()
-    first = problems[0]
-    more = len(problems) - 1
+    lines = validation_problems(error, where, empty=empty)
+    more = len(lines) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if count_more and more else ""
-    return f"{where}: field '{field_path(first['loc'], empty)}': {problem_message(first)}{suffix}"
+    return lines[0] + suffix
+
+
+def validation_problems(error: ValidationError, where: str, *, empty: str = "(top level)") -> list[str]:
+    """Every problem as its own line, "<where>: field '<field>': <message>" (what `check-config` lists)."""
+    return [f"{where}: field '{field_path(p['loc'], empty)}': {problem_message(p)}" for p in error.errors()]
 
 
 def parse_yaml_text(text: str, source: str, error: type[Exception]) -> object:

@@ -272,3 +272,24 @@ def test_no_aws_credentials_at_all_is_one_line_with_the_fix(
         "SSO, run `aws sso login --profile <name>` first), export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
         "set AWS_ENDPOINT_URL to an emulator",
     )
+
+
+def test_check_config_lists_every_problem_one_line_each(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(workdir, storage_rot="x", ouput_dir="y")
+    assert main(["check-config", str(config)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"assurance-jobs: {config}: field 'ouput_dir': Extra inputs are not permitted",
+        f"assurance-jobs: {config}: field 'storage_rot': Extra inputs are not permitted",
+    ]
+    assert "more problem" not in err and "Traceback" not in err
+
+
+def test_run_still_reports_one_line_counting_the_other_problems(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(workdir, storage_rot="x", ouput_dir="y")
+    assert run_line(capsys, "run", "--config", str(config)) == (
+        EXIT_USAGE,
+        f"assurance-jobs: {config}: field 'ouput_dir': Extra inputs are not permitted (and 1 more problem)",
+    )

@@ -68,6 +68,27 @@ def test_a_day_with_an_incomplete_scope_exits_3(workdir: Path, capsys: pytest.Ca
     assert "1 INCOMPLETE" in capsys.readouterr().out
 
 
+def test_a_day_whose_probe_rules_reached_no_probe_exits_3(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(workdir, expectations_dir=only_suites(workdir, "rotation", "probes"))  # no probes: section
+    assert main(["run", "--config", str(config)]) == EXIT_INCOMPLETE
+    out = capsys.readouterr().out
+    assert "4 INCOMPLETE" in out
+    assert (
+        "  not given    no probe targets are configured (a probes: section, docs/probes.md): "
+        "NHI-PRB-001, NHI-PRB-002, NHI-PRB-003, NHI-PRB-004 INCOMPLETE"
+    ) in out.splitlines()
+
+
+def test_findings_json_records_a_rule_that_reached_nothing_as_incomplete_with_its_reason(workdir: Path) -> None:
+    config = write_config(workdir, expectations_dir=only_suites(workdir, "probes"))
+    main(["run", "--config", str(config)])
+    (exported,) = (workdir / "out").glob("*/findings.json")
+    results = {row["rule_id"]: row for row in json.loads(exported.read_text())["rule_results"]}
+    assert results["NHI-PRB-004"]["status"] == "INCOMPLETE"
+    assert results["NHI-PRB-004"]["account_id"] == "probe:*"
+    assert results["NHI-PRB-004"]["reason"].startswith("no probe targets are configured")
+
+
 def test_a_failed_step_exits_1_without_a_summary_of_older_results(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

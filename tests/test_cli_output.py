@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from assurance_jobs.cli import EXIT_INCOMPLETE, main
 from assurance_jobs.definitions import defs
+from assurance_jobs.output.html import PAGE_GROUPS
 from assurance_jobs.progress import RunProgress
 from assurance_jobs.summary import summary_lines
 
@@ -97,6 +98,15 @@ def test_snapshot_progress_counts_the_sources_as_they_are_collected(estate: Esta
     assert len(counts) == 4 and counts[-1] == f"{planned}/{planned}"
     assert lines.index(next(line for line in lines if "sources collected" in line)) < lines.index(
         next(line for line in lines if line.startswith("[1/4]"))
+    )
+
+
+def test_report_progress_counts_the_page_groups_as_they_render(estate: Estate) -> None:
+    lines = [line.strip() for line in estate.runs["default"].stderr.splitlines()]
+    counts = [line.split()[0] for line in lines if "page groups rendered" in line]
+    assert len(counts) == 4 and counts[-1] == f"{len(PAGE_GROUPS)}/{len(PAGE_GROUPS)}"
+    assert lines.index(next(line for line in lines if "page groups rendered" in line)) < lines.index(
+        next(line for line in lines if line.startswith("[4/4]"))
     )
 
 

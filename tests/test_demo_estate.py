@@ -14,10 +14,11 @@ from typing import Any
 import boto3
 import pytest
 
-from assurance_jobs.demo.builder import EstateBuilder
+from assurance_jobs.demo.builder import EstateBuilder, Expectation
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.planted import DEPARTED_OWNER, IMG_TAG, SCRIPT_TAG, UNKNOWN_OWNER, plant_all
 from assurance_jobs.demo.population import add_population
+from assurance_jobs.demo.run import planted_defects
 from assurance_jobs.demo.server import emulated_aws
 
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
@@ -243,3 +244,10 @@ def test_same_seed_plans_the_same_estate() -> None:
         return [builder.defects, builder.compliant, builder.canaries, len(builder.plan)]
 
     assert ledger() == ledger()
+
+
+def test_planted_count_includes_the_drift_runtime_and_probe_defects() -> None:
+    static = Expectation("key 200 days old", "arn:aws:iam::123456789012:user/svc-old#access_key_1", "NHI-ROT-001")
+    planted = planted_defects([static], {"NHI-DRIFT-001": "arn:aws:iam::123456789012:role/payments-settlement"})
+    rules = {rule_id for rule_id, _ in planted}
+    assert {"NHI-ROT-001", "NHI-DRIFT-001", "NHI-RT-001", "NHI-RT-005", "NHI-PRB-001", "NHI-PRB-003"} <= rules

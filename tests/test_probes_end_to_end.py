@@ -82,8 +82,15 @@ def _verdict(results, rule_id: str, target: str) -> str:
 
 def test_before_any_probe_run_the_configured_targets_are_incomplete(probed_day) -> None:
     before = probed_day[3]
-    probes = before[before["account_id"].str.startswith("probe:")]
+    probes = before[before["account_id"].str.startswith("probe:") & (before["account_id"] != "probe:*")]
     assert set(probes["status"]) == {"INCOMPLETE"} and len(probes) == 4
+
+
+def test_probe_rules_no_configured_target_is_in_scope_of_are_incomplete_not_absent(probed_day) -> None:
+    before = probed_day[3]
+    untested = before[before["account_id"] == "probe:*"]
+    assert sorted(untested["rule_id"]) == ["NHI-PRB-003", "NHI-PRB-004"]
+    assert set(untested["status"]) == {"INCOMPLETE"}
 
 
 def test_probe_run_is_stored_as_checksummed_evidence_of_the_day(probed_day) -> None:

@@ -141,6 +141,20 @@ def test_configured_target_without_a_stored_run_is_incomplete_for_every_rule_it_
     assert set(mine["missing_sources"]) == {"token_probes"}
 
 
-def test_no_configured_probes_means_no_probe_verdicts() -> None:
+def test_no_configured_probes_leaves_every_probe_rule_incomplete_and_says_why() -> None:
     findings, results = evaluate([])
-    assert findings.empty and results.empty
+    assert findings.empty
+    assert sorted(results["rule_id"]) == ["NHI-PRB-001", "NHI-PRB-002", "NHI-PRB-003", "NHI-PRB-004"]
+    assert set(results["status"]) == {"INCOMPLETE"}
+    assert set(results["account_id"]) == {"probe:*"}
+    assert set(results["reason"]) == {"no probe targets are configured (a probes: section, docs/probes.md)"}
+
+
+def test_revocation_rule_with_no_revocation_probe_configured_is_incomplete_naming_the_probes() -> None:
+    _, results = evaluate([record("honest"), record("planted", replay=("accepted", 200))])
+    (row,) = results[results["rule_id"] == "NHI-PRB-004"].to_dict("records")
+    assert (row["account_id"], row["status"], row["evaluated"]) == ("probe:*", "INCOMPLETE", 0)
+    assert row["reason"] == (
+        "no STS probe target sets revocation_probe: true, so no revocation probe was configured "
+        "(probes: honest, planted)"
+    )

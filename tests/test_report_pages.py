@@ -279,3 +279,14 @@ def test_unknown_actions_and_arns_keep_their_text() -> None:
     assert aws_case("arn:aws:iam::123456789012:role/x, foo:barbaz, iam:passrole") == (
         "arn:aws:iam::123456789012:role/x, foo:barbaz, iam:PassRole"
     )
+
+
+def test_a_probe_client_gets_a_readable_identity_page(tmp_path: Path) -> None:
+    rules = [rule_meta("NHI-PRB-001", "probes", "critical", "probes", "Expired token accepted on replay")]
+    found = [finding("NHI-PRB-001", "https://ledger.example.com/", "svc-payments-batch", account_id="probe:ledger")]
+    render_report(make_bundle(findings=found, rules=rules), tmp_path)
+    (page,) = (tmp_path / "ids").glob("*svc-payments-batch*.html")
+    assert page.name.startswith("client-svc-payments-batch-")
+    html = page.read_text(encoding="utf-8")
+    assert '<h1 class="arn">Probe client svc-payments-batch</h1>' in html
+    assert "https://ledger.example.com/" in html and "unknown" not in page.name

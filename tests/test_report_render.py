@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assurance_jobs.output.bundle import HistoryPoint
+from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint
 from assurance_jobs.output.catalogue import load_catalogue
-from assurance_jobs.output.html import render_index, render_report
+from assurance_jobs.output.html import PAGE_GROUPS, render_index, render_report
 from assurance_jobs.output.synthetic import ACCOUNT, AS_OF, finding, identity, make_bundle, rule_meta, rule_result
-from assurance_jobs.output.trend import _svg_for, trend_rows, trend_spec
+from assurance_jobs.output.trend import _svg_for, trend_rows, trend_spec, trend_svg
 from assurance_jobs.output.views import identity_href
 from assurance_jobs.output.waivers import Waiver, apply_waivers
 
@@ -231,3 +231,56 @@ def test_trend_chart_svg_is_byte_stable_and_inline(tmp_path: Path) -> None:
     assert first == _svg_for.__wrapped__(json.dumps(spec, sort_keys=True))
     render_report(make_bundle(history=history), tmp_path)
     assert first in read(tmp_path, "index.html") and first.startswith("<svg")
+
+
+def test_banner_separates_sources_that_could_not_be_collected_from_inputs_not_configured(tmp_path: Path) -> None:
+    status = [
+        {
+            "account_id": ACCOUNT,
+            "source": "secretsmanager_secrets",
+            "api": "secretsmanager:ListSecrets",
+            "region": "eu-west-1",
+            "status": "throttled",
+            "error_code": "ThrottlingException",
+        }
+    ]
+    results = [
+        rule_result("NHI-ROT-003", "INCOMPLETE", region="eu-west-1", missing_sources="secretsmanager_secrets"),
+        rule_result("NHI-OFF-004", "INCOMPLETE", missing_sources="directory_feed"),
+    ]
+    render_report(make_bundle(rule_results=results, collection_status=status), tmp_path)
+    banner = read(tmp_path, "index.html").split('id="evidence-status"')[1].split("</div>")[0]
+    could_not = banner.split('id="could-not-collect"')[1].split('id="not-configured"')[0]
+    not_configured = banner.split('id="not-configured"')[1].split("<h3>")[0]
+    assert "ThrottlingException" in could_not and "NHI-ROT-003" in could_not and "NHI-OFF-004" not in could_not
+    assert "directory_feed" in not_configured and "NHI-OFF-004" in not_configured
+    assert "NHI-ROT-003" not in not_configured
+
+
+def test_trend_legend_names_families_as_readers_do() -> None:
+    start = AS_OF.date() - timedelta(days=1)
+    history = [HistoryPoint(start + timedelta(days=d), {"least_privilege": d}) for d in range(2)]
+    svg = trend_svg(history)
+    assert ">least privilege<" in svg and "least_privilege" not in svg
+
+
+def test_evidence_appendix_lists_files_relative_to_the_snapshot_folder_named_once(tmp_path: Path) -> None:
+    root = "/srv/assurance/data/snapshots/2026-11-25/20261125T060000Z-1a2b3c4d"
+    evidence = Evidence(
+        snapshot_id="20261125T060000Z-1a2b3c4d",
+        files=(EvidenceFile(f"{root}/{ACCOUNT}/iam_roles.json", "b" * 64, 10),),
+        roots=(("snapshot", root),),
+    )
+    render_report(make_bundle(evidence=evidence), tmp_path)
+    page = read(tmp_path, "evidence.html")
+    row = re.search(r'<tr id="f-bbbbbbbbbbbb">.*?</tr>', page).group(0)
+    assert f"<code>{ACCOUNT}/iam_roles.json</code>" in row and root not in row
+    assert page.count(root) == 1
+
+
+def test_rendering_reports_each_page_group_as_it_is_written(tmp_path: Path) -> None:
+    heard: list[tuple[int, int, str]] = []
+    render_report(make_bundle(), tmp_path, on_group=lambda done, total, group: heard.append((done, total, group)))
+    assert [done for done, _, _ in heard] == list(range(1, len(PAGE_GROUPS) + 1))
+    assert {total for _, total, _ in heard} == {len(PAGE_GROUPS)}
+    assert [group for _, _, group in heard] == list(PAGE_GROUPS)

@@ -12,6 +12,7 @@ from assurance_jobs.output.status import (
     WAIVED,
     changes,
     control_status,
+    evidence_gaps,
     rule_statuses,
     rules_by_control,
 )
@@ -89,3 +90,65 @@ def test_changes_are_keyed_by_rule_and_resource() -> None:
     new, resolved = changes(today, yesterday)
     assert list(new["rule_id"]) == ["NHI-LP-002"]
     assert list(resolved["rule_id"]) == ["NHI-OFF-003"]
+
+
+ACCOUNT = "123456789012"
+DENIED_SECRETS = {
+    "account_id": ACCOUNT,
+    "source": "secretsmanager_secrets",
+    "api": "secretsmanager:ListSecrets",
+    "region": "eu-west-1",
+    "status": "partial",
+    "error_code": "AccessDeniedException",
+}
+
+
+def gaps() -> dict[str, list[dict]]:
+    results = [
+        rule_result("NHI-ROT-003", "INCOMPLETE", region="eu-west-1", missing_sources="secretsmanager_secrets"),
+        rule_result("NHI-OFF-004", "INCOMPLETE", missing_sources="directory_feed"),
+        rule_result("NHI-OFF-005", "INCOMPLETE", missing_sources="directory_feed"),
+        rule_result(
+            "NHI-PRB-004",
+            "INCOMPLETE",
+            account="probe:*",
+            missing_sources="token_probes",
+            reason="no STS probe target sets revocation_probe: true (probes: orders-api)",
+        ),
+        rule_result("NHI-LP-001", "PASS"),
+    ]
+    return evidence_gaps(pd.DataFrame(results), [DENIED_SECRETS])
+
+
+def test_a_denied_source_is_listed_as_could_not_collect_with_the_rules_it_leaves_incomplete() -> None:
+    (entry,) = gaps()["could_not_collect"]
+    assert (entry["source"], entry["region"], entry["status"], entry["error_code"]) == (
+        "secretsmanager_secrets",
+        "eu-west-1",
+        "partial",
+        "AccessDeniedException",
+    )
+    assert entry["rules"] == ["NHI-ROT-003"]
+
+
+def test_inputs_never_configured_are_listed_apart_with_their_reason_and_rules() -> None:
+    listed = [(g["source"], g["rules"]) for g in gaps()["not_configured"]]
+    assert listed == [("directory_feed", ["NHI-OFF-004", "NHI-OFF-005"]), ("token_probes", ["NHI-PRB-004"])]
+    assert gaps()["not_configured"][0]["why"].startswith("no directory_feed is configured")
+    assert gaps()["not_configured"][1]["why"].startswith("no STS probe target sets revocation_probe: true")
+
+
+def test_a_configured_probe_target_without_evidence_could_not_be_collected_not_unconfigured() -> None:
+    results = [rule_result("NHI-PRB-001", "INCOMPLETE", account="probe:orders-api", missing_sources="token_probes")]
+    found = evidence_gaps(pd.DataFrame(results), [])
+    listed = [(e["account_id"], e["status"]) for e in found["could_not_collect"]]
+    assert listed == [("probe:orders-api", "not collected")]
+    assert found["not_configured"] == []
+
+
+def test_an_unreadable_policy_document_could_not_be_collected_rather_than_unconfigured() -> None:
+    results = [rule_result("NHI-LP-001", "INCOMPLETE", missing_sources="policy_documents")]
+    found = evidence_gaps(pd.DataFrame(results), [])
+    assert [(e["source"], e["status"], e["rules"]) for e in found["could_not_collect"]] == [
+        ("policy_documents", "missing or unreadable", ["NHI-LP-001"])
+    ]

@@ -1,5 +1,6 @@
 """The auditor-facing report and its machine-readable exports, one per partition."""
 
+import re
 from datetime import date
 
 import dagster as dg
@@ -7,6 +8,13 @@ import dagster as dg
 from assurance_jobs.defs.partitions import daily_partitions
 from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.publish import publish_partition
+
+REPORT_PROGRESS = re.compile(r"^rendered (\d+)/(\d+) page groups: (.+)$")
+"""The per-page-group log line's shape; the terminal's progress display reads it back (assurance_jobs.progress)."""
+
+
+def report_progress_message(done: int, total: int, group: str) -> str:
+    return f"rendered {done}/{total} page groups: {group}"
 
 
 @dg.asset(
@@ -18,7 +26,12 @@ from assurance_jobs.publish import publish_partition
     "OSCAL exports and an evidence appendix; an index across dates.",
 )
 def compliance_report(context: dg.AssetExecutionContext, settings: AssuranceSettings) -> dg.MaterializeResult:
-    publication = publish_partition(settings.load(), date.fromisoformat(context.partition_key), context.run.run_id)
+    publication = publish_partition(
+        settings.load(),
+        date.fromisoformat(context.partition_key),
+        context.run.run_id,
+        on_group=lambda done, total, group: context.log.info(report_progress_message(done, total, group)),
+    )
     return dg.MaterializeResult(
         metadata={
             "index": dg.MetadataValue.path(str(publication.index.resolve())),

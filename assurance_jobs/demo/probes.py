@@ -16,6 +16,9 @@ from assurance_jobs.demo.token_issuer import LocalIssuer, ResourceServer, runnin
 DEMO_SECRET_ENV = "ASSURANCE_DEMO_PROBE_SECRET"
 DEMO_CLIENT_ID = "svc-payments-batch"
 DEMO_TOKEN_LIFETIME_SECONDS = 3  # JWT iat is a whole second: valid for 2 to 3 s
+# What the probes must catch, as (rule id, probe target): the ledger accepts expired tokens, and accepts tokens
+# issued for the orders API.
+PROBE_LEDGER: frozenset[tuple[str, str]] = frozenset({("NHI-PRB-001", "ledger-api"), ("NHI-PRB-003", "orders-api")})
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,10 +16,11 @@ import yaml
 from freezegun import freeze_time
 
 from assurance_jobs.config import load_config
-from assurance_jobs.demo.activity import seed_trail
+from assurance_jobs.demo.activity import RUNTIME_LEDGER, seed_trail
+from assurance_jobs.demo.builder import Expectation
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.history import drift_overnight, seed_baselined_roles, write_baseline, write_registry
-from assurance_jobs.demo.probes import DEMO_TOKEN_LIFETIME_SECONDS, demo_token_services
+from assurance_jobs.demo.probes import DEMO_TOKEN_LIFETIME_SECONDS, PROBE_LEDGER, demo_token_services
 from assurance_jobs.demo.server import emulated_aws
 from assurance_jobs.pipeline import collect_snapshot
 from assurance_jobs.runner import RunRequestOptions, materialize_probes, run_with_progress
@@ -81,6 +83,15 @@ def demo_config(
     }
 
 
+def planted_defects(defects: Iterable[Expectation], drift: Mapping[str, str]) -> set[tuple[str, str]]:
+    """Every (rule id, resource) the demo planted: the estate's, the overnight drift's, CloudTrail's, the probes'.
+
+    The summary's "planted N defects across M rules" counts this, so the drift, runtime and probe rules the demo
+    exercises are counted like the rest."""
+    planted = {(defect.rule_id, defect.resource) for defect in defects}
+    return planted | set(drift.items()) | set(RUNTIME_LEDGER.items()) | set(PROBE_LEDGER)
+
+
 def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool = False) -> int:
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -112,7 +123,7 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         first = run_with_progress(
             RunRequestOptions(config_path=str(config_path), partition_date=yesterday.date()), verbose=verbose
         )
-        drift_overnight(endpoint)
+        drifted = drift_overnight(endpoint)
         write_registry(registry, granted_extra=True)
         started = time.monotonic()
         probed = materialize_probes(RunRequestOptions(config_path=str(config_path)), verbose=verbose)
@@ -125,10 +136,12 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
             RunRequestOptions(config_path=str(config_path), partition_date=now.date()), verbose=verbose
         )
     failures = [run for run in (first, probed, outcome) if not run.success]
+    planted = planted_defects(estate.defects, drifted)
+    planted_rules = {rule_id for rule_id, _ in planted}
     demo_facts = {
         "config": str(config_path),
-        "planted_defects": len(estate.defects),
-        "planted_rules": len(estate.rule_ids()),
+        "planted_defects": len(planted),
+        "planted_rules": len(planted_rules),
         "first_day": {"partition_date": first.partition_key, "dagster_run_id": first.run_id, "success": first.success},
     }
     if as_json:
@@ -140,7 +153,7 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         print_summary(config, now.date(), outcome.run_id, sys.stdout)
         print(f"  {'config':<{LABEL_WIDTH}}{config_path}", file=sys.stdout)
         print(
-            f"  {'planted':<{LABEL_WIDTH}}{len(estate.defects)} defects across {len(estate.rule_ids())} rules",
+            f"  {'planted':<{LABEL_WIDTH}}{len(planted)} defects across {len(planted_rules)} rules",
             file=sys.stdout,
         )
     for run in failures:

@@ -45,10 +45,10 @@ def finding_columns(findings: pd.DataFrame) -> tuple[str, ...]:
 
 
 def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Rows as dicts with keys in `columns` order."""
+    """Rows as dicts with keys in `columns` order; a column a table stored by an earlier version lacks is None."""
     return [
         {name: _plain(value) for name, value in zip(columns, row, strict=True)}
-        for row in frame[list(columns)].itertuples(index=False, name=None)
+        for row in frame.reindex(columns=list(columns)).itertuples(index=False, name=None)
     ]
 
 

@@ -2,9 +2,11 @@
 
 The scope of a probe rule is one target (`account_id` = `probe:<target>`), not an AWS account: a target the
 rule applies to (its row condition, e.g. a second resource configured) gets PASS, FAIL or INCOMPLETE; one it
-does not apply to gets no row. A target whose fact is NA — the probe did not run, or its evidence could not
-settle the question — is INCOMPLETE, and is not reported as a finding even though GX counts a null as
-unexpected.
+does not apply to gets no row. A rule no target applies to — no probes configured, or none with a revocation
+probe — was never tested: it gets one INCOMPLETE row (scope `probe:*`) whose reason names what is not
+configured, so the summary, the exports and the exit code count it. A target whose fact is NA — the probe did
+not run, or its evidence could not settle the question — is INCOMPLETE, and is not reported as a finding even
+though GX counts a null as unexpected.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 from assurance_jobs.evaluate.engine import Evaluation
 from assurance_jobs.evaluate.findings import combine_findings, empty_findings, rule_findings
 from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
-from assurance_jobs.evaluate.results import results_frame
+from assurance_jobs.evaluate.results import not_evaluated, results_frame
 from assurance_jobs.evaluate.suites import Rule, Suite, all_rules
 
 SUBJECT = "probes"
@@ -52,9 +54,21 @@ def _result_rows(outcome: RuleOutcome, table: pd.DataFrame, failed: np.ndarray) 
                 "evaluated": 0 if unknown[position] else 1,
                 "failed": int(failing[position]),
                 "missing_sources": ",".join(rule.depends_on) if unknown[position] else "",
+                "reason": None,
             }
         )
+    if not rows:
+        rows.append(not_evaluated(rule, _why_untested(rule, table)))
     return rows
+
+
+def _why_untested(rule: Rule, table: pd.DataFrame) -> str:
+    """What configuration is missing for `rule` to reach any target: none at all, or none of the kind it needs."""
+    if table.empty:
+        return "no probe targets are configured (a probes: section, docs/probes.md)"
+    targets = ", ".join(sorted(str(target) for target in table["target"]))
+    needed = rule.meta.get("not_configured") or "no configured probe target is in this rule's scope"
+    return f"{needed} (probes: {targets})"
 
 
 def evaluate_probes(
@@ -63,8 +77,11 @@ def evaluate_probes(
     """Findings and per-target results of the probe rules over the day's `probes` table."""
     rules = probe_rules(suites)
     table = probes.reset_index(drop=True)
-    if not rules or table.empty:
+    if not rules:
         return Evaluation(findings=empty_findings(), rule_results=results_frame([]))
+    if table.empty:
+        rows = [not_evaluated(rule, _why_untested(rule, table)) for rule in rules]
+        return Evaluation(findings=empty_findings(), rule_results=results_frame(rows))
     day = partition_date.isoformat() if isinstance(partition_date, date) else str(partition_date)
     outcomes = run_rules(table, rules, SUBJECT)
     findings, results = [], []

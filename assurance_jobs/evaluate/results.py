@@ -168,9 +168,39 @@ def rule_results(
                 "evaluated": evaluated.get((account, region), 0),
                 "failed": n_failed,
                 "missing_sources": ",".join(sorted(missing)),
+                "reason": None,
             }
         )
+    if not rows:
+        rows.append(not_evaluated(rule, "no account was collected, so no scope could be judged"))
     return rows
+
+
+# The scope of a rule that reached nothing: no account was collected, or no probe target is in its scope.
+UNEVALUATED_SCOPE: dict[str, str] = {"probes": "probe:*"}
+ANY_ACCOUNT = "*"
+
+
+def not_evaluated(rule: Rule, reason: str) -> dict[str, object]:
+    """The one INCOMPLETE row of a rule that has no scope to judge because its evidence was never produced.
+
+    Without it the rule would be absent from `rule_results`, and everything counted from them — the CLI's
+    summary, the exit code, findings.json, OSCAL — would pass over it in silence. `reason` names what was missing
+    ("no probe target sets revocation_probe: true (probes: orders-api)").
+    """
+    return {
+        "rule_id": rule.rule_id,
+        "family": rule.family,
+        "title": rule.title,
+        "severity": rule.severity,
+        "account_id": UNEVALUATED_SCOPE.get(rule.subject, ANY_ACCOUNT),
+        "region": None,
+        "status": "INCOMPLETE",
+        "evaluated": 0,
+        "failed": 0,
+        "missing_sources": ",".join(sorted(rule.depends_on)),
+        "reason": reason,
+    }
 
 
 def results_frame(rows: list[dict[str, object]]) -> pd.DataFrame:

@@ -20,6 +20,11 @@ FAMILIES: tuple[str, ...] = ("rotation", "expiry", "least_privilege", "offboardi
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 
 
+def family_label(family: str) -> str:
+    """A family as a reader sees it ("least privilege"): suites name families in snake_case ids."""
+    return family.replace("_", " ")
+
+
 @dataclass(frozen=True)
 class EvidenceFile:
     """One file the report's conclusions rest on, with the digest an auditor can recompute."""
@@ -38,6 +43,9 @@ class Evidence:
     files: Sequence[EvidenceFile] = ()
     tool_version: str | None = None
     dagster_run_id: str | None = None
+    roots: Sequence[tuple[str, str]] = ()
+    """(label, folder) the files live under — the snapshot first: the appendix names each folder once and lists
+    files relative to it (the sha256 pins each file; machine exports keep the full paths)."""
 
 
 @dataclass(frozen=True)

@@ -140,10 +140,14 @@ def identity_context(arn: str, index: IdentityIndex, rules: Mapping[str, Mapping
     row = index.identities.get(arn) or {}
     owner_status = vw.text(row.get("owner_status"))
     is_nhi = row.get("is_nhi")
+    findings = [_finding(f, arn, rules) for f in index.findings.get(arn, [])]
+    probe_client = not row and bool(findings) and all(_is_probe_finding(f, rules) for f in findings)
     return {
         "arn": arn,
+        "label": f"Probe client {arn}" if probe_client and not arn.startswith("arn:") else arn,
+        "probe_client": probe_client,
         "known": bool(row),
-        "facts": _header_facts(row),
+        "facts": _probe_client_facts(findings) if probe_client else _header_facts(row),
         "owner": vw.text(row.get("owner")),
         "owner_tag_key": vw.text(row.get("owner_tag_key")),
         "owner_status": "" if owner_status == OWNER_NOT_CHECKED else owner_status.replace("_", " "),
@@ -158,10 +162,21 @@ def identity_context(arn: str, index: IdentityIndex, rules: Mapping[str, Mapping
         "trust_principals": _linked(trust_principals(vw.text(row.get("trust_policy"))), index),
         "reachable_by": _reachable_by(row, index),
         "credentials": [_credential(cred) for cred in index.credentials.get(arn, [])],
-        "findings": [_finding(f, arn, rules) for f in index.findings.get(arn, [])],
+        "findings": findings,
         "drift": _drift_sections(index.drift.get(arn, [])),
         "source": {"file": vw.text(row.get("source_file")), "sha256": vw.text(row.get("source_sha256"))},
     }
+
+
+def _is_probe_finding(finding: Mapping[str, str], rules: Mapping[str, Mapping[str, Any]]) -> bool:
+    return vw.text(rules.get(finding["rule_id"], {}).get("subject")) == "probes"
+
+
+def _probe_client_facts(findings: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """What a probe client page can say: it is the principal of token probes, against these resources."""
+    resources = sorted({f["arn"] for f in findings})
+    kind = "probe client (the principal a token probe authenticates as)"
+    return [("Kind", kind), ("Resources probed", ", ".join(resources))]
 
 
 def _header_facts(row: Mapping[str, Any]) -> list[tuple[str, str]]:

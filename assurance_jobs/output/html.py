@@ -18,7 +18,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +30,7 @@ from markupsafe import Markup
 from assurance_jobs.assets import TEMPLATES, asset_folder
 from assurance_jobs.output import pages as page_builders
 from assurance_jobs.output.activity import activity_page
-from assurance_jobs.output.bundle import SEVERITIES, ReportBundle
+from assurance_jobs.output.bundle import SEVERITIES, ReportBundle, family_label
 
 PAGE_SIZE = 1000
 
@@ -55,6 +55,7 @@ def _environment(folder: Path) -> Environment:
         extensions=["jinja2.ext.do"],
     )
     # Our own stylesheet, read from the template folder: trusted, and must not be HTML-escaped inside <style>.
+    env.filters["family"] = family_label
     env.globals["css"] = Markup((folder / "report.css").read_text(encoding="utf-8").strip())
     return env
 
@@ -78,29 +79,63 @@ class _Site:
         return path
 
 
-def render_report(bundle: ReportBundle, out_dir: Path, page_size: int = PAGE_SIZE) -> Path:
-    """Render the whole report for one partition into `out_dir`; return the summary page (index.html)."""
+RenderProgress = Callable[[int, int, str], None]
+"""Called after each page group as (groups done, groups in all, the group just rendered)."""
+PAGE_GROUPS: tuple[str, ...] = (
+    "summary",
+    "framework pages",
+    "rule and list pages",
+    "identity pages",
+    "policy pages",
+    "control pages",
+    "changes, waivers, probes, evidence and activity",
+)
+"""The report's pages in the order they are rendered, in groups the progress display counts."""
+
+
+def render_report(
+    bundle: ReportBundle, out_dir: Path, page_size: int = PAGE_SIZE, on_group: RenderProgress | None = None
+) -> Path:
+    """Render the whole report for one partition into `out_dir`; return the summary page (index.html).
+
+    `on_group` hears of each page group as it is written: a large estate's identity pages take a while, and the
+    operator's terminal shows how far the report has got."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     site = _Site(out_dir, _environment(template_dir()))
     model = page_builders.ReportModel.build(bundle, page_size)
+    done = 0
+
+    def group_done() -> None:
+        nonlocal done
+        done += 1
+        if on_group is not None:
+            on_group(done, len(PAGE_GROUPS), PAGE_GROUPS[done - 1])
+
     index = site.page("index.html", "summary.html.j2", m=model)
+    group_done()
     for framework in model.frameworks:
         site.page(f"frameworks/{framework['file']}.html", "framework.html.j2", m=model, fw=framework)
+    group_done()
     for relative, template, context in page_builders.paged_pages(model, page_size):
         site.page(relative, template, m=model, **context)
+    group_done()
     for relative, context in model.identity_pages():
         site.page(relative, "identity.html.j2", m=model, **context)
+    group_done()
     for relative, context in model.policy_pages():
         site.page(relative, "policy.html.j2", m=model, **context)
+    group_done()
     for relative, context in model.control_pages():
         site.page(relative, "control.html.j2", m=model, **context)
+    group_done()
     site.page("changes.html", "changes.html.j2", m=model)
     site.page("waivers.html", "waivers.html.j2", m=model)
     site.page("probes.html", "probes.html.j2", m=model)
     site.page("evidence.html", "evidence.html.j2", m=model)
     site.page("activity.html", "activity.html.j2", m=model, a=activity_page(bundle.activity, bundle.collection_status))
     write_day_summary(model, out_dir)
+    group_done()
     return index
 
 

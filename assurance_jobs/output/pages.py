@@ -102,6 +102,14 @@ class ReportModel:
     status_labels = st.STATUS_LABELS
     markdown = staticmethod(vw.markdown)
 
+    @cached_property
+    def evidence_gaps(self) -> dict[str, list[dict[str, Any]]]:
+        """The banner's "could not collect" and "not configured" lists, each rule with its page's file name."""
+        gaps = st.evidence_gaps(self.bundle.rule_results, self.bundle.collection_status)
+        for entry in (*gaps["could_not_collect"], *gaps["not_configured"]):
+            entry["rule_links"] = [{"rule_id": rule, "file": vw.file_name(rule)} for rule in entry["rules"]]
+        return gaps
+
     @property
     def accounts(self) -> list[str]:
         return sorted(str(account) for account in self.bundle.accounts)
@@ -172,7 +180,8 @@ class ReportModel:
         grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in vw.records(self.bundle.rule_results, ["rule_id", "account_id", "region"]):
             scope = {
-                key: vw.text(row.get(key)) for key in ("account_id", "status", "evaluated", "failed", "missing_sources")
+                key: vw.text(row.get(key))
+                for key in ("account_id", "status", "evaluated", "failed", "missing_sources", "reason")
             }
             scope["region"] = vw.text(row.get("region")) or "global"
             grouped[vw.text(row["rule_id"])].append(scope)
@@ -392,7 +401,8 @@ class ReportModel:
         return sorted(entries, key=lambda e: (e["rule_id"], e["resource"], e["expires"], e["approver"]))
 
     def evidence_files(self) -> list[dict[str, Any]]:
-        files = sorted(self.bundle.evidence.files, key=lambda f: (f.kind, f.path))
+        evidence = self.bundle.evidence
+        files = sorted(evidence.files, key=lambda f: (f.kind, f.path))
         anchored: set[str] = set()
         rows = []
         for f in files:
@@ -400,7 +410,7 @@ class ReportModel:
             rows.append(
                 {
                     "kind": f.kind,
-                    "path": f.path,
+                    "path": vw.relative_to_roots(f.path, evidence.roots),
                     "sha256": f.sha256,
                     "bytes": vw.text(f.bytes),
                     "anchor": "" if anchor in anchored else anchor,

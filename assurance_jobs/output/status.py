@@ -12,6 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from assurance_jobs import sources
+from assurance_jobs.evaluate.results import ROW_EVIDENCE_GAP
+
 PASS, FAIL, INCOMPLETE, WAIVED, NOT_COVERED = "PASS", "FAIL", "INCOMPLETE", "WAIVED", "NOT_COVERED"
 STATUS_LABELS: dict[str, str] = {
     PASS: "PASS",
@@ -131,6 +134,114 @@ def failed_collections(collection_status: Iterable[Mapping[str, Any]]) -> list[d
     for row in rows:
         row["region"] = row["region"] or "global"
     return sorted(rows, key=lambda r: (r["account_id"], r["source"], r["region"]))
+
+
+NOT_COLLECTED = "not collected"
+
+
+def _configurable(source: str, account: str) -> bool:
+    """True when a source missing without any status row is an input this run was not given (not a failure).
+
+    Optional sources, configured inputs and history are given or not; a probe target (`probe:<name>`) is
+    configured, so its missing probe evidence is a probe that did not run or could not finish.
+    """
+    entry = sources.BY_NAME.get(source)
+    if entry is None:
+        return False
+    if entry.kind == "probe":
+        return not account.startswith("probe:") or account == "probe:*"
+    return entry.optional or entry.kind in ("input", "history")
+
+
+def evidence_gaps(
+    rule_results: pd.DataFrame, collection_status: Iterable[Mapping[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The banner's two lists: what could not be collected, and what was not configured, each with its rules.
+
+    Both leave rules INCOMPLETE, but they call for different people: a denied, throttled, truncated or unreadable
+    source is an access or collection problem of this run; a directory feed, trail, baseline or probe that was
+    never configured is a decision about inputs. `could_not_collect` has one entry per failed collection call
+    (listed even when no rule depends on it) and per source a scope misses without a recorded failure;
+    `not_configured` one per missing setting or reason (the trail's two sources are one entry, `source` joining
+    their names). Rules are sorted ids.
+    """
+    failed = failed_collections(collection_status)
+    collected: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in failed:
+        collected[(row["account_id"], row["source"], row["region"])] = {**row, "rules": set()}
+    configured: dict[str, dict[str, Any]] = {}
+    if len(rule_results):
+        rows = rule_results[rule_results["status"] == INCOMPLETE]
+        for _, scope in rows.iterrows():
+            _place(scope, failed, collected, configured)
+    could_not = sorted(collected.values(), key=lambda r: (r["account_id"], r["source"], r["region"]))
+    not_configured = sorted(configured.values(), key=lambda r: (sorted(r["sources"]), r["why"]))
+    for entry in not_configured:
+        entry["source"] = ", ".join(sorted(entry.pop("sources")))
+    for entry in (*could_not, *not_configured):
+        entry["rules"] = sorted(entry["rules"])
+    return {"could_not_collect": could_not, "not_configured": not_configured}
+
+
+def _place(
+    scope: Mapping[str, Any],
+    failed: list[dict[str, Any]],
+    collected: dict[tuple[str, str, str], dict[str, Any]],
+    configured: dict[str, dict[str, Any]],
+) -> None:
+    """File each missing source of one INCOMPLETE scope under a failed call, a gap, or an unconfigured input."""
+    rule, account = str(scope["rule_id"]), str(scope["account_id"])
+    region = _text(scope.get("region"))
+    for source in filter(None, (_text(scope.get("missing_sources")) or "").split(",")):
+        calls = [
+            row
+            for row in failed
+            if row["account_id"] == account
+            and row["source"] == source
+            and (region is None or row["region"] in (region, "global"))
+        ]
+        for row in calls:
+            collected[(row["account_id"], row["source"], row["region"])]["rules"].add(rule)
+        if calls:
+            continue
+        if _configurable(source, account):
+            why = _text(scope.get("reason")) or _unconfigured(source)
+            entry = configured.setdefault(why, {"sources": set(), "why": why, "rules": set()})
+            entry["sources"].add(source)
+            entry["rules"].add(rule)
+            continue
+        # ROW_EVIDENCE_GAP is no registered source: an attached policy document absent from the snapshot or unparseable.
+        status = "missing or unreadable" if source == ROW_EVIDENCE_GAP else NOT_COLLECTED
+        key = (account, source, region or "global")
+        entry = collected.setdefault(
+            key,
+            {"account_id": account, "source": source, "api": _api(source), "region": key[2], "status": status},
+        )
+        entry.setdefault("error_code", "")
+        entry.setdefault("rules", set()).add(rule)
+
+
+# The setting that supplies each optional input (README, "Configuration"), for the banner's "not configured" list.
+INPUT_SETTINGS: dict[str, str] = {
+    "directory_feed": "no directory_feed is configured",
+    "baseline": "no baseline_dir is configured",
+    "agent_registry": "no agent_registry is configured",
+    "cloudtrail_objects": "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)",
+    "cloudtrail_activity": "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)",
+    "cloudtrail_history": "not enough fully covered CloudTrail days are stored yet",
+    "previous_partition": "no earlier day is stored to compare with (the first stored day)",
+    "token_probes": "no probe targets are configured (a probes: section)",
+}
+
+
+def _unconfigured(source: str) -> str:
+    """What is missing, in the terms of the setting that would supply it (else what the source is)."""
+    return INPUT_SETTINGS.get(source) or sources.BY_NAME[source].description
+
+
+def _api(source: str) -> str:
+    entry = sources.BY_NAME.get(source)
+    return entry.api if entry is not None else "attached policy documents"
 
 
 def changes(findings: pd.DataFrame, previous: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from assurance_jobs.output.bundle import FAMILIES, HistoryPoint
+from assurance_jobs.output.bundle import FAMILIES, HistoryPoint, family_label
 
 _VOLATILE = re.compile(r'\s(?:id|clip-path)="[^"]*"')
 _COLOURS = ["#1f5f8b", "#b35900", "#6a3d9a", "#2e7d32", "#8c8c8c", "#c2185b", "#00838f"]
@@ -22,11 +22,12 @@ _DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3], [10, 4]]
 
 
 def trend_rows(history: Sequence[HistoryPoint]) -> list[dict[str, object]]:
-    """Long-format rows (date, family, findings), one per family per date, sorted."""
+    """Long-format rows (date, family, findings), one per family per date, sorted; families by their labels,
+    which is what the legend prints."""
     families = list(FAMILIES) + sorted({f for point in history for f in point.counts} - set(FAMILIES))
     by_day = {point.day: point for point in history}
     return [
-        {"date": day.isoformat(), "family": family, "findings": int(by_day[day].counts.get(family, 0))}
+        {"date": day.isoformat(), "family": family_label(family), "findings": int(by_day[day].counts.get(family, 0))}
         for day in sorted(by_day)
         for family in families
     ]

@@ -25,6 +25,14 @@ from assurance_jobs.output.status import open_mask
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
+def relative_to_roots(path: str, roots: Sequence[tuple[str, str]]) -> str:
+    """`path` relative to the deepest of `roots` (label, folder) it lies under; unchanged when under none."""
+    under = [folder.rstrip("/") for _, folder in roots if path.startswith(folder.rstrip("/") + "/")]
+    if not under:
+        return path
+    return path[len(max(under, key=len)) + 1 :]
+
+
 def text(value: Any) -> str:
     """A cell as text: None/NaN → '', whole floats without '.0', timestamps in ISO 8601."""
     if value is None:
@@ -72,7 +80,8 @@ def identity_file(arn: str) -> str:
     """An identity's page name: account, readable name, and 8 hex of the ARN's hash (names may clash once
     made file-safe; the hash keeps them apart and stable whatever else is in the estate)."""
     parts = arn.split(":", 5)
-    account = parts[4] if len(parts) == 6 and parts[4] else "unknown"
+    # A principal named by something other than an ARN is a client id (the OAuth2 client a token probe uses).
+    account = (parts[4] or "unknown") if len(parts) == 6 else "client"
     readable = file_name(split_arn(arn)[1].replace("/", "_"))[:60]
     return f"{account}-{readable}-{identity_key(arn)[:8]}"
 
