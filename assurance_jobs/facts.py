@@ -25,6 +25,7 @@ from assurance_jobs.scan.runtime import (
     classify_keys,
     empty_activity_table,
     runtime_identity_facts,
+    with_judged_secret_reads,
 )
 from assurance_jobs.schema import DRIFT_FACT_COLUMNS
 
@@ -155,5 +156,5 @@ def inventory_with_runtime_facts(
     selectors = baseline.secret_key_selectors if baseline is not None else None
     keys = classify_keys(evidence.kms_key_tags, selectors) if evidence is not None else None
     facts = runtime_identity_facts(inventory.identities, evidence, approvals, perms, keys)
-    activity = evidence.activity if evidence is not None else empty_activity_table()
+    activity = with_judged_secret_reads(evidence.activity, keys) if evidence is not None else empty_activity_table()
     return replace(inventory, identities=merge_facts(inventory.identities, facts), activity=activity)

@@ -16,6 +16,7 @@ from assurance_jobs.scan.runtime import (
     classify_keys,
     network_approved,
     runtime_identity_facts,
+    with_judged_secret_reads,
 )
 
 ACCOUNT = "123456789012"
@@ -204,6 +205,17 @@ def test_key_tags_match_the_baseline_selector_by_key_and_value_glob() -> None:
         {SECRET_KEY: {"data-class": "secret-pci"}, PLAIN_KEY: {"data-class": "public"}}, [("data-class", "secret*")]
     )
     assert keys.secret == {SECRET_KEY}
+
+
+def test_the_activity_table_lists_a_decrypt_as_a_secret_read_only_on_a_secret_bearing_or_unknown_key() -> None:
+    unknown_key = "arn:aws:kms:us-east-1:999999999999:key/3333cccc"
+    activity = _activity(*({**DECRYPT, "kms_key_arn": arn} for arn in (SECRET_KEY, PLAIN_KEY, unknown_key)))
+    judged = with_judged_secret_reads(activity, KEYS)
+    assert dict(zip(judged["kms_key_arn"], judged["secret_read"], strict=True)) == {
+        SECRET_KEY: True,
+        PLAIN_KEY: False,
+        unknown_key: True,
+    }
 
 
 AS_OF = pd.Timestamp("2026-12-01T06:00:00Z").to_pydatetime()

@@ -30,6 +30,9 @@ _ROW_KEYS = (
 )
 
 
+SECRET_READS_NOTE = "GetSecretValue, decrypting SSM parameter reads, kms:Decrypt on secret-bearing or unknown keys"
+
+
 def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     ordered = frame.sort_values(["event_count", "principal_arn", "event_name"], ascending=[False, True, True])
     return [{key: vw.text(row.get(key)) for key in _ROW_KEYS} for row in ordered.head(ROW_CAP).to_dict("records")]
@@ -66,7 +69,11 @@ def activity_page(activity: pd.DataFrame | None, collection_status: Sequence[Map
         "events": int(activity["event_count"].sum()),
         "principals": [{k: vw.text(v) for k, v in row.items()} for row in by_principal.to_dict("records")],
         "sections": [
-            _section("Secrets-store reads", secret, "GetSecretValue, decrypting SSM parameter reads, kms:Decrypt"),
+            _section(
+                "Secrets-store reads",
+                secret,
+                "GetSecretValue, decrypting SSM parameter reads, kms:Decrypt on secret-bearing or unknown keys",
+            ),
             _section("Denied calls", denied, "every call that ended with an error code"),
             _section("Interactive use", interactive, "console sign-ins and console / browser user agents"),
         ],

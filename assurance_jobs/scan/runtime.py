@@ -145,6 +145,22 @@ def classify_keys(
     return KeyClassification(secret, known)
 
 
+def with_judged_secret_reads(activity: pd.DataFrame, keys: KeyClassification | None) -> pd.DataFrame:
+    """The activity table with `secret_read` false for a kms:Decrypt on a key known not to be secret-bearing.
+
+    The reduction marks every Decrypt as a possible secret read (it cannot see key tags); once the key inventory
+    is joined, the report's "secrets-store reads" must list what NHI-RT-001 judges, not every envelope decrypt.
+    A Decrypt on a key whose tags are unknown stays a secret read: unknown is never quietly dropped."""
+    if activity.empty or keys is None:
+        return activity
+    ordinary = _is_decrypt(activity) & activity["kms_key_arn"].isin(keys.known - keys.secret)
+    if not ordinary.any():
+        return activity
+    judged = activity.copy()
+    judged.loc[ordinary, "secret_read"] = False
+    return judged
+
+
 def services_called(activity: pd.DataFrame) -> dict[str, frozenset[str]]:
     """principal ARN -> the services its calls went to (denied calls count: the service was used)."""
     if activity.empty:
