@@ -1,7 +1,10 @@
-"""The summary page lists every account of an organization scan with its OU, collection state and counts."""
+"""The summary page lists every account of an organization scan with its OU, collection state and counts, and
+the report's pages can be filtered by account and OU."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 
@@ -40,7 +43,7 @@ def summary(tmp_path: Path, **overrides: object) -> str:
 
 
 def account_row(page: str, account: str) -> str:
-    match = re.search(rf"<tr data-ou=[^>]*><td><code>{account}</code>.*?</tr>", page)
+    match = re.search(rf'<tr data-account="{account}" data-ou=[^>]*><td><code>{account}</code>.*?</tr>', page)
     assert match, f"no row for {account}"
     return match.group(0)
 
@@ -60,3 +63,63 @@ def test_a_suspended_account_is_marked_incomplete_and_its_name_escaped(tmp_path:
 
 def test_without_account_records_the_summary_has_no_account_table(tmp_path: Path) -> None:
     assert 'id="account-status"' not in summary(tmp_path)
+
+
+NESTED = "345678901234"
+NESTED_RECORD = {"account_id": NESTED, "name": "ledger", "ou_path": "Root/prod/payments", "collection": "complete"}
+HOSTILE_OU = 'Root/"><script>alert(1)</script>'
+
+
+def org_report(tmp_path: Path, records: list[dict] | None = None) -> Path:
+    """Findings in two accounts of an organization (one in a nested OU), rendered to `tmp_path`."""
+    bots = [identity("bot", "user"), identity("batch", "role", account=NESTED)]
+    bundle = make_bundle(
+        identities=bots,
+        findings=[finding("NHI-ROT-001", f"{bot['arn']}#access_key_1", bot["arn"]) for bot in bots],
+        rule_results=[rule_result("NHI-ROT-001", "FAIL"), rule_result("NHI-ROT-001", "FAIL", account=NESTED)],
+        account_status=records if records is not None else [*RECORDS, NESTED_RECORD],
+    )
+    render_report(bundle, tmp_path)
+    return tmp_path
+
+
+def options(page: str, select: str) -> list[str]:
+    match = re.search(rf'<select id="{select}">(.*?)</select>', page)
+    assert match, f"no {select} control"
+    return re.findall(r'<option value="([^"]*)">', match.group(1))
+
+
+def test_the_filter_lists_each_account_and_each_ou_with_the_ous_above_it(tmp_path: Path) -> None:
+    page = (org_report(tmp_path) / "index.html").read_text()
+    assert options(page, "filter-account") == ["", ACCOUNT, SUSPENDED, NESTED]
+    assert options(page, "filter-ou") == ["", "Root", "Root/prod", "Root/prod/payments"]
+
+
+def test_every_finding_row_of_a_rule_page_carries_its_account_and_ou(tmp_path: Path) -> None:
+    page = (org_report(tmp_path) / "rules" / "NHI-ROT-001.html").read_text()
+    rows = re.findall(r"<tr data-account=\"(\d+)\" data-ou=\"([^\"]*)\"><td><a href=\"[^\"]*ids/", page)
+    assert sorted(rows) == sorted([(ACCOUNT, "Root/prod"), (NESTED, "Root/prod/payments")])
+
+
+def test_filter_values_from_the_estate_are_escaped_in_options_and_row_attributes(tmp_path: Path) -> None:
+    records = [{**RECORDS[0], "ou_path": HOSTILE_OU}, {**NESTED_RECORD, "name": "<b>ledger</b>"}]
+    root = org_report(tmp_path, records)
+    for page in (root / "index.html", root / "rules" / "NHI-ROT-001.html"):
+        text = page.read_text()
+        assert "<script>alert" not in text and '"><script>' not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "&lt;b&gt;ledger&lt;/b&gt;" in (root / "index.html").read_text()
+
+
+def test_the_filter_script_is_allowed_by_its_hash_and_the_filter_hidden_until_it_runs(tmp_path: Path) -> None:
+    page = (org_report(tmp_path) / "index.html").read_text()
+    script = re.search(r"<script>(.*?)</script>", page, re.DOTALL)
+    assert script, "no filter script on an organization summary"
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page
+    assert '<form class="filter" id="row-filter" hidden' in page  # without JavaScript: no control, every row
+
+
+def test_a_one_account_report_has_no_filter_and_no_script(tmp_path: Path) -> None:
+    page = summary(tmp_path)
+    assert 'id="row-filter"' not in page and "<script" not in page and "script-src" not in page
