@@ -10,10 +10,10 @@ its request count are its own.
 Printed per mode: wall seconds, API requests per account (counted at the proxy, by operation), peak RSS of the
 collecting process, snapshot bytes, the speed-up, and where the CPU went: CPU seconds of the collecting process
 (our code and boto3), of the moto server process (the emulator, which real AWS does not charge to this machine)
-and of the proxy process, in total and per account, measured over the collection only (seeding excluded). Caveats, printed too: moto answers the first
-GenerateCredentialReport with STARTED, so every account also waits one credential-report poll (0.5 s); moto never
-truncates GetAccountAuthorizationDetails (real IAM pages at 1,000 principals, so at ~100 identities the request
-count is the same).
+and of the proxy process, in total and per account, measured over the collection only (seeding excluded).
+Caveats, printed too: moto answers the first GenerateCredentialReport with STARTED, so every account also waits
+one credential-report poll (0.5 s); moto never truncates GetAccountAuthorizationDetails (real IAM pages at 1,000
+principals, so at ~100 identities the request count is the same).
 
 Run: python benchmarks/bench_org.py [--accounts 50,200] [--identities 100] [--latency-ms 100] [--parallel 16]
 """
