@@ -8,6 +8,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from assurance_jobs.output.catalogue import load_catalogue
 from assurance_jobs.output.html import render_report
 from assurance_jobs.output.synthetic import ACCOUNT, finding, identity, make_bundle, rule_result
 
@@ -123,3 +124,51 @@ def test_the_filter_script_is_allowed_by_its_hash_and_the_filter_hidden_until_it
 def test_a_one_account_report_has_no_filter_and_no_script(tmp_path: Path) -> None:
     page = summary(tmp_path)
     assert 'id="row-filter"' not in page and "<script" not in page and "script-src" not in page
+
+
+def framework_report(tmp_path: Path) -> Path:
+    """NHI-ROT-001 fails in one account, passes in another and is INCOMPLETE in the suspended one."""
+    bot = identity("bot", "user")
+    bundle = make_bundle(
+        identities=[bot, identity("batch", "role", account=NESTED)],
+        findings=[finding("NHI-ROT-001", f"{bot['arn']}#access_key_1", bot["arn"])],
+        rule_results=[
+            rule_result("NHI-ROT-001", "FAIL"),
+            rule_result("NHI-ROT-001", "PASS", account=NESTED),
+            rule_result("NHI-ROT-001", "INCOMPLETE", account=SUSPENDED),
+        ],
+        account_status=[*RECORDS, NESTED_RECORD],
+        catalogue=load_catalogue(),
+    )
+    render_report(bundle, tmp_path)
+    return tmp_path
+
+
+def breakdown(page: str, table: str) -> dict[str, list[str]]:
+    """Account → its cells (after account and OU) in a per-account table."""
+    body = re.search(rf'<table id="{table}">(.*?)</table>', page, re.DOTALL)
+    assert body, f"no {table} table"
+    rows = re.findall(r'<tr data-account="(\d+)" data-ou="[^"]*"><td>.*?</td><td>.*?</td>(.*?)</tr>', body.group(1))
+    return {account: re.findall(r"<td[^>]*>(.*?)</td>", cells) for account, cells in rows}
+
+
+def test_the_framework_page_gives_each_accounts_own_verdicts_beside_the_organizations(tmp_path: Path) -> None:
+    page = (framework_report(tmp_path) / "frameworks" / "nist-800-53r5.html").read_text()
+    # columns: FAIL, INCOMPLETE, PASS (waived), PASS controls, open findings
+    assert breakdown(page, "framework-accounts") == {
+        ACCOUNT: ["1", "0", "0", "0", "1"],
+        SUSPENDED: ["0", "1", "0", "0", "0"],
+        NESTED: ["0", "0", "0", "1", "0"],
+    }
+    ac2 = re.search(r'<section class="ctl" id="c-AC-2">.*?</section>', page, re.DOTALL)
+    assert ac2 and "st-FAIL" in ac2.group(0)  # the organization's verdict: failing in any account fails
+
+
+def test_a_control_page_shows_the_control_in_each_account(tmp_path: Path) -> None:
+    page = (framework_report(tmp_path) / "controls" / "nist-800-53r5" / "AC-2.html").read_text()
+    cells = breakdown(page, "control-accounts")
+    assert {account: (re.sub(r"<[^>]+>", "", row[0]), row[1:]) for account, row in cells.items()} == {
+        ACCOUNT: ("FAIL", ["1", "1"]),
+        SUSPENDED: ("INCOMPLETE", ["0", "0"]),
+        NESTED: ("PASS", ["0", "0"]),
+    }

@@ -71,7 +71,9 @@ def _sha256_base64(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-FILTERED_TEMPLATES = frozenset({"summary.html.j2", "rule.html.j2", "findings_list.html.j2", "control.html.j2"})
+FILTERED_TEMPLATES = frozenset(
+    {"summary.html.j2", "framework.html.j2", "rule.html.j2", "findings_list.html.j2", "control.html.j2"}
+)
 """The pages whose tables carry account/OU rows and so get the row filter (when the report spans accounts)."""
 
 

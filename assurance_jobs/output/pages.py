@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from assurance_jobs.output import accounts as by_account
 from assurance_jobs.output import status as st
 from assurance_jobs.output import views as vw
 from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
@@ -125,6 +126,14 @@ class ReportModel:
             "accounts": [{"id": account, "name": names.get(account, "")} for account in sorted(accounts)],
             "ous": sorted(ous),
         }
+
+    @cached_property
+    def account_statuses(self) -> dict[str, dict[str, str]]:
+        """Per account (organization reports only): each rule's status over that account alone."""
+        if not self.filters:
+            return {}
+        accounts = [account["id"] for account in self.filters["accounts"]]
+        return by_account.account_rule_statuses(self.rules, self.bundle.rule_results, self.bundle.findings, accounts)
 
     @property
     def trend_markup(self) -> Markup:
@@ -312,7 +321,15 @@ class ReportModel:
             return []
         failing = self._failing_identities()
         metas = list(self.rules.values())
-        return [self._framework(fw, st.rules_by_control(metas, fw.id), failing) for fw in catalogue.frameworks.values()]
+        frameworks = [
+            self._framework(fw, st.rules_by_control(metas, fw.id), failing) for fw in catalogue.frameworks.values()
+        ]
+        open_counts = by_account.open_counts_by_account_rule(self.rows)
+        for framework in frameworks:
+            framework["accounts"] = by_account.framework_breakdown(
+                framework, self.account_statuses, open_counts, self.ous
+            )
+        return frameworks
 
     def _framework(self, fw: Any, mapping: dict[str, list[str]], failing: dict[str, list[str]]) -> dict[str, Any]:
         controls = []
