@@ -121,9 +121,11 @@ def test_the_filter_script_is_allowed_by_its_hash_and_the_filter_hidden_until_it
     assert '<form class="filter" id="row-filter" hidden' in page  # without JavaScript: no control, every row
 
 
-def test_a_one_account_report_has_no_filter_and_no_script(tmp_path: Path) -> None:
+def test_a_one_account_report_has_no_filter_no_script_and_no_row_attributes(tmp_path: Path) -> None:
     page = summary(tmp_path)
     assert 'id="row-filter"' not in page and "<script" not in page and "script-src" not in page
+    rule_page = (tmp_path / "rules" / "NHI-ROT-001.html").read_text()
+    assert "data-account" not in rule_page  # ~45 bytes a row that nothing would read
 
 
 def framework_report(tmp_path: Path) -> Path:

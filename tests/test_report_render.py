@@ -195,7 +195,7 @@ def test_findings_tables_are_paginated(tmp_path: Path) -> None:
     )
     rule_pages = sorted(p.name for p in (tmp_path / "rules").glob("NHI-LP-001*.html"))
     assert rule_pages == ["NHI-LP-001-p2.html", "NHI-LP-001-p3.html", "NHI-LP-001.html"]
-    assert read(tmp_path, "rules/NHI-LP-001-p3.html").count("<tr data-account=") == 1
+    assert read(tmp_path, "rules/NHI-LP-001-p3.html").count("<tr><td><a href=") == 1
     assert 'href="NHI-LP-001-p2.html"' in read(tmp_path, "rules/NHI-LP-001.html")
 
 
