@@ -112,13 +112,19 @@ def test_filter_values_from_the_estate_are_escaped_in_options_and_row_attributes
     assert "&lt;b&gt;ledger&lt;/b&gt;" in (root / "index.html").read_text()
 
 
-def test_the_filter_script_is_allowed_by_its_hash_and_the_filter_hidden_until_it_runs(tmp_path: Path) -> None:
-    page = (org_report(tmp_path) / "index.html").read_text()
-    script = re.search(r"<script>(.*?)</script>", page, re.DOTALL)
-    assert script, "no filter script on an organization summary"
-    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
-    assert f"script-src 'sha256-{digest}'" in page
-    assert '<form class="filter" id="row-filter" hidden' in page  # without JavaScript: no control, every row
+def test_every_script_of_an_organization_report_is_inline_and_allowed_only_by_its_hash(tmp_path: Path) -> None:
+    pages = {page.relative_to(tmp_path).as_posix(): page.read_text() for page in org_report(tmp_path).rglob("*.html")}
+    scripted = {}
+    for name, page in pages.items():
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.DOTALL)
+        for attributes, body in scripts:
+            assert attributes == "", f"{name}: a script with attributes ({attributes.strip()})"
+            digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+            assert f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'" in page
+        scripted[name] = len(scripts)
+    assert scripted["index.html"] == scripted["rules/NHI-ROT-001.html"] == 1
+    assert scripted["evidence.html"] == 0 and "script-src" not in pages["evidence.html"]  # no filter there
+    assert '<form class="filter" id="row-filter" hidden' in pages["index.html"]  # no JavaScript: every row shows
 
 
 def test_a_one_account_report_has_no_filter_no_script_and_no_row_attributes(tmp_path: Path) -> None:
