@@ -134,8 +134,12 @@ def test_a_one_account_report_has_no_filter_no_script_and_no_row_attributes(tmp_
     assert "data-account" not in rule_page  # ~45 bytes a row that nothing would read
 
 
+EXCLUDED_RECORD = {"account_id": "567890123456", "name": "lab", "ou_path": "Root/lab", "collection": "excluded"}
+
+
 def framework_report(tmp_path: Path) -> Path:
-    """NHI-ROT-001 fails in one account, passes in another and is INCOMPLETE in the suspended one."""
+    """NHI-ROT-001 fails in one account, passes in another and is INCOMPLETE in the suspended one; one account
+    is excluded by the configuration."""
     bot = identity("bot", "user")
     bundle = make_bundle(
         identities=[bot, identity("batch", "role", account=NESTED)],
@@ -145,7 +149,7 @@ def framework_report(tmp_path: Path) -> Path:
             rule_result("NHI-ROT-001", "PASS", account=NESTED),
             rule_result("NHI-ROT-001", "INCOMPLETE", account=SUSPENDED),
         ],
-        account_status=[*RECORDS, NESTED_RECORD],
+        account_status=[*RECORDS, NESTED_RECORD, EXCLUDED_RECORD],
         catalogue=load_catalogue(),
     )
     render_report(bundle, tmp_path)
@@ -160,7 +164,7 @@ def breakdown(page: str, table: str) -> dict[str, list[str]]:
     return {account: re.findall(r"<td[^>]*>(.*?)</td>", cells) for account, cells in rows}
 
 
-def test_the_framework_page_gives_each_accounts_own_verdicts_beside_the_organizations(tmp_path: Path) -> None:
+def test_the_framework_page_gives_each_judged_accounts_own_verdicts_beside_the_organizations(tmp_path: Path) -> None:
     page = (framework_report(tmp_path) / "frameworks" / "nist-800-53r5.html").read_text()
     # columns: FAIL, INCOMPLETE, PASS (waived), PASS controls, open findings
     assert breakdown(page, "framework-accounts") == {

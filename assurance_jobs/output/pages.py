@@ -129,10 +129,14 @@ class ReportModel:
 
     @cached_property
     def account_statuses(self) -> dict[str, dict[str, str]]:
-        """Per account (organization reports only): each rule's status over that account alone."""
+        """Per account (organization reports only): each rule's status over that account alone. Accounts the
+        configuration excludes are not judged (their row on the summary says `excluded`)."""
         if not self.filters:
             return {}
-        accounts = [account["id"] for account in self.filters["accounts"]]
+        excluded = {
+            vw.text(r.get("account_id")) for r in self.bundle.account_status if r.get("collection") == "excluded"
+        }
+        accounts = [account["id"] for account in self.filters["accounts"] if account["id"] not in excluded]
         return by_account.account_rule_statuses(self.rules, self.bundle.rule_results, self.bundle.findings, accounts)
 
     @property
