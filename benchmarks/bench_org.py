@@ -8,10 +8,12 @@ by default) to stand in for AWS round trips. Each mode (max_parallel_accounts = 
 its request count are its own.
 
 Printed per mode: wall seconds, API requests per account (counted at the proxy, by operation), peak RSS of the
-collecting process, snapshot bytes, and the speed-up. Caveats, printed too: moto answers the first
-GenerateCredentialReport with STARTED, so every account also waits one credential-report poll (0.5 s); moto never
-truncates GetAccountAuthorizationDetails (real IAM pages at 1,000 principals, so at ~100 identities the request
-count is the same).
+collecting process, snapshot bytes, the speed-up, and where the CPU went: CPU seconds of the collecting process
+(our code and boto3), of the moto server process (the emulator, which real AWS does not charge to this machine)
+and of the proxy process, in total and per account, measured over the collection only (seeding excluded).
+Caveats, printed too: moto answers the first GenerateCredentialReport with STARTED, so every account also waits
+one credential-report poll (0.5 s); moto never truncates GetAccountAuthorizationDetails (real IAM pages at 1,000
+principals, so at ~100 identities the request count is the same).
 
 Run: python benchmarks/bench_org.py [--accounts 50,200] [--identities 100] [--latency-ms 100] [--parallel 16]
 """
@@ -119,7 +121,8 @@ def _operation(headers: Any, body: bytes) -> str:
 
 
 def serve(accounts: int, identities: int, latency: float, ready: Any, stop: Any) -> None:
-    """Child process: moto server + seeded organization + latency proxy, until told to stop."""
+    """Child process: moto server + seeded organization, until told to stop; the latency proxy runs in a process
+    of its own, so that the CPU seconds of this one are the emulator's alone."""
     import boto3
     from moto.iam.models import iam_backends
     from moto.secretsmanager.models import secretsmanager_backends
@@ -136,12 +139,20 @@ def serve(accounts: int, identities: int, latency: float, ready: Any, stop: Any)
         created = org.create_account(AccountName=f"member-{index:04d}", Email=f"m{index}@example.com")
         account_id = created["CreateAccountStatus"]["AccountId"]
         _seed(iam_backends[account_id]["aws"], secretsmanager_backends[account_id][REGION], identities)
-    proxy = LatencyProxy(proxy_port, moto_port, latency)
+    proxy = mp.get_context("spawn").Process(target=run_proxy, args=(proxy_port, moto_port, latency, stop, ready))
+    proxy.start()
+    stop.wait()
+    proxy.join(timeout=60)
+    server.stop()
+
+
+def run_proxy(port: int, upstream: int, latency: float, stop: Any, ready: Any) -> None:
+    """Grandchild process: the latency proxy, until told to stop; says the estate is ready once it listens."""
+    proxy = LatencyProxy(port, upstream, latency)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    ready.put(f"http://127.0.0.1:{proxy_port}")
+    ready.put({"endpoint": f"http://127.0.0.1:{port}", "moto_pid": os.getppid(), "proxy_pid": os.getpid()})
     stop.wait()
     proxy.shutdown()
-    server.stop()
 
 
 def _seed(iam: Any, secrets: Any, n: int) -> None:
@@ -178,14 +189,17 @@ def collect(endpoint: str, parallel: int, results: Any) -> None:
                 "max_attempts": 5,
             }
         )
+        ready = resource.getrusage(resource.RUSAGE_SELF)  # imports done: count the collection's CPU only
         started = time.perf_counter()
         manifest = pipeline.collect_snapshot(config, storage_for(folder), datetime.now(UTC).date())
         seconds = time.perf_counter() - started
     states = Counter(record["collection"] for record in manifest.account_status)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     results.put(
         {
             "parallel": parallel,
             "seconds": seconds,
+            "collector_cpu": usage.ru_utime + usage.ru_stime - ready.ru_utime - ready.ru_stime,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "snapshot_bytes": sum(entry.bytes for entry in manifest.files),
             "accounts": len(manifest.account_status),
@@ -203,13 +217,25 @@ def proxy_counts(endpoint: str) -> Counter[str]:
     return counts
 
 
-def measure(endpoint: str, parallel: int) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a live process has used so far (from /proc: Linux only)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
+
+
+def measure(estate: dict[str, Any], parallel: int) -> dict[str, Any]:
+    """One collection against a ready estate, with the CPU each process spent on it (seeding excluded)."""
+    endpoint = estate["endpoint"]
     proxy_counts(endpoint)
+    before = {name: cpu_seconds(estate[f"{name}_pid"]) for name in ("moto", "proxy")}
     results = mp.get_context("spawn").Queue()
     worker = mp.get_context("spawn").Process(target=collect, args=(endpoint, parallel, results))
     worker.start()
     row = results.get()
     worker.join()
+    for name, used in before.items():
+        row[f"{name}_cpu"] = cpu_seconds(estate[f"{name}_pid"]) - used
     row["requests"] = proxy_counts(endpoint)
     return row
 
@@ -223,9 +249,9 @@ def run_size(accounts: int, identities: int, latency: float, modes: list[int]) -
         ready, stop = context.Queue(), context.Event()
         estate = context.Process(target=serve, args=(accounts, identities, latency, ready, stop))
         estate.start()
-        endpoint = ready.get(timeout=1800)
+        ready_estate = ready.get(timeout=3600)
         try:
-            rows.append({"members": accounts, **measure(endpoint, parallel)})
+            rows.append({"members": accounts, **measure(ready_estate, parallel)})
         finally:
             stop.set()
             estate.join(timeout=60)
@@ -243,6 +269,12 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
             ("API requests (total)", lambda r: str(sum(r["requests"].values()))),
             ("API requests per account", lambda r: f"{sum(r['requests'].values()) / r['accounts']:.1f}"),
             ("peak RSS of collector (MB)", lambda r: f"{r['peak_rss_mb']:.0f}"),
+            ("CPU s, collector (our code+boto3)", lambda r: f"{r['collector_cpu']:.1f}"),
+            ("CPU s, moto server (emulator)", lambda r: f"{r['moto_cpu']:.1f}"),
+            ("CPU s, latency proxy", lambda r: f"{r['proxy_cpu']:.1f}"),
+            ("collector CPU s per account", lambda r: f"{r['collector_cpu'] / r['accounts']:.2f}"),
+            ("moto CPU s per account", lambda r: f"{r['moto_cpu'] / r['accounts']:.2f}"),
+            ("CPU s per wall s (2 cores = 2.0)", lambda r: f"{_cpu_total(r) / r['seconds']:.2f}"),
             ("snapshot bytes", lambda r: f"{r['snapshot_bytes']:,}"),
             ("account states", lambda r: ",".join(f"{k}={v}" for k, v in sorted(r["states"].items()))),
         )
@@ -255,6 +287,10 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
         print(
             "requests by operation (first mode): " + ", ".join(f"{op}={group[0]['requests'][op]}" for op in operations)
         )
+
+
+def _cpu_total(row: dict[str, Any]) -> float:
+    return float(row["collector_cpu"] + row["moto_cpu"] + row["proxy_cpu"])
 
 
 def main() -> None:

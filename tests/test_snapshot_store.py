@@ -151,6 +151,12 @@ def test_snapshot_ids_sort_by_utc_taken_at_time(storage: LocalStorage) -> None:
     assert snapshot_id.startswith("20261125T073005Z-") and len(snapshot_id) == len("20261125T073005Z-") + 8
 
 
+def test_of_two_runs_started_in_the_same_second_the_later_one_is_latest(storage: LocalStorage) -> None:
+    taken = [MORNING + timedelta(microseconds=micro) for micro in (900_000, 1_000, 999_999, 0)]
+    ids = {micro: write(storage, at) for micro, at in zip((900_000, 1_000, 999_999, 0), taken, strict=True)}
+    assert list_snapshots(storage, DAY) == [ids[0], ids[1_000], ids[900_000], ids[999_999]]
+
+
 def test_partition_dates_are_days_with_committed_snapshots(storage: LocalStorage) -> None:
     write(storage, MORNING, DAY)
     write(storage, MORNING - timedelta(days=1), date(2026, 11, 24))

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -57,6 +61,32 @@ def client_config(max_attempts: int) -> Config:
     return Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts})
 
 
+class _SharedLoader(botocore.loaders.Loader):
+    """botocore's loader of service models, endpoint rules and partitions, shared by every session we make.
+
+    Each new boto3 session otherwise starts with an empty loader and reads and JSON-parses the IAM, STS and
+    Secrets Manager models again: with one assumed-role session per account that was most of the collector's
+    CPU per account. Loading is read-only and its cache tolerates a duplicate miss, so threads may share it.
+    boto3 appends its own data folder to every new session's loader; this one holds it once already and hands
+    out a copy of its paths, so that list does not grow by one entry per session."""
+
+    @property
+    def search_paths(self) -> list[str]:
+        return list(self._search_paths)
+
+
+@lru_cache(maxsize=1)
+def _shared_loader() -> _SharedLoader:
+    return _SharedLoader(extra_search_paths=[os.path.join(os.path.dirname(boto3.__file__), "data")])
+
+
+def new_session(**arguments: Any) -> boto3.Session:
+    """A boto3 session (same arguments as boto3.Session) that reuses the process's loaded service models."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _shared_loader())
+    return boto3.Session(botocore_session=core, **arguments)
+
+
 def session_for(account: AccountConfig, base: boto3.Session | None = None) -> boto3.Session:
     """A session for `account`: its profile (or the standard chain), then its role if it names one.
 
@@ -64,7 +94,7 @@ def session_for(account: AccountConfig, base: boto3.Session | None = None) -> bo
     The assumed-role credentials last one hour (the STS default), ample for one account's collection.
     """
     if base is None:
-        base = boto3.Session(profile_name=account.profile) if account.profile else boto3.Session()
+        base = new_session(profile_name=account.profile) if account.profile else new_session()
     if account.role_arn is None:
         return base
     sts = base.client("sts", region_name=account.regions[0])
@@ -72,7 +102,7 @@ def session_for(account: AccountConfig, base: boto3.Session | None = None) -> bo
     if account.external_id:
         request["ExternalId"] = account.external_id
     credentials = sts.assume_role(**request)["Credentials"]
-    return boto3.Session(
+    return new_session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],

@@ -19,7 +19,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assurance_jobs import sources
-from assurance_jobs.collect.aws import collect_account, session_for
+from assurance_jobs.collect.aws import collect_account, new_session, session_for
 from assurance_jobs.collect.organization import Discovery, Member, discover, management_session, member_account
 from assurance_jobs.config import AccountConfig, AssuranceConfig
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, SourceBlob
@@ -84,7 +84,7 @@ def base_sessions(config: AssuranceConfig) -> SessionFactory | None:
     frozen = management_session(config.organization).get_credentials().get_frozen_credentials()
 
     def fresh() -> boto3.Session:
-        return boto3.Session(
+        return new_session(
             aws_access_key_id=frozen.access_key,
             aws_secret_access_key=frozen.secret_key,
             aws_session_token=frozen.token,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assurance_jobs.output import views as vw
+from assurance_jobs.output.accounts import control_breakdown
 
 CONTROL_FINDINGS_SHOWN = 200
 CONTROL_IDENTITIES_SHOWN = 100
@@ -63,6 +64,7 @@ def _context(
         "fw": fw,
         "c": control,
         "rules": [{**model.rules[rid], "open": model.open_by_rule.get(rid, 0)} for rid in rule_ids],
+        "accounts": control_breakdown(control, model.account_statuses, rows, model.ous),
         "findings_total": len(rows),
         "findings_shown": len(shown),
         "runs": vw.runs_by_source(shown),

@@ -3,8 +3,10 @@
 Why it looks like this:
 
 * **Self-contained and offline.** Auditors open it from a file share or an evidence archive: CSS is inlined
-  into every page, the trend chart is inline SVG, there is no script that matters and no external URL is ever
-  fetched (links to framework sources are plain links the reader may follow).
+  into every page, the trend chart is inline SVG, and no external URL is ever fetched (links to framework
+  sources are plain links the reader may follow). The one script is our own account/OU row filter, inlined on
+  the pages with filterable tables and allowed by its hash in the Content-Security-Policy (nothing else can
+  run); without it every row is shown.
 * **Untrusted text.** Names, tags, owners and policy text come from the estate and are attacker-controlled;
   autoescaping is on for every template, and nothing from the estate is marked safe.
 * **Large estates.** One leading scanner's single page reached 142 MB at 121k findings. Here findings tables are
@@ -17,6 +19,8 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -57,7 +61,21 @@ def _environment(folder: Path) -> Environment:
     # Our own stylesheet, read from the template folder: trusted, and must not be HTML-escaped inside <style>.
     env.filters["family"] = family_label
     env.globals["css"] = Markup((folder / "report.css").read_text(encoding="utf-8").strip())
+    script = (folder / "filter.js").read_text(encoding="utf-8").strip()
+    env.globals["filter_script"] = Markup(script)
+    env.globals["filter_csp"] = Markup(f"'sha256-{_sha256_base64(script)}'")
     return env
+
+
+def _sha256_base64(text: str) -> str:
+    """A CSP hash source: the script runs only if its text is byte-for-byte the one we wrote."""
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+FILTERED_TEMPLATES = frozenset(
+    {"summary.html.j2", "framework.html.j2", "rule.html.j2", "findings_list.html.j2", "control.html.j2"}
+)
+"""The pages whose tables carry account/OU rows and so get the row filter (when the report spans accounts)."""
 
 
 class _Site:
@@ -70,7 +88,9 @@ class _Site:
 
     def page(self, relative: str, template: str, **context: Any) -> Path:
         depth = relative.count("/")
-        html = self.env.get_template(template).render(root="../" * depth, **context)
+        model = context.get("m")
+        filters = model.filters if model is not None and template in FILTERED_TEMPLATES else None
+        html = self.env.get_template(template).render(root="../" * depth, filters=filters, **context)
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="\n") as handle:

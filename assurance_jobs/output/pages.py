@@ -7,7 +7,7 @@ and identity pages consistent with each other — the browser test checks exactl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from assurance_jobs.output import accounts as by_account
 from assurance_jobs.output import status as st
 from assurance_jobs.output import views as vw
 from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
@@ -69,14 +70,15 @@ class ReportModel:
     def build(cls, bundle: ReportBundle, page_size: int) -> ReportModel:
         rules = vw.rule_meta(bundle)
         statuses = st.rule_statuses(rules, bundle.rule_results, bundle.findings)
-        rows = [vw.finding_row(r) for r in vw.records(bundle.findings, ["rule_id", "account_id", "resource_arn"])]
+        ous = ou_by_account(bundle.account_status)
+        rows = [vw.finding_row(r, ous) for r in vw.records(bundle.findings, ["rule_id", "account_id", "resource_arn"])]
         for rule_id, meta in rules.items():
             meta["status"] = statuses[rule_id]
         new = resolved = None
         if bundle.previous_findings is not None:
             new_frame, resolved_frame = st.changes(bundle.findings, bundle.previous_findings)
-            new = [vw.finding_row(r) for r in vw.records(new_frame, st.CHANGE_KEY)]
-            resolved = [vw.finding_row(r) for r in vw.records(resolved_frame, st.CHANGE_KEY)]
+            new = [vw.finding_row(r, ous) for r in vw.records(new_frame, st.CHANGE_KEY)]
+            resolved = [vw.finding_row(r, ous) for r in vw.records(resolved_frame, st.CHANGE_KEY)]
         model = cls(
             bundle=bundle,
             page_size=page_size,
@@ -113,6 +115,37 @@ class ReportModel:
     @property
     def accounts(self) -> list[str]:
         return sorted(str(account) for account in self.bundle.accounts)
+
+    @cached_property
+    def ous(self) -> dict[str, str]:
+        """Account id → OU path (organization scans), for the row filter's `data-ou` attributes."""
+        return ou_by_account(self.bundle.account_status)
+
+    @cached_property
+    def filters(self) -> dict[str, Any] | None:
+        """The row filter's choices: every account and OU the report holds; None when there is one account and
+        no OU (nothing to choose between, so no filter is printed)."""
+        names = {vw.text(r.get("account_id")): vw.text(r.get("name")) for r in self.bundle.account_status}
+        accounts = (set(names) | set(self.accounts) | {row["account"] for row in self.rows}) - {""}
+        ous = {parent for path in self.ous.values() for parent in _ou_and_parents(path)}
+        if len(accounts) < 2 and not ous:
+            return None
+        return {
+            "accounts": [{"id": account, "name": names.get(account, "")} for account in sorted(accounts)],
+            "ous": sorted(ous),
+        }
+
+    @cached_property
+    def account_statuses(self) -> dict[str, dict[str, str]]:
+        """Per account (organization reports only): each rule's status over that account alone. Accounts the
+        configuration excludes are not judged (their row on the summary says `excluded`)."""
+        if not self.filters:
+            return {}
+        excluded = {
+            vw.text(r.get("account_id")) for r in self.bundle.account_status if r.get("collection") == "excluded"
+        }
+        accounts = [account["id"] for account in self.filters["accounts"] if account["id"] not in excluded]
+        return by_account.account_rule_statuses(self.rules, self.bundle.rule_results, self.bundle.findings, accounts)
 
     @property
     def trend_markup(self) -> Markup:
@@ -301,7 +334,15 @@ class ReportModel:
             return []
         failing = self._failing_identities()
         metas = list(self.rules.values())
-        return [self._framework(fw, st.rules_by_control(metas, fw.id), failing) for fw in catalogue.frameworks.values()]
+        frameworks = [
+            self._framework(fw, st.rules_by_control(metas, fw.id), failing) for fw in catalogue.frameworks.values()
+        ]
+        open_counts = by_account.open_counts_by_account_rule(self.rows)
+        for framework in frameworks:
+            framework["accounts"] = by_account.framework_breakdown(
+                framework, self.account_statuses, open_counts, self.ous
+            )
+        return frameworks
 
     def _framework(self, fw: Any, mapping: dict[str, list[str]], failing: dict[str, list[str]]) -> dict[str, Any]:
         controls = []
@@ -470,6 +511,21 @@ def _series(
             **extra,
         }
         yield vw.page_file(stem, number), template, context
+
+
+def ou_by_account(account_status: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Account id → OU path, from the manifest's account records (empty for a scan of listed accounts)."""
+    return {
+        vw.text(record.get("account_id")): vw.text(record.get("ou_path"))
+        for record in account_status
+        if vw.text(record.get("ou_path"))
+    }
+
+
+def _ou_and_parents(path: str) -> list[str]:
+    """'Root/prod/payments' → the OU and the OUs above it: choosing 'Root/prod' shows both of its OUs."""
+    parts = path.split("/")
+    return ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
 
 
 def _per_account(frame: pd.DataFrame) -> dict[str, int]:

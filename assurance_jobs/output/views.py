@@ -177,13 +177,22 @@ def records(frame: pd.DataFrame | None, sort_by: Sequence[str]) -> list[dict[str
     return ordered.to_dict("records")
 
 
-def finding_row(row: Mapping[str, Any]) -> dict[str, str]:
-    """The compact finding row every table prints."""
+def arn_account(arn: str) -> str:
+    """The account field of an ARN ('' when the text is not an ARN or names no account)."""
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[0] == "arn" else ""
+
+
+def finding_row(row: Mapping[str, Any], ou_by_account: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The compact finding row every table prints; `account` and `ou` are what the report's filter matches."""
     arn = text(row.get("resource_arn"))
     identity = text(row.get("identity_arn")) or arn
     prefix, rest = split_arn(arn)
     status = text(row.get("waiver_status")) or "open"
+    account = text(row.get("account_id")) or arn_account(identity)
     return {
+        "account": account,
+        "ou": (ou_by_account or {}).get(account, ""),
         "rule_id": text(row.get("rule_id")),
         "rule_file": file_name(text(row.get("rule_id"))),
         "severity": text(row.get("severity")),

@@ -45,8 +45,11 @@ class SnapshotIntegrityError(Exception):
 
 
 def new_snapshot_id(taken_at: datetime) -> str:
-    """`YYYYMMDDTHHMMSSZ-<8 hex>`: sorts by time; the suffix keeps same-second reruns apart."""
-    return f"{_utc(taken_at):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+    """`YYYYMMDDTHHMMSSZ-<8 hex>`: sorts by time. The suffix is the microsecond (5 hex) then 3 random hex, so
+    two runs started in the same second still sort in the order they started ("the day's latest snapshot" is
+    the last one taken, not a coin toss), and runs started in the same microsecond stay apart."""
+    stamp = _utc(taken_at)
+    return f"{stamp:%Y%m%dT%H%M%SZ}-{stamp.microsecond:05x}{secrets.token_hex(2)[:3]}"
 
 
 def snapshot_prefix(partition_date: date, snapshot_id: str, root: str = SNAPSHOTS_PREFIX) -> str:

@@ -1,0 +1,47 @@
+(function () {
+  "use strict";
+  var form = document.getElementById("row-filter");
+  if (!form) return;
+  var account = document.getElementById("filter-account");
+  var ou = document.getElementById("filter-ou");
+  var note = document.getElementById("filter-hidden");
+  var rows = document.querySelectorAll("tr[data-account]");
+  var KEY = "nhi-assurance-filter";
+  function keep(row) {
+    var a = account.value, o = ou ? ou.value : "", rowOu = row.getAttribute("data-ou") || "";
+    return (!a || row.getAttribute("data-account") === a) && (!o || rowOu === o || rowOu.indexOf(o + "/") === 0);
+  }
+  function apply() {
+    var hidden = 0;
+    rows.forEach(function (row) {
+      row.hidden = !keep(row);
+      if (row.hidden) hidden += 1;
+    });
+    document.querySelectorAll("tr.grp").forEach(function (head) {
+      var next = head.nextElementSibling, shown = false;
+      while (next && !next.classList.contains("grp") && !shown) {
+        shown = next.hasAttribute("data-account") && !next.hidden;
+        next = next.nextElementSibling;
+      }
+      head.hidden = !shown;
+    });
+    note.textContent = hidden ? hidden + " of " + rows.length + " rows on this page hidden by the filter" : "";
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify([account.value, ou ? ou.value : ""]));
+    } catch (e) { /* storage may be off for file:// pages: the filter still works on this page */ }
+  }
+  function choose(select, value) {
+    if (select && Array.prototype.some.call(select.options, function (o) { return o.value === value; })) {
+      select.value = value;
+    }
+  }
+  try {
+    var saved = JSON.parse(sessionStorage.getItem(KEY) || "[]");
+    choose(account, saved[0] || "");
+    choose(ou, saved[1] || "");
+  } catch (e) { /* nothing saved */ }
+  form.hidden = false;
+  form.addEventListener("change", apply);
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  apply();
+})();
