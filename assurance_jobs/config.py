@@ -395,6 +395,9 @@ class OrganizationConfig(_Strict):
     regions: Regions = Field(default_factory=lambda: ["us-east-1"], min_length=1)
     include: AccountSelector = Field(default_factory=AccountSelector, description="Empty: every account.")
     exclude: AccountSelector = Field(default_factory=AccountSelector)
+    collect_service_last_accessed: bool = Field(
+        default=False, description="Run IAM Access Advisor in every member account (as `accounts[]` does)."
+    )
 
 
 class AssuranceConfig(_Strict):

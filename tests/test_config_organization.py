@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assurance_jobs.collect.organization import Member, member_account
 from assurance_jobs.config import ConfigError, parse_config
 
 
@@ -36,3 +37,13 @@ def test_a_management_role_must_be_a_role_arn() -> None:
 def test_parallelism_is_bounded() -> None:
     with pytest.raises(ConfigError, match=r"field 'max_parallel_accounts'"):
         parse_config({"max_parallel_accounts": 0})
+
+
+def test_members_run_access_advisor_when_the_organization_section_asks_for_it() -> None:
+    config = parse_config({"organization": {"collect_service_last_accessed": True}})
+    assert config.organization is not None
+    member = member_account(config.organization, Member("210987654321", "payments-prod", "ACTIVE"))
+    assert (member.role_arn, member.collect_service_last_accessed) == (
+        "arn:aws:iam::210987654321:role/AssuranceReadOnly",
+        True,
+    )

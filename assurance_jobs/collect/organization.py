@@ -89,6 +89,7 @@ def member_account(org: OrganizationConfig, member: Member, partition: str = "aw
         role_arn=f"arn:{partition}:iam::{member.account_id}:role/{org.member_role_name}",
         external_id=org.external_id,
         regions=org.regions,
+        collect_service_last_accessed=org.collect_service_last_accessed,
     )
 
 
