@@ -290,3 +290,30 @@ def test_a_probe_client_gets_a_readable_identity_page(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert '<h1 class="arn">Probe client svc-payments-batch</h1>' in html
     assert "https://ledger.example.com/" in html and "unknown" not in page.name
+
+
+def test_index_tells_a_day_that_could_not_collect_from_one_that_was_not_configured(tmp_path: Path) -> None:
+    denied = bundle(
+        partition_date=date(2026, 11, 25),
+        rule_results=[rule_result("NHI-ROT-003", "INCOMPLETE", missing_sources="secretsmanager_secrets")],
+        collection_status=[
+            {
+                "account_id": ACCOUNT,
+                "source": "secretsmanager_secrets",
+                "api": "secretsmanager:ListSecrets",
+                "region": "eu-west-1",
+                "status": "error",
+                "error_code": "AccessDeniedException",
+            }
+        ],
+    )
+    unconfigured = bundle(
+        partition_date=date(2026, 11, 26),
+        rule_results=[rule_result("NHI-OFF-004", "INCOMPLETE", missing_sources="directory_feed")],
+    )
+    render_report(denied, tmp_path / "2026-11-25")
+    render_report(unconfigured, tmp_path / "2026-11-26")
+    rows = read(render_index(tmp_path, ["2026-11-25", "2026-11-26"]).parent, "index.html").split("<tr>")[2:]
+    newest, oldest = rows
+    assert "1 could not collect, 0 not configured" in oldest
+    assert "0 could not collect, 1 not configured" in newest

@@ -172,6 +172,8 @@ def write_day_summary(model: page_builders.ReportModel, out_dir: Path) -> Path:
         "evidence_complete": model.evidence_complete,
         "incomplete_scopes": len(model.incomplete),
         "failed_collections": len(model.failed_collections),
+        "could_not_collect": len(model.evidence_gaps["could_not_collect"]),
+        "not_configured": len(model.evidence_gaps["not_configured"]),
         "new": None if model.new is None else len(model.new),
         "resolved": None if model.resolved is None else len(model.resolved),
     }
