@@ -220,7 +220,9 @@ def run_partition(options: RunRequestOptions, *, verbose: bool = False, as_json:
 def materialize_probes(
     options: RunRequestOptions, instance: dg.DagsterInstance | None = None, *, verbose: bool = False
 ) -> PartitionRun:
-    """Run the probe job's assets for today: the probes, then re-evaluation and the report if today was evaluated."""
+    """Run the probe job's assets for today (or `options.partition_date`, which the demo pins so a run that crosses
+    midnight UTC stores its probes in the day it evaluates): the probes, then re-evaluation and the report if that
+    day was evaluated."""
     from assurance_jobs.definitions import named_job
     from assurance_jobs.defs.probes import probe_selection
     from assurance_jobs.pipeline import utc_today
@@ -228,7 +230,7 @@ def materialize_probes(
     settings = AssuranceSettings(
         config_path=options.config_path, storage_root=options.storage_root, output_dir=options.output_dir
     )
-    day = utc_today()
+    day = options.partition_date or utc_today()
     if instance is None:
         ensure_dagster_home()
         instance = dg.DagsterInstance.get()

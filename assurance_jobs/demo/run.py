@@ -126,7 +126,9 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         drifted = drift_overnight(endpoint)
         write_registry(registry, granted_extra=True)
         started = time.monotonic()
-        probed = materialize_probes(RunRequestOptions(config_path=str(config_path)), verbose=verbose)
+        probed = materialize_probes(
+            RunRequestOptions(config_path=str(config_path), partition_date=now.date()), verbose=verbose
+        )
         note(
             f"probes: {DEMO_TOKEN_LIFETIME_SECONDS}-second tokens replayed after expiry against two local APIs "
             f"({time.monotonic() - started:.1f} s)"
