@@ -20,6 +20,7 @@ from assurance_jobs.yaml_files import describe_validation_error, read_yaml_file,
 DEFAULT_STORAGE_ROOT = "./assurance-data"
 DEFAULT_OUTPUT_DIR = "./assurance-output"
 DEFAULT_PARTITION_START = date(2026, 1, 1)
+DEFAULT_DRIFT_HISTORY_DAYS = 30
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -436,6 +437,12 @@ class AssuranceConfig(_Strict):
     )
     organization_trail: TrailConfig | None = Field(
         default=None, description="One organization trail read for every account without its own `cloudtrail`."
+    )
+    drift_history_days: int = Field(
+        default=DEFAULT_DRIFT_HISTORY_DAYS,
+        ge=1,
+        le=400,
+        description="Stored days (the report's own included) whose drift each identity page lists, newest first.",
     )
     partition_start: date | None = Field(
         default=None, description="First day of the daily partitions (default 2026-01-01); --date before it is refused."

@@ -21,9 +21,10 @@ from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation
 from assurance_jobs.evaluate.export import write_findings_exports
 from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
-from assurance_jobs.output.bundle import Evidence, EvidenceFile, HistoryPoint, ReportBundle
+from assurance_jobs.output.bundle import DriftDay, Evidence, EvidenceFile, HistoryPoint, ReportBundle
 from assurance_jobs.output.casing import aws_case
 from assurance_jobs.output.catalogue import load_catalogue
+from assurance_jobs.output.entities import drift_changes
 from assurance_jobs.output.html import RenderProgress, render_index, render_report
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
@@ -98,6 +99,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         previous_findings=_previous_findings(storage, partition_date),
         waivers=waivers,
         drift=_drift(storage, partition_date),
+        drift_history=read_drift_history(storage, partition_date, config.drift_history_days),
         probes=_probes(storage, partition_date, read_table(storage, partition_date, "rule_results")),
         policies=inventory.policies,
         activity=inventory.activity if len(inventory.activity.columns) else None,
@@ -186,6 +188,20 @@ def _drift(storage: Storage, partition_date: date) -> dict[str, pd.DataFrame]:
         for table in DRIFT_TABLES
         if storage.exists(table_key(partition_date, f"drift_{table}"))
     }
+
+
+def read_drift_history(storage: Storage, partition_date: date, days: int) -> list[DriftDay]:
+    """The `days - 1` stored days before this one, newest first, each with its changed drift rows.
+
+    A stored day without drift tables (the first stored day) is kept with none, so the window stays the stored
+    days it says it covers; gaps between stored days are simply not there. Only rows that are changes are kept
+    (privilege creep lists every identity): thirty days of an estate's unchanged rows would stay in memory."""
+    earlier = [day for day in _stored_days(storage, partition_date) if day < partition_date]
+    window = earlier[-(days - 1) :] if days > 1 else []
+    return [
+        DriftDay(day=day, tables={table: drift_changes(table, frame) for table, frame in _drift(storage, day).items()})
+        for day in reversed(window)
+    ]
 
 
 def _probe_run(storage: Storage, partition_date: date):

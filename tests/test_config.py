@@ -67,3 +67,8 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_top_level_list_is_rejected() -> None:
     with pytest.raises(ConfigError, match="expected a mapping"):
         parse_config(["accounts"])
+
+
+def test_drift_history_must_cover_at_least_the_reports_own_day() -> None:
+    with pytest.raises(ConfigError, match="field 'drift_history_days'"):
+        parse_config({"drift_history_days": 0})

@@ -57,6 +57,17 @@ class HistoryPoint:
 
 
 @dataclass(frozen=True)
+class DriftDay:
+    """One earlier stored day's drift tables (what changed between it and the stored day before it).
+
+    `tables` is empty for a stored day with no drift tables (the first stored day): the day still counts
+    towards the history window, so the page can say which days it covers."""
+
+    day: date
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ReportBundle:
     """The renderer's whole input. DataFrames follow the design.md contracts; missing optional columns are fine.
 
@@ -82,6 +93,9 @@ class ReportBundle:
     waivers: Sequence[Waiver] = ()
     drift: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     """Day-over-day drift tables by name (identity_changes, permission_changes, …); empty on the first day."""
+    drift_history: Sequence[DriftDay] = ()
+    """Earlier stored days of the identity pages' drift history (`drift_history_days`), newest first; `drift`
+    stays the report day's own."""
     probes: Sequence[Mapping[str, Any]] = ()
     """The "Runtime probes" page: one view per probe target (output/probes.py), empty when none is configured."""
     policies: pd.DataFrame | None = None

@@ -2,9 +2,9 @@
 
 An identity page gathers what the inventory knows (kind, owner and owner status, tags, policies with their
 documents, trust policy, effective-permission facts, credentials with ages and last use), what the rules found,
-what changed since the previous day and who can reach it. Managed policy documents are printed once, on their
-own page, and linked from every identity they are attached to: a policy attached to 5,000 roles is not copied
-5,000 times. Inline documents belong to one principal and are printed on its page.
+what changed over the last stored days (its drift history, newest first) and who can reach it. Managed policy
+documents are printed once, on their own page, and linked from every identity they are attached to: a policy
+attached to 5,000 roles is not copied 5,000 times. Inline documents belong to one principal and are printed on its page.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -82,6 +83,19 @@ def drift_cell(column: str, value: Any) -> str:
     return shown
 
 
+def drift_changes(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a drift table that are changes: privilege creep lists every identity, most with a change of 0."""
+    if table == "privilege_creep" and "change" in frame.columns:
+        return frame[frame["change"] != 0]
+    return frame
+
+
+def drift_day_href(day: date, report_day: date) -> str:
+    """Link (relative to the report root) to a day's changes page; an earlier day's report is the sibling
+    folder `output_dir/<day>/`."""
+    return "changes.html" if day == report_day else f"../{day.isoformat()}/changes.html"
+
+
 def fact_text(value: Any) -> str:
     """A fact cell: booleans as yes/no, counts as numbers, lists spaced with AWS casing; '' when empty."""
     if isinstance(value, bool):
@@ -100,7 +114,12 @@ class IdentityIndex:
     findings: dict[str, list[dict[str, str]]]
     credentials: dict[str, list[dict[str, Any]]]
     policies: dict[str, list[dict[str, Any]]]
-    drift: dict[str, list[tuple[str, dict[str, Any]]]]
+    drift: dict[str, list[DriftEntry]]
+    """Per principal, its drift rows over the history window, newest day first (only principals that changed)."""
+    drift_days: list[date]
+    """The stored days the drift history covers, newest first (the report's day first)."""
+    drift_compared: bool
+    """Whether any of those days holds drift tables (False: only a first stored day, nothing compared)."""
     reachable_columns: bool
 
     @classmethod
@@ -114,18 +133,17 @@ class IdentityIndex:
         policies: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for policy in vw.records(bundle.policies, ["principal_arn", "attachment", "via_group", "policy_name"]):
             policies[vw.text(policy.get("principal_arn"))].append(policy)
-        drift: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        for table, frame in sorted(bundle.drift.items()):
-            key = "owner_arn" if table == "credential_changes" else "arn"
-            for row in vw.records(frame, [key, "credential_id"]):
-                drift[vw.text(row.get(key))].append((table, row))
+        days = _drift_days(bundle)
+        drift = _drift_by_principal(days)
         identities = {vw.text(r.get("arn")): r for r in vw.records(bundle.identities, ["arn"])}
         return cls(
             identities=identities,
             findings=dict(findings),
             credentials=dict(credentials),
             policies=dict(policies),
-            drift=dict(drift),
+            drift=drift,
+            drift_days=[day for day, _ in days],
+            drift_compared=any(tables for _, tables in days),
             reachable_columns=bool(
                 {"privesc_reachable_by", "privesc_reachable_by_count"} & set(bundle.identities.columns)
             ),
@@ -133,6 +151,27 @@ class IdentityIndex:
 
     def arns(self) -> list[str]:
         return sorted(set(self.identities) | set(self.findings))
+
+
+DriftEntry = tuple[date, str, dict[str, Any]]
+"""(day, drift table, row): one change of one principal."""
+
+
+def _drift_days(bundle: Any) -> list[tuple[date, Mapping[str, pd.DataFrame]]]:
+    """The report's day and the earlier stored days of its history, newest first, each with its drift tables."""
+    earlier = sorted(((d.day, d.tables) for d in bundle.drift_history), key=lambda item: item[0], reverse=True)
+    return [(bundle.partition_date, bundle.drift), *[(day, t) for day, t in earlier if day < bundle.partition_date]]
+
+
+def _drift_by_principal(days: list[tuple[date, Mapping[str, pd.DataFrame]]]) -> dict[str, list[DriftEntry]]:
+    """Drift rows keyed by the principal they concern (a credential's owner), newest day first."""
+    drift: dict[str, list[DriftEntry]] = defaultdict(list)
+    for day, tables in days:
+        for table, frame in sorted(tables.items()):
+            key = "owner_arn" if table == "credential_changes" else "arn"
+            for row in vw.records(drift_changes(table, frame), [key, "credential_id"]):
+                drift[vw.text(row.get(key))].append((day, table, row))
+    return dict(drift)
 
 
 def identity_context(arn: str, index: IdentityIndex, rules: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -163,7 +202,8 @@ def identity_context(arn: str, index: IdentityIndex, rules: Mapping[str, Mapping
         "reachable_by": _reachable_by(row, index),
         "credentials": [_credential(cred) for cred in index.credentials.get(arn, [])],
         "findings": findings,
-        "drift": _drift_sections(index.drift.get(arn, [])),
+        "drift": _drift_history(index.drift.get(arn, []), index.drift_days[0]),
+        "drift_window": _drift_window(index),
         "source": {"file": vw.text(row.get("source_file")), "sha256": vw.text(row.get("source_sha256"))},
     }
 
@@ -285,6 +325,37 @@ def _finding(row: Mapping[str, str], identity: str, rules: Mapping[str, Mapping[
     }
 
 
+def _drift_window(index: IdentityIndex) -> dict[str, Any]:
+    """What the drift section covers: how many stored days, from which to which, and whether any was compared."""
+    days = index.drift_days
+    return {
+        "days": len(days),
+        "first": days[-1].isoformat(),
+        "last": days[0].isoformat(),
+        "compared": index.drift_compared,
+    }
+
+
+def _drift_history(entries: list[DriftEntry], report_day: date) -> list[dict[str, Any]]:
+    """One block per day this principal changed, newest first: the day, its report's link, its drift tables."""
+    by_day: dict[date, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for day, table, row in entries:
+        by_day[day].append((table, row))
+    history = []
+    for day in sorted(by_day, reverse=True):
+        sections = _drift_sections(by_day[day])
+        if sections:
+            history.append(
+                {
+                    "day": day.isoformat(),
+                    "href": drift_day_href(day, report_day),
+                    "current": day == report_day,
+                    "sections": sections,
+                }
+            )
+    return history
+
+
 def _drift_sections(rows: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     from assurance_jobs.output.pages import DRIFT_SECTIONS
 
@@ -293,7 +364,7 @@ def _drift_sections(rows: list[tuple[str, dict[str, Any]]]) -> list[dict[str, An
         by_table[table].append(row)
     sections = []
     for table, title, columns in DRIFT_SECTIONS:
-        table_rows = [r for r in by_table.get(table, []) if not (table == "privilege_creep" and r.get("change") == 0)]
+        table_rows = by_table.get(table, [])
         shown = [c for c in columns if c not in ("arn", "owner_arn")]
         if table_rows:
             sections.append(

@@ -20,7 +20,14 @@ from assurance_jobs.output import status as st
 from assurance_jobs.output import views as vw
 from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
 from assurance_jobs.output.controls import control_href, control_pages, rule_control_links
-from assurance_jobs.output.entities import IdentityIndex, drift_cell, drift_header, identity_context, policy_pages
+from assurance_jobs.output.entities import (
+    IdentityIndex,
+    drift_cell,
+    drift_changes,
+    drift_header,
+    identity_context,
+    policy_pages,
+)
 from assurance_jobs.output.trend import trend_svg
 from assurance_jobs.output.waivers import expired_waivers
 
@@ -160,8 +167,7 @@ class ReportModel:
             frame = self.bundle.drift.get(table)
             if frame is None or not len(frame):
                 continue
-            if table == "privilege_creep":
-                frame = frame[frame["change"] != 0]
+            frame = drift_changes(table, frame)
             rows = [
                 [self._drift_cell(c, row.get(c)) for c in columns]
                 for row in vw.records(frame, ["arn", "credential_id"])
