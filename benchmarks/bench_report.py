@@ -3,8 +3,9 @@
 Run on demand: `python benchmarks/bench_report.py [--identities N] [--findings N] [--out DIR]`.
 Issue 4 targeted ≤ 20 MB for 100k findings before identity pages existed (issue 13: one page per identity, each
 with its own stylesheet so it stands alone); size now grows with identities — README "Reports and exports" quotes
-the last measurement. Every page should paint in under 2 s in headless Chromium. Load time is measured inside headless Chromium (navigation start to the load event, best of two) for
-the summary, the largest page and a sample of others.
+the last measurement. Every page should paint in under 2 s in headless Chromium. Load time is measured inside
+headless Chromium (navigation start to the load event, best of two) for the summary, the largest page and a
+sample of others.
 """
 
 from __future__ import annotations
