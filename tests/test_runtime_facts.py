@@ -218,6 +218,11 @@ def test_the_activity_table_lists_a_decrypt_as_a_secret_read_only_on_a_secret_be
     }
 
 
+def test_without_secret_key_tags_in_the_baseline_every_known_key_is_secret_bearing() -> None:
+    keys = classify_keys({SECRET_KEY: {"data-class": "secret"}, PLAIN_KEY: {}}, [])
+    assert keys.secret == {SECRET_KEY, PLAIN_KEY}
+
+
 AS_OF = pd.Timestamp("2026-12-01T06:00:00Z").to_pydatetime()
 
 

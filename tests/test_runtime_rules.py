@@ -108,15 +108,16 @@ def test_unused_services_are_incomplete_until_ninety_days_are_stored() -> None:
     assert evaluation.findings.empty
 
 
-def test_a_denied_key_inventory_makes_secret_reads_incomplete() -> None:
+def test_a_denied_key_inventory_leaves_unjudged_only_the_identities_that_decrypted_from_outside() -> None:
+    """Every key is then unknown (scan/runtime.py), so a Decrypt from outside counts as on an unknown key."""
     denied = s.status("kms_keys", region="eu-west-1", state="error", error_code="AccessDeniedException")
     statuses = s.all_ok() + [row for row in s.trail_ok() if row["source"] != "kms_keys"] + [denied]
-    evaluation = _evaluate([s.identity("quiet", in_baseline=True)], statuses)
-    results = evaluation.rule_results.set_index("rule_id")
-    assert (results.loc["NHI-RT-001", "status"], results.loc["NHI-RT-001", "missing_sources"]) == (
-        "INCOMPLETE",
-        "kms_keys",
-    )
+    quiet = s.identity("quiet", in_baseline=True)
+    reader = s.identity("reader", in_baseline=True, rt_decrypts_unknown_key_count=1)
+    evaluation = _evaluate([quiet, reader], statuses)
+    assert _status(evaluation, "NHI-RT-001") == "INCOMPLETE"
+    assert evaluation.incomplete_resources["resource_arn"].tolist() == [s.role_arn("reader")]
+    assert evaluation.findings.empty
 
 
 def test_a_decrypt_of_a_key_of_unknown_tags_from_outside_makes_secret_reads_incomplete() -> None:

@@ -4,7 +4,8 @@ Why DuckDB and this shape: a busy account writes gigabytes of logs a day, and ev
 called what, from where, how, with what error, how often". DuckDB reads `{"Records": [...]}` gzip files with an
 explicit column list (so request and response bodies are never even materialised — only `withDecryption` and
 `ConsoleLogin` are picked out of them) and groups in one vectorised pass; nothing loops over records in Python.
-The same SELECT runs on Athena over the trail's Glue table (docs/runtime.md), for estates beyond one machine.
+The same grouping runs on Athena over the trail's Glue table, in Athena's SQL dialect (docs/runtime.md gives the
+query), for estates beyond one machine.
 
 One activity row per (principal, event source, event name, network, user-agent class, error code, secret read,
 KMS key, event version accepted) with count and first/last seen. Assumed-role sessions are resolved to their role
@@ -42,7 +43,7 @@ MAX_OBJECT_BYTES = 32 << 20
 # Everything before the counts is the grouping key.
 GROUP_COLUMNS = tuple(ACTIVITY_COLUMNS)[: tuple(ACTIVITY_COLUMNS).index("event_count")]
 
-# `__RECORDS__` is a relation with one column `r` holding a record struct: read_json here, the Glue table on Athena.
+# `__RECORDS__` is a relation with one column `r` holding a record struct (read_json over local or httpfs paths).
 REDUCE_SQL = """
 WITH records AS (
     SELECT
@@ -224,5 +225,5 @@ def from_parquet(raw: bytes) -> pd.DataFrame:
 
 
 def reduce_sql(records_relation: str) -> str:
-    """The reduction over a relation with one record struct column `r` (read_json here, a Glue table on Athena)."""
+    """The reduction over a relation with one record struct column `r` (DuckDB SQL; Athena's is in docs/runtime.md)."""
     return REDUCE_SQL.replace("__RECORDS__", records_relation)

@@ -134,9 +134,14 @@ class KeyClassification:
 def classify_keys(
     key_tags: Mapping[str, Mapping[str, str] | None], selectors: Iterable[tuple[str, str]] | None
 ) -> KeyClassification:
-    """Keys whose tags match a (key, value glob) selector are secret-bearing; no selectors: none is."""
+    """Keys whose tags match a (key, value glob) selector are secret-bearing.
+
+    No selectors (the baseline names no `secret_key_tags`): every known key is, as before keys were told apart —
+    a baseline that has not said which keys guard secrets must not let a Decrypt from a thief's network pass."""
     wanted = list(selectors or ())
     known = frozenset(arn for arn, tags in key_tags.items() if tags is not None)
+    if not wanted:
+        return KeyClassification(known, known)
     secret = frozenset(
         arn
         for arn, tags in key_tags.items()
