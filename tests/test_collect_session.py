@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from assurance_jobs.collect.aws import ROLE_SESSION_NAME, session_for
+from assurance_jobs.collect.aws import ROLE_SESSION_NAME, new_session, session_for
 from assurance_jobs.config import AccountConfig
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/auditor"
@@ -45,3 +45,13 @@ def test_role_is_assumed_with_the_external_id(moto: None) -> None:
     assert session.get_credentials().token
     identity = session.client("sts", region_name="us-east-1").get_caller_identity()
     assert identity["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/auditor/")
+
+
+def test_sessions_share_loaded_models_but_keep_aws_data_path_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path / "models"))
+    first, second = new_session(), new_session()
+    loader = first._session.get_component("data_loader")
+    assert loader is second._session.get_component("data_loader")
+    assert loader.search_paths[0] == str(tmp_path / "models")

@@ -75,15 +75,17 @@ class _SharedLoader(botocore.loaders.Loader):
         return list(self._search_paths)
 
 
-@lru_cache(maxsize=1)
-def _shared_loader() -> _SharedLoader:
-    return _SharedLoader(extra_search_paths=[os.path.join(os.path.dirname(boto3.__file__), "data")])
+@lru_cache(maxsize=4)
+def _shared_loader(data_path: str | None) -> _SharedLoader:
+    """botocore's own search order: `data_path` (AWS_DATA_PATH, custom or patched models) first, then boto3's."""
+    extra = [os.path.expanduser(p) for p in (data_path or "").split(os.pathsep) if p]
+    return _SharedLoader(extra_search_paths=[*extra, os.path.join(os.path.dirname(boto3.__file__), "data")])
 
 
 def new_session(**arguments: Any) -> boto3.Session:
     """A boto3 session (same arguments as boto3.Session) that reuses the process's loaded service models."""
     core = botocore.session.get_session()
-    core.register_component("data_loader", _shared_loader())
+    core.register_component("data_loader", _shared_loader(core.get_config_variable("data_path")))
     return boto3.Session(botocore_session=core, **arguments)
 
 
