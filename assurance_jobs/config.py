@@ -401,6 +401,16 @@ class OrganizationConfig(_Strict):
     )
 
 
+class DisabledRule(_Strict):
+    """A rule the organization decided does not apply here (no second resource server to probe, no CloudTrail by
+    design). It is not evaluated — so it cannot leave the day INCOMPLETE for ever — and every report lists it with
+    this justification and approver: a reviewed, visible exception, never a silently missing rule."""
+
+    rule_id: str = Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", description="e.g. NHI-PRB-003.")
+    justification: str = Field(min_length=10, description="Why the rule does not apply (shown in every report).")
+    approver: str = Field(min_length=3, description="Who accepted it (shown in every report).")
+
+
 class AssuranceConfig(_Strict):
     storage_root: str = Field(default=DEFAULT_STORAGE_ROOT, description="Local folder or s3://bucket/prefix.")
     output_dir: str = DEFAULT_OUTPUT_DIR
@@ -418,6 +428,9 @@ class AssuranceConfig(_Strict):
     max_attempts: int = Field(default=10, ge=1, le=20, description="botocore adaptive retry attempts.")
     expectations_dir: str | None = Field(default=None, description="Rule suites (default: the packaged ones).")
     waivers_file: str | None = Field(default=None, description="Reviewed waivers YAML.")
+    disabled_rules: list[DisabledRule] = Field(
+        default_factory=list, description="Rules not evaluated here, each with a justification and an approver."
+    )
     baseline_dir: str | None = Field(
         default=None, description="Folder of reviewed baseline YAML files (approved permissions, trust, JIT, agents)."
     )
@@ -447,6 +460,20 @@ class AssuranceConfig(_Strict):
     partition_start: date | None = Field(
         default=None, description="First day of the daily partitions (default 2026-01-01); --date before it is refused."
     )
+
+    @field_validator("disabled_rules")
+    @classmethod
+    def _each_rule_disabled_once(cls, rules: list[DisabledRule]) -> list[DisabledRule]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.rule_id in seen:
+                raise ValueError(f"{rule.rule_id} is listed twice; keep one entry")
+            seen.add(rule.rule_id)
+        return rules
+
+    @property
+    def disabled_rule_ids(self) -> frozenset[str]:
+        return frozenset(rule.rule_id for rule in self.disabled_rules)
 
     def trail_for(self, account: AccountConfig) -> TrailConfig | None:
         """The trail whose logs are this account's runtime evidence (None: runtime rules read INCOMPLETE)."""

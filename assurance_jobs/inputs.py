@@ -108,6 +108,16 @@ def check_expectations(folder: str | None) -> list[Rule]:
     return all_rules(load_suites(folder))
 
 
+def check_disabled_rules(config: AssuranceConfig, rules: list[Rule], where: str) -> None:
+    known = {rule.rule_id for rule in rules}
+    for index, entry in enumerate(config.disabled_rules):
+        if entry.rule_id not in known:
+            raise InputError(
+                f"{where}: disabled_rules.{index}.rule_id: {entry.rule_id} is not a rule of the loaded suites; "
+                "fix the id or remove the entry"
+            )
+
+
 def check_waivers(path: str, rules: list[Rule]) -> None:
     file = Path(path)
     if not file.exists():
@@ -171,6 +181,7 @@ def check_inputs(config: AssuranceConfig, where: str = "configuration") -> Input
     check_schedule(config, where)
     check_accounts(config, where)
     rules = check_expectations(config.expectations_dir)
+    check_disabled_rules(config, rules, where)
     if config.waivers_file:
         check_waivers(config.waivers_file, rules)
     warnings: list[str] = []

@@ -622,7 +622,7 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
     inventory = load_inventory(config, partition_date)
     source = inventory_source(config, partition_date)
     snapshot_id = str(source["snapshot_id"])
-    suites = load_suites(config.expectations_dir)
+    suites = load_suites(config.expectations_dir, config.disabled_rule_ids)
     evaluation = evaluate(
         inventory.identities,
         inventory.credentials,

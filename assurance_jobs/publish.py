@@ -79,8 +79,9 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
     source = inventory_source(config, partition_date)
     manifest = read_manifest(storage, partition_date, str(source["snapshot_id"]))
     suites = load_suites(config.expectations_dir)
-    rules = all_rules(suites)
-    waivers = _waivers(config, rules)
+    every_rule = all_rules(suites)
+    waivers = _waivers(config, every_rule)  # a waiver of a rule disabled later is not an error
+    rules = [rule for rule in every_rule if rule.rule_id not in config.disabled_rule_ids]
     findings = _aws_cased(apply_waivers(read_table(storage, partition_date, "findings"), waivers, partition_date))
     rule_results = with_waived_scopes(read_table(storage, partition_date, "rule_results"), findings)
     return ReportBundle(
@@ -106,7 +107,22 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         account_status=manifest.account_status,
         input_warnings=list(source.get("warnings") or []),
         incomplete_resources=read_incomplete_resources(storage, partition_date),
+        disabled_rules=disabled_rule_records(config, every_rule),
     )
+
+
+def disabled_rule_records(config: AssuranceConfig, rules: list[Rule]) -> list[dict[str, str]]:
+    """The configuration's `disabled_rules`, each with its rule's title, for the report and findings.json."""
+    titles = {rule.rule_id: str(rule.meta.get("title", "")) for rule in rules}
+    return [
+        {
+            "rule_id": d.rule_id,
+            "title": titles.get(d.rule_id, ""),
+            "justification": d.justification,
+            "approver": d.approver,
+        }
+        for d in config.disabled_rules
+    ]
 
 
 def _aws_cased(findings: pd.DataFrame) -> pd.DataFrame:
@@ -243,7 +259,8 @@ def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage
     incomplete = bundle.incomplete_resources
     if incomplete is None:
         incomplete = read_incomplete_resources(storage, bundle.partition_date)
-    plain = write_findings_exports(Evaluation(bundle.findings, bundle.rule_results, incomplete), out_dir)
+    evaluation = Evaluation(bundle.findings, bundle.rule_results, incomplete)
+    plain = write_findings_exports(evaluation, out_dir, disabled_rules=bundle.disabled_rules)
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(
         out_dir / OCSF_FILE,

@@ -79,6 +79,7 @@ def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> d
         return summary
     summary["rules"] = _rules(results, published_rule_statuses(config, partition_date, results))
     summary["evidence"]["not_configured"] = _not_configured(storage, partition_date, results)
+    summary["disabled_rules"] = [rule.model_dump() for rule in config.disabled_rules]
     summary["outputs"] = _outputs(config, partition_date)
     summary["warnings"] = input_warnings(config, partition_date)
     return summary
@@ -201,6 +202,11 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         )
     for number, gap in enumerate(evidence.get("not_configured") or []):
         row("" if number else "not given", f"{gap['why']}: {', '.join(gap['rules'])} INCOMPLETE")
+    for number, disabled in enumerate(summary.get("disabled_rules") or []):
+        row(
+            "" if number else "disabled",
+            f"{disabled['rule_id']} not evaluated: {disabled['justification']} (approved by {disabled['approver']})",
+        )
     inventory = summary.get("inventory")
     if inventory:
         row("inventory", inventory["location"])

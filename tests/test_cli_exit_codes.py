@@ -89,6 +89,45 @@ def test_findings_json_records_a_rule_that_reached_nothing_as_incomplete_with_it
     assert results["NHI-PRB-004"]["reason"].startswith("no probe targets are configured")
 
 
+PROBE_RULES_DISABLED = [
+    {"rule_id": rule_id, "justification": "no OAuth2 issuer or STS probe target in this estate", "approver": "ciso"}
+    for rule_id in ("NHI-PRB-001", "NHI-PRB-002", "NHI-PRB-003", "NHI-PRB-004")
+]
+
+
+def test_probe_rules_disabled_with_a_justification_let_the_day_exit_0_and_are_listed(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = only_suites(workdir, "rotation", "probes")
+    config = write_config(workdir, expectations_dir=rules, disabled_rules=PROBE_RULES_DISABLED)
+    assert main(["run", "--config", str(config)]) == EXIT_OK
+    assert (
+        "  disabled     NHI-PRB-001 not evaluated: no OAuth2 issuer or STS probe target in this estate "
+        "(approved by ciso)"
+    ) in capsys.readouterr().out.splitlines()
+
+
+def test_disabled_rules_are_absent_from_rule_results_and_listed_in_findings_json_and_the_report(workdir: Path) -> None:
+    rules = only_suites(workdir, "rotation", "probes")
+    main(["run", "--config", str(write_config(workdir, expectations_dir=rules, disabled_rules=PROBE_RULES_DISABLED))])
+    (exported,) = (workdir / "out").glob("*/findings.json")
+    body = json.loads(exported.read_text())
+    assert not any(row["rule_id"].startswith("NHI-PRB") for row in body["rule_results"])
+    assert [entry["rule_id"] for entry in body["disabled_rules"]] == [r["rule_id"] for r in PROBE_RULES_DISABLED]
+    summary_page = (exported.parent / "index.html").read_text()
+    assert 'id="disabled-rules"' in summary_page and "no OAuth2 issuer or STS probe target" in summary_page
+
+
+def test_a_disabled_rule_that_no_suite_has_is_a_one_line_error(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = [{"rule_id": "NHI-PRB-009", "justification": "no such probe in this estate", "approver": "ciso"}]
+    config = write_config(workdir, disabled_rules=typo)
+    assert main(["run", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "disabled_rules.0.rule_id: NHI-PRB-009 is not a rule of the loaded suites" in line
+
+
 def test_a_failed_step_exits_1_without_a_summary_of_older_results(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -72,3 +72,14 @@ def test_top_level_list_is_rejected() -> None:
 def test_drift_history_must_cover_at_least_the_reports_own_day() -> None:
     with pytest.raises(ConfigError, match="field 'drift_history_days'"):
         parse_config({"drift_history_days": 0})
+
+
+def test_a_rule_disabled_twice_is_refused_naming_the_field() -> None:
+    entry = {"rule_id": "NHI-PRB-003", "justification": "no second resource server here", "approver": "ciso"}
+    with pytest.raises(ConfigError, match=r"field 'disabled_rules'.*NHI-PRB-003 is listed twice"):
+        parse_config({"disabled_rules": [entry, entry]})
+
+
+def test_a_disabled_rule_needs_a_justification() -> None:
+    with pytest.raises(ConfigError, match=r"field 'disabled_rules\.0\.justification'"):
+        parse_config({"disabled_rules": [{"rule_id": "NHI-PRB-003", "justification": "", "approver": "ciso"}]})

@@ -28,11 +28,12 @@ def declared_rules(settings: AssuranceSettings) -> list[Rule]:
     An unreadable configuration declares the packaged rules and an unusable suite folder declares none, so the
     code location still loads and the run's evaluation step reports the problem where people look for it."""
     try:
-        expectations_dir = settings.load().expectations_dir
+        config = settings.load()
+        expectations_dir, disabled = config.expectations_dir, config.disabled_rule_ids
     except ConfigError:
-        expectations_dir = None
+        expectations_dir, disabled = None, frozenset()
     try:
-        return all_rules(load_suites(expectations_dir))
+        return all_rules(load_suites(expectations_dir, disabled))
     except SuiteError:
         return []
 

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +53,15 @@ def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any
     ]
 
 
-def findings_json(evaluation: Evaluation) -> bytes:
-    body = {
+def findings_json(evaluation: Evaluation, disabled_rules: Sequence[Mapping[str, Any]] = ()) -> bytes:
+    body: dict[str, Any] = {
         "schema_version": EXPORT_SCHEMA_VERSION,
         "findings": records(evaluation.findings, finding_columns(evaluation.findings)),
         "rule_results": records(evaluation.rule_results, RULE_RESULT_COLUMNS),
         # Resources whose verdict is unknown (an unreadable or absent policy document): never counted as passing.
         "incomplete_resources": records(evaluation.incomplete_resources, INCOMPLETE_RESOURCE_COLUMNS),
+        # Rules the configuration took out, with why and who approved: absent from rule_results by decision.
+        "disabled_rules": [dict(rule) for rule in disabled_rules],
     }
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -85,12 +88,15 @@ def findings_csv(evaluation: Evaluation) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def write_findings_exports(evaluation: Evaluation, out_dir: str | Path) -> list[Path]:
+def write_findings_exports(
+    evaluation: Evaluation, out_dir: str | Path, disabled_rules: Sequence[Mapping[str, Any]] = ()
+) -> list[Path]:
     """Write findings.json (findings + rule_results) and findings.csv (findings) into `out_dir`."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, content in ((FINDINGS_JSON, findings_json(evaluation)), (FINDINGS_CSV, findings_csv(evaluation))):
+    contents = ((FINDINGS_JSON, findings_json(evaluation, disabled_rules)), (FINDINGS_CSV, findings_csv(evaluation)))
+    for name, content in contents:
         path = folder / name
         path.write_bytes(content)
         written.append(path)

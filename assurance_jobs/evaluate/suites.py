@@ -9,8 +9,8 @@ security engineers tuning thresholds, not GX users reading a pydantic traceback.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -275,15 +275,20 @@ def check_unique_rule_ids(suites: Iterable[Suite]) -> None:
             seen[rule.rule_id] = suite.path
 
 
-def load_suites(folder: str | Path | None = None) -> list[Suite]:
-    """Read every `*.json` in `folder` (default: the packaged `expectations/`), sorted by file name."""
+def load_suites(folder: str | Path | None = None, disabled: Collection[str] = ()) -> list[Suite]:
+    """Read every `*.json` in `folder` (default: the packaged `expectations/`), sorted by file name.
+
+    `disabled`: rule ids the configuration's `disabled_rules` takes out (config.py `DisabledRule`); the suite files
+    stay as they are, so their sha256 in the evidence still names what was reviewed."""
     root = Path(folder) if folder is not None else DEFAULT_FOLDER
     paths = sorted(root.glob("*.json"))
     if not paths:
         raise SuiteError(f"{root}: no suite files (*.json) found")
     suites = [parse_suite(_read(path), path) for path in paths]
     check_unique_rule_ids(suites)
-    return suites
+    if not disabled:
+        return suites
+    return [replace(suite, rules=tuple(r for r in suite.rules if r.rule_id not in disabled)) for suite in suites]
 
 
 def all_rules(suites: Iterable[Suite]) -> list[Rule]:

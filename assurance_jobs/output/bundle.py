@@ -107,4 +107,7 @@ class ReportBundle:
     incomplete_resources: pd.DataFrame | None = None
     """Resources whose verdict is unknown (an unreadable policy document), per rule; listed on the rule pages."""
     input_warnings: Sequence[str] = ()
+    disabled_rules: Sequence[Mapping[str, Any]] = ()
+    """Rules the configuration's `disabled_rules` took out (rule_id, title, justification, approver): not
+    evaluated, and listed on the summary so the exception is as visible as a waiver."""
     """Warnings about the day's inputs (duplicate HR feed rows, unreadable dates in the snapshot), shown as-is."""
