@@ -256,3 +256,20 @@ def test_stored_records_parse_to_services_per_principal_and_none_for_a_failed_jo
     snapshot = Snapshot(Manifest("s", DONE.date(), DONE, "test", 0.0, [ACCOUNT], [file], []), "memory", {path: content})
     parsed = iam_service_last_accessed.parse(snapshot, ACCOUNT, Context(DONE, [], HumanMarker(), None))
     assert parsed is not None and parsed.services == {ROLE: {"s3": S3_USED, "kms": None}, USER: None}
+
+
+def test_an_unreadable_last_authenticated_makes_the_principal_unknown_with_a_warning() -> None:
+    records = [
+        {
+            "Arn": ROLE,
+            "JobStatus": "COMPLETED",
+            "ServicesLastAccessed": [_service("s3") | {"LastAuthenticated": "soon"}],
+        }
+    ]
+    content, path = encode_pages(records), f"{ACCOUNT}/iam_service_last_accessed.json"
+    file = ManifestFile(path, ACCOUNT, ENTRY.name, None, hashlib.sha256(content).hexdigest(), len(content))
+    snapshot = Snapshot(Manifest("s", DONE.date(), DONE, "test", 0.0, [ACCOUNT], [file], []), "memory", {path: content})
+    context = Context(DONE, [], HumanMarker(), None)
+    parsed = iam_service_last_accessed.parse(snapshot, ACCOUNT, context)
+    assert parsed is not None and parsed.services == {ROLE: None}
+    assert any(ROLE in warning and "unknown" in warning for warning in context.warnings)
