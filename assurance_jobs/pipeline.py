@@ -442,6 +442,7 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
         kms_key_tags=today.kms_key_tags,
         service_last_accessed=advisor.services,
         advisor_accounts=advisor.accounts,
+        advisor_files=advisor.files,
         as_of=snapshot.manifest.taken_at,
     )
 

@@ -15,9 +15,10 @@ from assurance_jobs.collect import aws, service_last_accessed
 from assurance_jobs.collect.aws import encode_pages
 from assurance_jobs.collect.service_last_accessed import AdvisorPolling
 from assurance_jobs.config import HumanMarker
+from assurance_jobs.scan.runtime import snapshot_service_last_accessed
 from assurance_jobs.scan.sources import iam_service_last_accessed
 from assurance_jobs.scan.sources.common import Context
-from assurance_jobs.snapshot.model import Manifest, ManifestFile, Snapshot
+from assurance_jobs.snapshot.model import CollectionStatus, Manifest, ManifestFile, Snapshot
 
 ACCOUNT = "123456789012"
 USER = f"arn:aws:iam::{ACCOUNT}:user/svc-reports"
@@ -258,17 +259,25 @@ def test_stored_records_parse_to_services_per_principal_and_none_for_a_failed_jo
     assert parsed is not None and parsed.services == {ROLE: {"s3": S3_USED, "kms": None}, USER: None}
 
 
-def test_an_unreadable_last_authenticated_makes_the_principal_unknown_with_a_warning() -> None:
-    records = [
-        {
-            "Arn": ROLE,
-            "JobStatus": "COMPLETED",
-            "ServicesLastAccessed": [_service("s3") | {"LastAuthenticated": "soon"}],
-        }
-    ]
+def _advisor_snapshot(records: list[dict]) -> Snapshot:
+    """A snapshot holding one account's advisor file (its status `ok`)."""
     content, path = encode_pages(records), f"{ACCOUNT}/iam_service_last_accessed.json"
     file = ManifestFile(path, ACCOUNT, ENTRY.name, None, hashlib.sha256(content).hexdigest(), len(content))
-    snapshot = Snapshot(Manifest("s", DONE.date(), DONE, "test", 0.0, [ACCOUNT], [file], []), "memory", {path: content})
+    status = CollectionStatus(ACCOUNT, ENTRY.name, ENTRY.api, None, "ok", pages=len(records))
+    return Snapshot(
+        Manifest("s", DONE.date(), DONE, "test", 0.0, [ACCOUNT], [file], [status]), "memory", {path: content}
+    )
+
+
+def test_the_snapshots_advisor_file_and_its_sha256_are_kept_for_the_citation() -> None:
+    snapshot = _advisor_snapshot([{"Arn": ROLE, "JobStatus": "COMPLETED", "ServicesLastAccessed": []}])
+    (file,) = snapshot.manifest.files
+    assert snapshot_service_last_accessed(snapshot).files == {ACCOUNT: (file.path, file.sha256)}
+
+
+def test_an_unreadable_last_authenticated_makes_the_principal_unknown_with_a_warning() -> None:
+    unreadable = _service("s3") | {"LastAuthenticated": "soon"}
+    snapshot = _advisor_snapshot([{"Arn": ROLE, "JobStatus": "COMPLETED", "ServicesLastAccessed": [unreadable]}])
     context = Context(DONE, [], HumanMarker(), None)
     parsed = iam_service_last_accessed.parse(snapshot, ACCOUNT, context)
     assert parsed is not None and parsed.services == {ROLE: None}
