@@ -396,8 +396,11 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     previous = load_inventory(config, previous_date) if previous_date else None
     baseline, registry, taken_at = load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at
     inventory, drift = inventory_with_baseline_facts(inventory, baseline, registry, taken_at, previous)
-    evidence = runtime_evidence(config, snapshot)
+    runtime_warnings: list[str] = []  # a corrupt kms_keys or advisor file: shown like the inventory's own
+    evidence = runtime_evidence(config, snapshot, runtime_warnings)
     inventory = inventory_with_runtime_facts(inventory, evidence, baseline, registry, taken_at)
+    if runtime_warnings:
+        inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *runtime_warnings])
     return PartitionInventory(inventory, drift, previous_date, evidence)
 
 
@@ -408,12 +411,15 @@ def _history_key(day: date, name: str) -> str:
     return f"{ACTIVITY_PREFIX}/{day.isoformat()}/{name}"
 
 
-def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvidence | None:
+def runtime_evidence(
+    config: AssuranceConfig, snapshot: Snapshot, warnings: list[str] | None = None
+) -> RuntimeEvidence | None:
     """The snapshot's activity plus the look-back history stored under `activity/<day>/` (None: no trail read).
+    Parser warnings (an unreadable kms_keys or Access Advisor file, an unreadable timestamp) go to `warnings`.
 
     History is kept per partition (written by `store_activity_history`), so NHI-RT-005 can ask which services
     an identity called over the last `activity_lookback_days` days without re-reading any log object."""
-    today = snapshot_activity(snapshot)
+    today = snapshot_activity(snapshot, warnings)
     if not today.accounts:
         return None
     storage = storage_for(config.storage_root)
@@ -421,7 +427,7 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
     covered = dict.fromkeys(today.fully_covered, 1)
     day = snapshot.manifest.partition_date
     lookback = config.activity_lookback_days
-    advisor = snapshot_service_last_accessed(snapshot)
+    advisor = snapshot_service_last_accessed(snapshot, warnings)
     for offset in range(1, lookback):
         earlier = day - timedelta(days=offset)
         if not storage.exists(_history_key(earlier, "coverage.json")):
@@ -442,6 +448,7 @@ def runtime_evidence(config: AssuranceConfig, snapshot: Snapshot) -> RuntimeEvid
         kms_key_tags=today.kms_key_tags,
         service_last_accessed=advisor.services,
         advisor_accounts=advisor.accounts,
+        advisor_files=advisor.files,
         as_of=snapshot.manifest.taken_at,
     )
 

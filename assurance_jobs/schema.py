@@ -156,7 +156,8 @@ DRIFT_FACT_COLUMNS: Columns = {
 }
 
 # From the covered day's CloudTrail activity and the stored history (scan/runtime, joined in assurance_jobs/facts);
-# NA for an account without activity evidence. `rt_source_*` name the object listings runtime findings trace to.
+# NA for an account without activity evidence. `rt_source_*` name the object listings runtime findings trace to;
+# `rt_unused_source_*` what NHI-RT-005 traces to: the listings, or the Access Advisor file when it decided.
 RUNTIME_FACT_COLUMNS: Columns = {
     "rt_events": "Int64",
     "rt_secret_reads_outside_networks": "object",
@@ -173,6 +174,8 @@ RUNTIME_FACT_COLUMNS: Columns = {
     "rt_unused_unknown_count": "Int64",
     "rt_source_file": "object",
     "rt_source_sha256": "object",
+    "rt_unused_source_file": "object",
+    "rt_unused_source_sha256": "object",
 }
 
 # Every column of the `identities` table the rules see: the inventory's, then each fact family's.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,12 +11,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from assurance_jobs import pipeline
+from assurance_jobs import pipeline, sources
 from assurance_jobs.collect.cloudtrail import covered_day
 from assurance_jobs.config import AssuranceConfig, TrailConfig, parse_config
 from assurance_jobs.demo.cloudtrail_logs import console_login, put_log_object, record
 from assurance_jobs.scan.runtime import RuntimeEvidence
 from assurance_jobs.scan.sources.cloudtrail_activity import empty_activity_table
+from assurance_jobs.snapshot.model import CollectionStatus, ManifestFile, Snapshot
 from assurance_jobs.snapshot.storage import storage_for
 
 TRAIL = TrailConfig(bucket="acme-trail-logs")
@@ -101,3 +103,36 @@ def test_access_advisor_makes_unused_services_judgeable_before_the_window_is_sto
         short.activity, short.accounts, covered_days=short.covered_days, advisor_accounts=frozenset({"111111111111"})
     )
     assert (pipeline.activity_history_complete(short), pipeline.activity_history_complete(advised)) == (False, True)
+
+
+def _with_file(snapshot: Snapshot, file: ManifestFile, content: bytes, status: CollectionStatus | None) -> Snapshot:
+    """The snapshot with `file` replaced or added, holding `content` (and `status` added, if given)."""
+    files = [f for f in snapshot.manifest.files if f.path != file.path] + [file]
+    statuses = [*snapshot.manifest.collection_status, *([status] if status else [])]
+    manifest = replace(snapshot.manifest, files=files, collection_status=statuses)
+    return replace(snapshot, manifest=manifest, contents={**snapshot.contents, file.path: content})
+
+
+def _collected(tmp_path: Path, s3, account_id: str) -> tuple[AssuranceConfig, Snapshot]:
+    config, today = _config(tmp_path), datetime.now(UTC).date()
+    _deliver(s3, account_id, range(24))
+    pipeline.collect_snapshot(config, storage_for(config.storage_root), today)
+    return config, pipeline.load_partition_snapshot(config, today)
+
+
+def test_a_corrupt_kms_keys_file_is_a_warning_of_the_run(tmp_path: Path, account) -> None:
+    config, snapshot = _collected(tmp_path, *account)
+    keys = next(f for f in snapshot.manifest.files if f.source == "kms_keys")
+    built = pipeline.build_partition_inventory(config, _with_file(snapshot, keys, b"{not json", None))
+    assert f"{keys.path}: unreadable snapshot file (JSONDecodeError)" in built.inventory.parse_warnings
+
+
+def test_a_corrupt_access_advisor_file_is_a_warning_of_the_run(tmp_path: Path, account) -> None:
+    config, snapshot = _collected(tmp_path, *account)
+    account_id = account[1]
+    path = f"{account_id}/iam_service_last_accessed.json"
+    entry = sources.source("iam_service_last_accessed")
+    advisor = ManifestFile(path, account_id, entry.name, None, "0" * 64, 9)
+    status = CollectionStatus(account_id, entry.name, entry.api, None, "ok")
+    built = pipeline.build_partition_inventory(config, _with_file(snapshot, advisor, b"{not json", status))
+    assert f"{path}: unreadable snapshot file (JSONDecodeError)" in built.inventory.parse_warnings

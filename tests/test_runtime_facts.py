@@ -252,3 +252,31 @@ def test_with_short_history_services_the_advisor_saw_inside_the_window_are_used(
 def test_a_principal_whose_advisor_job_failed_is_not_judged_and_marked_unknown() -> None:
     facts = _advised(None)
     assert pd.isna(facts["rt_unused_granted_service_count"]) and facts["rt_unused_unknown_count"] == 1
+
+
+LISTING = (f"{ACCOUNT}/cloudtrail_objects.eu-west-1.json", "a" * 64)
+ADVISOR_FILE = (f"{ACCOUNT}/iam_service_last_accessed.json", "b" * 64)
+
+
+def _cited(days_stored: int) -> pd.Series:
+    """The principal's RT-005 citation with advisor data for it and `days_stored` covered days of 90."""
+    evidence = RuntimeEvidence(
+        _activity({"event_source": "s3.amazonaws.com", "event_name": "GetObject"}),
+        frozenset({ACCOUNT}),
+        covered_days={ACCOUNT: days_stored},
+        listings={ACCOUNT: LISTING},
+        service_last_accessed={APP: {"s3": AS_OF - pd.Timedelta(days=1), "kms": None}},
+        advisor_accounts=frozenset({ACCOUNT}),
+        advisor_files={ACCOUNT: ADVISOR_FILE},
+        as_of=AS_OF,
+    )
+    facts = runtime_identity_facts(_identities(APP), evidence, {}, _granted("s3:GetObject", "kms:Decrypt")).iloc[0]
+    return facts[["rt_source_file", "rt_unused_source_file", "rt_unused_source_sha256"]]
+
+
+def test_unused_services_the_advisor_decided_cite_its_file_and_the_other_rules_the_listing() -> None:
+    assert _cited(days_stored=2).tolist() == [LISTING[0], *ADVISOR_FILE]
+
+
+def test_unused_services_judged_from_a_stored_window_cite_the_listing() -> None:
+    assert _cited(days_stored=90).tolist() == [LISTING[0], *LISTING]

@@ -72,6 +72,13 @@ def test_runtime_findings_trace_to_the_cloudtrail_object_listing() -> None:
     assert finding["source_file"] == "111111111111/cloudtrail_objects.eu-west-1.json"
 
 
+def test_an_unused_services_finding_traces_to_the_file_that_decided_it() -> None:
+    advisor_file = "111111111111/iam_service_last_accessed.json"
+    offender = s.identity("offender", **FAILING["NHI-RT-005"], rt_unused_source_file=advisor_file)
+    findings = _evaluate([offender]).findings
+    assert findings.loc[findings["rule_id"] == "NHI-RT-005", "source_file"].tolist() == [advisor_file]
+
+
 def test_denials_at_the_daily_threshold_pass_and_above_it_fail() -> None:
     at_threshold = s.identity("probing", rt_denied_outside_baseline_count=10)
     above = s.identity("probing", rt_denied_outside_baseline_count=11)

@@ -138,6 +138,8 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "rt_unused_unknown_count": 0,
         "rt_source_file": f"{account}/cloudtrail_objects.eu-west-1.json",
         "rt_source_sha256": _SHA,
+        "rt_unused_source_file": f"{account}/cloudtrail_objects.eu-west-1.json",
+        "rt_unused_source_sha256": _SHA,
     }
     return _override(row, facts)
 

@@ -19,7 +19,9 @@ Conventions:
   Access Advisor (`iam_service_last_accessed`) — the principal's advisor data: a granted service then counts as
   used if the stored activity shows a call to it or the advisor's LastAuthenticated falls inside the window. A
   principal whose advisor job gave no data is not judged (NA, `rt_unused_unknown_count` 1: INCOMPLETE, never
-  PASS). An identity that made no call in the window is left to the dormancy rules (NA here too).
+  PASS). An identity that made no call in the window is left to the dormancy rules (NA here too). Where the
+  advisor decided (window not yet stored, principal has advisor data), NHI-RT-005 cites the account's advisor
+  file (`rt_unused_source_*`) instead of the CloudTrail listing the other runtime rules cite.
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ class RuntimeEvidence:
     """principal ARN -> Access Advisor's {service namespace: last authenticated}; None: its job gave no data."""
     advisor_accounts: frozenset[str] = frozenset()
     """Accounts that collected Access Advisor (any status): their principals may be judged from it."""
+    advisor_files: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """account -> the snapshot's `iam_service_last_accessed` file and sha256: what an advisor-decided RT-005 cites."""
     as_of: datetime | None = None
     """The end of the look-back window (the snapshot's as-of time), for the advisor's timestamps."""
 
@@ -311,6 +315,23 @@ def _unused_facts(
     }
 
 
+def _advisor_decides(arn: str, account: str, evidence: RuntimeEvidence) -> bool:
+    """The window is not yet stored and the principal's advisor data fills it (see `_unused_facts`)."""
+    return (
+        evidence.covered_days.get(account, 0) < evidence.lookback_days
+        and account in evidence.advisor_accounts
+        and evidence.service_last_accessed.get(arn) is not None
+        and evidence.as_of is not None
+    )
+
+
+def _unused_source(arn: str, account: str, evidence: RuntimeEvidence) -> tuple[str | None, str | None]:
+    """What NHI-RT-005's verdict traces to: the advisor file when it decided, else the CloudTrail listing."""
+    if _advisor_decides(arn, account, evidence) and account in evidence.advisor_files:
+        return evidence.advisor_files[account]
+    return evidence.listings.get(account, (None, None))
+
+
 def runtime_identity_facts(
     identities: pd.DataFrame,
     evidence: RuntimeEvidence | None,
@@ -339,6 +360,9 @@ def runtime_identity_facts(
             row |= _identity_facts(activity, bool(record.is_nhi), approval, keys)
             row |= _unused_facts(record.arn, record.account_id, evidence, permissions.get(record.arn), cache)
             row["rt_source_file"], row["rt_source_sha256"] = evidence.listings.get(record.account_id, (None, None))
+            row["rt_unused_source_file"], row["rt_unused_source_sha256"] = _unused_source(
+                record.arn, record.account_id, evidence
+            )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)
     for name, dtype in RUNTIME_FACT_COLUMNS.items():
@@ -397,6 +421,8 @@ class SnapshotAdvisor:
 
     accounts: frozenset[str]
     services: Mapping[str, Mapping[str, datetime | None] | None]
+    files: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """account -> its advisor file and sha256 (from the manifest), for NHI-RT-005's citation."""
 
 
 def snapshot_service_last_accessed(snapshot, warnings: list[str] | None = None) -> SnapshotAdvisor:
@@ -409,7 +435,8 @@ def snapshot_service_last_accessed(snapshot, warnings: list[str] | None = None) 
     for account in accounts:
         parsed = iam_service_last_accessed.parse(snapshot, account, context)
         services |= parsed.services if parsed is not None else {}
-    return SnapshotAdvisor(frozenset(accounts), services)
+    files = {e.account_id: (e.path, e.sha256) for e in snapshot.manifest.files if e.source == source}
+    return SnapshotAdvisor(frozenset(accounts), services, files)
 
 
 def _fully_covered(statuses) -> frozenset[str]:

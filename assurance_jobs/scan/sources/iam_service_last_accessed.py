@@ -2,7 +2,8 @@
 
 A principal whose job COMPLETED maps to {service namespace: last authenticated (None: never, in the advisor's
 ~400-day tracking period)}; one whose job failed, timed out or could not start maps to None — unknown, so its
-NHI-RT-005 facts are not judged from it (scan/runtime.py).
+NHI-RT-005 facts are not judged from it (scan/runtime.py). So does one whose `LastAuthenticated` cannot be read:
+an unreadable time is not "never used" (that would fail NHI-RT-005 on a parse error), it is unknown, with a warning.
 """
 
 from __future__ import annotations
@@ -36,10 +37,21 @@ def parse(snapshot: Snapshot, account_id: str, ctx: Context) -> ServiceLastAcces
         if record.get("JobStatus") != "COMPLETED":
             found[str(arn)] = None
             continue
-        services: dict[str, datetime | None] = {}
-        for service in dicts(record.get("ServicesLastAccessed")):
-            namespace = service.get("ServiceNamespace")
-            if namespace:
-                services[str(namespace)] = ctx.time(service.get("LastAuthenticated"), f"{arn} {namespace}")
-        found[str(arn)] = services
+        found[str(arn)] = _services(str(arn), record, ctx)
     return ServiceLastAccessed(found)
+
+
+def _services(arn: str, record: dict, ctx: Context) -> dict[str, datetime | None] | None:
+    """{namespace: last authenticated}; None (unknown) when any LastAuthenticated is present but unreadable."""
+    services: dict[str, datetime | None] = {}
+    for service in dicts(record.get("ServicesLastAccessed")):
+        namespace = service.get("ServiceNamespace")
+        if not namespace:
+            continue
+        raw = service.get("LastAuthenticated")
+        last = ctx.time(raw, f"{arn} {namespace}")
+        if last is None and raw not in (None, ""):
+            ctx.warnings.append(f"{arn}: Access Advisor data treated as unknown (unreadable LastAuthenticated)")
+            return None
+        services[str(namespace)] = last
+    return services
