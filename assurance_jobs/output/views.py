@@ -195,6 +195,13 @@ def is_aws_account(scope: str) -> bool:
     return bool(scope) and scope != ANY_ACCOUNT and not scope.startswith(PROBE_SCOPE_PREFIX)
 
 
+def row_scope(scope: Any) -> str:
+    """A table row's `data-account` for the row filter: its AWS account, else `*` — a row of no single account
+    (a rule evaluated nowhere, a probe target), which filter.js shows whichever account or OU is chosen."""
+    shown = text(scope)
+    return shown if is_aws_account(shown) else ANY_ACCOUNT
+
+
 def finding_row(row: Mapping[str, Any], ou_by_account: Mapping[str, str] | None = None) -> dict[str, str]:
     """The compact finding row every table prints; `account` and `ou` are what the report's filter matches."""
     arn = text(row.get("resource_arn"))
