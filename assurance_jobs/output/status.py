@@ -7,6 +7,7 @@ result at all is INCOMPLETE ("not evaluated"); a control is PASS only when every
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -167,13 +168,15 @@ def evidence_gaps(
     """
     failed = failed_collections(collection_status)
     collected: dict[tuple[str, str, str], dict[str, Any]] = {}
+    failed_by_source: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in failed:
         collected[(row["account_id"], row["source"], row["region"])] = {**row, "rules": set()}
+        failed_by_source[row["account_id"], row["source"]].append(row)
     configured: dict[str, dict[str, Any]] = {}
     if len(rule_results):
         rows = rule_results[rule_results["status"] == INCOMPLETE]
-        for _, scope in rows.iterrows():
-            _place(scope, failed, collected, configured)
+        for scope in rows.to_dict("records"):
+            _place(scope, failed_by_source, collected, configured)
     could_not = sorted(collected.values(), key=lambda r: (r["account_id"], r["source"], r["region"]))
     not_configured = sorted(configured.values(), key=lambda r: (sorted(r["sources"]), r["why"]))
     for entry in not_configured:
@@ -185,20 +188,21 @@ def evidence_gaps(
 
 def _place(
     scope: Mapping[str, Any],
-    failed: list[dict[str, Any]],
+    failed_by_source: Mapping[tuple[str, str], list[dict[str, Any]]],
     collected: dict[tuple[str, str, str], dict[str, Any]],
     configured: dict[str, dict[str, Any]],
 ) -> None:
-    """File each missing source of one INCOMPLETE scope under a failed call, a gap, or an unconfigured input."""
+    """File each missing source of one INCOMPLETE scope under a failed call, a gap, or an unconfigured input.
+
+    `failed_by_source` holds the failed calls by (account, source): an organization has tens of thousands of
+    INCOMPLETE scopes and thousands of failed calls, too many to compare every scope with every call."""
     rule, account = str(scope["rule_id"]), str(scope["account_id"])
     region = _text(scope.get("region"))
     for source in filter(None, (_text(scope.get("missing_sources")) or "").split(",")):
         calls = [
             row
-            for row in failed
-            if row["account_id"] == account
-            and row["source"] == source
-            and (region is None or row["region"] in (region, "global"))
+            for row in failed_by_source.get((account, source), ())
+            if region is None or row["region"] in (region, "global")
         ]
         for row in calls:
             collected[(row["account_id"], row["source"], row["region"])]["rules"].add(rule)
