@@ -225,13 +225,19 @@ def _place(
         entry.setdefault("rules", set()).add(rule)
 
 
+_NO_TRAIL = "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)"
+"""Why the trail's sources are missing: one message, so the banner and the CLI show them as one line."""
+_WITH_TRAIL = tuple(source.name for source in sources.SOURCES if source.extra.get("with_trail"))
+
 # The setting that supplies each optional input (README, "Configuration"), for the banner's "not configured" list.
+# Sources collected only with the trail (the KMS key inventory) are missing for the trail's reason, not their own.
 INPUT_SETTINGS: dict[str, str] = {
     "directory_feed": "no directory_feed is configured",
     "baseline": "no baseline_dir is configured",
     "agent_registry": "no agent_registry is configured",
-    "cloudtrail_objects": "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)",
-    "cloudtrail_activity": "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)",
+    "cloudtrail_objects": _NO_TRAIL,
+    "cloudtrail_activity": _NO_TRAIL,
+    **dict.fromkeys(_WITH_TRAIL, _NO_TRAIL),
     "cloudtrail_history": "not enough fully covered CloudTrail days are stored yet",
     "previous_partition": "no earlier day is stored to compare with (the first stored day)",
     "token_probes": "no probe targets are configured (a probes: section)",
