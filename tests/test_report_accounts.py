@@ -184,3 +184,54 @@ def test_a_control_page_shows_the_control_in_each_account(tmp_path: Path) -> Non
         SUSPENDED: ("INCOMPLETE", ["0", "0"]),
         NESTED: ("PASS", ["0", "0"]),
     }
+
+
+PROBE = "probe:orders-api"
+ORDERS_API = f"arn:aws:iam::{ACCOUNT}:role/orders-api"
+
+
+def probe_finding() -> dict:
+    """A probe's finding: its scope is the probe target, not an AWS account."""
+    return finding("NHI-ROT-001", ORDERS_API, ORDERS_API, account_id=PROBE)
+
+
+def test_a_probe_finding_does_not_turn_a_one_account_report_into_a_filtered_one(tmp_path: Path) -> None:
+    bundle = make_bundle(
+        identities=[identity("orders-api")],
+        findings=[probe_finding()],
+        rule_results=[rule_result("NHI-ROT-001", "FAIL", account=PROBE), rule_result("NHI-ROT-001", "PASS")],
+    )
+    render_report(bundle, tmp_path)
+    for page in (tmp_path / "index.html", tmp_path / "rules" / "NHI-ROT-001.html"):
+        text = page.read_text()
+        assert 'id="row-filter"' not in text and "data-account" not in text
+
+
+def probe_org_report(tmp_path: Path) -> Path:
+    """Two AWS accounts, a probe target with a failing finding, and a rule evaluated nowhere (scope `*`)."""
+    bot = identity("bot", "user")
+    bundle = make_bundle(
+        identities=[bot, identity("batch", "role", account=NESTED)],
+        findings=[finding("NHI-ROT-001", f"{bot['arn']}#access_key_1", bot["arn"]), probe_finding()],
+        rule_results=[
+            rule_result("NHI-ROT-001", "FAIL"),
+            rule_result("NHI-ROT-001", "PASS", account=NESTED),
+            rule_result("NHI-ROT-001", "FAIL", account=PROBE),
+            rule_result("NHI-ROT-003", "INCOMPLETE", account="*", missing_sources="secrets"),
+        ],
+        account_status=[RECORDS[0], NESTED_RECORD],
+        catalogue=load_catalogue(),
+    )
+    render_report(bundle, tmp_path)
+    return tmp_path
+
+
+def test_the_framework_page_breaks_verdicts_down_by_aws_account_only_never_by_probe_target(tmp_path: Path) -> None:
+    page = (probe_org_report(tmp_path) / "frameworks" / "nist-800-53r5.html").read_text()
+    table = re.search(r'<table id="framework-accounts">(.*?)</table>', page, re.DOTALL)
+    assert table and re.findall(r'<tr data-account="([^"]*)"', table.group(1)) == [ACCOUNT, NESTED]
+
+
+def test_the_account_filter_offers_aws_accounts_only_never_a_probe_target_or_any_account(tmp_path: Path) -> None:
+    page = (probe_org_report(tmp_path) / "index.html").read_text()
+    assert options(page, "filter-account") == ["", ACCOUNT, NESTED]

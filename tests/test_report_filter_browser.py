@@ -37,6 +37,24 @@ def rule_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "rules" / "NHI-ROT-001.html"
 
 
+@pytest.fixture(scope="module")
+def summary_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """INCOMPLETE scopes in two accounts, plus a rule evaluated nowhere (`*`) and a probe rule with no target in
+    its scope (`probe:*`): the last two belong to no single account."""
+    bundle = make_bundle(
+        rule_results=[
+            rule_result("NHI-ROT-001", "INCOMPLETE", account=ACCOUNT, missing_sources="secrets"),
+            rule_result("NHI-ROT-001", "INCOMPLETE", account=NESTED, missing_sources="secrets"),
+            rule_result("NHI-ROT-003", "INCOMPLETE", account="*", missing_sources="secrets"),
+            rule_result("NHI-EXP-001", "INCOMPLETE", account="probe:*", missing_sources="token_probes"),
+        ],
+        account_status=RECORDS,
+    )
+    out = tmp_path_factory.mktemp("org-summary")
+    render_report(bundle, out)
+    return out / "index.html"
+
+
 def open_page(browser: Any, path: Path, javascript: bool = True) -> Iterator[Any]:  # noqa: F811
     context = browser.new_context(java_script_enabled=javascript, offline=True)
     page = context.new_page()
@@ -78,3 +96,22 @@ def test_without_javascript_every_row_shows_and_the_filter_does_not(browser: Any
     for page in open_page(browser, rule_page, javascript=False):
         assert not page.locator("#row-filter").is_visible()
         assert visible_accounts(page) == sorted(r["account_id"] for r in RECORDS)
+
+
+def visible_incomplete_scopes(page: Any) -> list[str]:
+    """The account cell of each row of the summary's INCOMPLETE scopes list that is shown."""
+    rows = page.locator("#incomplete-scopes tr[data-account]")
+    shown = [rows.nth(i) for i in range(rows.count()) if rows.nth(i).is_visible()]
+    return sorted(row.locator("td").nth(1).inner_text() for row in shown)
+
+
+def test_rows_of_no_single_account_stay_listed_whichever_account_or_ou_is_chosen(
+    browser: Any,  # noqa: F811
+    summary_page: Path,
+) -> None:
+    for page in open_page(browser, summary_page):
+        page.select_option("#filter-account", NESTED)
+        assert visible_incomplete_scopes(page) == sorted([NESTED, "*", "probe:*"])
+        page.select_option("#filter-account", "")
+        page.select_option("#filter-ou", "Root/dev")
+        assert visible_incomplete_scopes(page) == sorted(["*", "probe:*"])

@@ -138,6 +138,14 @@ def test_inputs_never_configured_are_listed_apart_with_their_reason_and_rules() 
     assert gaps()["not_configured"][1]["why"].startswith("no STS probe target sets revocation_probe: true")
 
 
+def test_an_account_without_a_trail_lists_the_trails_sources_with_its_kms_keys_as_one_unconfigured_input() -> None:
+    trail = "cloudtrail_objects,cloudtrail_activity,kms_keys"
+    results = [rule_result("NHI-RT-001", "INCOMPLETE", region="eu-west-1", missing_sources=trail)]
+    (entry,) = evidence_gaps(pd.DataFrame(results), [])["not_configured"]
+    assert entry["source"] == "cloudtrail_activity, cloudtrail_objects, kms_keys"
+    assert entry["why"].startswith("no CloudTrail trail is configured")
+
+
 def test_a_configured_probe_target_without_evidence_could_not_be_collected_not_unconfigured() -> None:
     results = [rule_result("NHI-PRB-001", "INCOMPLETE", account="probe:orders-api", missing_sources="token_probes")]
     found = evidence_gaps(pd.DataFrame(results), [])

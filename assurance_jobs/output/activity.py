@@ -31,6 +31,7 @@ _ROW_KEYS = (
 
 
 SECRET_READS_NOTE = "GetSecretValue, decrypting SSM parameter reads, kms:Decrypt on secret-bearing or unknown keys"
+"""What the activity page counts as a secrets-store read (`secret_read`, judged in scan/runtime.py), in words."""
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
@@ -69,11 +70,7 @@ def activity_page(activity: pd.DataFrame | None, collection_status: Sequence[Map
         "events": int(activity["event_count"].sum()),
         "principals": [{k: vw.text(v) for k, v in row.items()} for row in by_principal.to_dict("records")],
         "sections": [
-            _section(
-                "Secrets-store reads",
-                secret,
-                "GetSecretValue, decrypting SSM parameter reads, kms:Decrypt on secret-bearing or unknown keys",
-            ),
+            _section("Secrets-store reads", secret, SECRET_READS_NOTE),
             _section("Denied calls", denied, "every call that ended with an error code"),
             _section("Interactive use", interactive, "console sign-ins and console / browser user agents"),
         ],

@@ -35,6 +35,7 @@ from assurance_jobs.assets import TEMPLATES, asset_folder
 from assurance_jobs.output import pages as page_builders
 from assurance_jobs.output.activity import activity_page
 from assurance_jobs.output.bundle import SEVERITIES, ReportBundle, family_label
+from assurance_jobs.output.views import row_scope
 
 PAGE_SIZE = 1000
 
@@ -60,6 +61,7 @@ def _environment(folder: Path) -> Environment:
     )
     # Our own stylesheet, read from the template folder: trusted, and must not be HTML-escaped inside <style>.
     env.filters["family"] = family_label
+    env.filters["row_scope"] = row_scope
     env.globals["css"] = Markup((folder / "report.css").read_text(encoding="utf-8").strip())
     script = (folder / "filter.js").read_text(encoding="utf-8").strip()
     env.globals["filter_script"] = Markup(script)

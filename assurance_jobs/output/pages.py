@@ -130,10 +130,13 @@ class ReportModel:
 
     @cached_property
     def filters(self) -> dict[str, Any] | None:
-        """The row filter's choices: every account and OU the report holds; None when there is one account and
-        no OU (nothing to choose between, so no filter is printed)."""
+        """The row filter's choices: every AWS account and OU the report covers; None when there is one account
+        and no OU (nothing to choose between, so no filter is printed, nor the rows' attributes).
+
+        Accounts come from the snapshot's account list and the organization's account records only: a probe
+        target (`probe:<name>`) or a rule evaluated nowhere (`*`) is no account to filter on or to judge apart."""
         names = {vw.text(r.get("account_id")): vw.text(r.get("name")) for r in self.bundle.account_status}
-        accounts = (set(names) | set(self.accounts) | {row["account"] for row in self.rows}) - {""}
+        accounts = set(filter(vw.is_aws_account, (*names, *self.accounts)))
         ous = {parent for path in self.ous.values() for parent in _ou_and_parents(path)}
         if len(accounts) < 2 and not ous:
             return None

@@ -7,6 +7,7 @@ result at all is INCOMPLETE ("not evaluated"); a control is PASS only when every
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -167,13 +168,15 @@ def evidence_gaps(
     """
     failed = failed_collections(collection_status)
     collected: dict[tuple[str, str, str], dict[str, Any]] = {}
+    failed_by_source: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in failed:
         collected[(row["account_id"], row["source"], row["region"])] = {**row, "rules": set()}
+        failed_by_source[row["account_id"], row["source"]].append(row)
     configured: dict[str, dict[str, Any]] = {}
     if len(rule_results):
         rows = rule_results[rule_results["status"] == INCOMPLETE]
-        for _, scope in rows.iterrows():
-            _place(scope, failed, collected, configured)
+        for scope in rows.to_dict("records"):
+            _place(scope, failed_by_source, collected, configured)
     could_not = sorted(collected.values(), key=lambda r: (r["account_id"], r["source"], r["region"]))
     not_configured = sorted(configured.values(), key=lambda r: (sorted(r["sources"]), r["why"]))
     for entry in not_configured:
@@ -185,20 +188,21 @@ def evidence_gaps(
 
 def _place(
     scope: Mapping[str, Any],
-    failed: list[dict[str, Any]],
+    failed_by_source: Mapping[tuple[str, str], list[dict[str, Any]]],
     collected: dict[tuple[str, str, str], dict[str, Any]],
     configured: dict[str, dict[str, Any]],
 ) -> None:
-    """File each missing source of one INCOMPLETE scope under a failed call, a gap, or an unconfigured input."""
+    """File each missing source of one INCOMPLETE scope under a failed call, a gap, or an unconfigured input.
+
+    `failed_by_source` holds the failed calls by (account, source): an organization has tens of thousands of
+    INCOMPLETE scopes and thousands of failed calls, too many to compare every scope with every call."""
     rule, account = str(scope["rule_id"]), str(scope["account_id"])
     region = _text(scope.get("region"))
     for source in filter(None, (_text(scope.get("missing_sources")) or "").split(",")):
         calls = [
             row
-            for row in failed
-            if row["account_id"] == account
-            and row["source"] == source
-            and (region is None or row["region"] in (region, "global"))
+            for row in failed_by_source.get((account, source), ())
+            if region is None or row["region"] in (region, "global")
         ]
         for row in calls:
             collected[(row["account_id"], row["source"], row["region"])]["rules"].add(rule)
@@ -221,13 +225,19 @@ def _place(
         entry.setdefault("rules", set()).add(rule)
 
 
+_NO_TRAIL = "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)"
+"""Why the trail's sources are missing: one message, so the banner and the CLI show them as one line."""
+_WITH_TRAIL = tuple(source.name for source in sources.SOURCES if source.extra.get("with_trail"))
+
 # The setting that supplies each optional input (README, "Configuration"), for the banner's "not configured" list.
+# Sources collected only with the trail (the KMS key inventory) are missing for the trail's reason, not their own.
 INPUT_SETTINGS: dict[str, str] = {
     "directory_feed": "no directory_feed is configured",
     "baseline": "no baseline_dir is configured",
     "agent_registry": "no agent_registry is configured",
-    "cloudtrail_objects": "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)",
-    "cloudtrail_activity": "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)",
+    "cloudtrail_objects": _NO_TRAIL,
+    "cloudtrail_activity": _NO_TRAIL,
+    **dict.fromkeys(_WITH_TRAIL, _NO_TRAIL),
     "cloudtrail_history": "not enough fully covered CloudTrail days are stored yet",
     "previous_partition": "no earlier day is stored to compare with (the first stored day)",
     "token_probes": "no probe targets are configured (a probes: section)",

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from assurance_jobs.evaluate.results import ANY_ACCOUNT
 from assurance_jobs.output.bundle import FAMILIES, ReportBundle
 from assurance_jobs.output.status import open_mask
 
@@ -181,6 +182,24 @@ def arn_account(arn: str) -> str:
     """The account field of an ARN ('' when the text is not an ARN or names no account)."""
     parts = arn.split(":", 5)
     return parts[4] if len(parts) == 6 and parts[0] == "arn" else ""
+
+
+PROBE_SCOPE_PREFIX = "probe:"
+"""How a probe target's results and findings name their scope (`probe:<target>`; `probe:*` for none)."""
+
+
+def is_aws_account(scope: str) -> bool:
+    """False for the scopes of rule results and findings that are no AWS account: a probe target
+    (`probe:<name>`, `probe:*`) or `*` (a rule evaluated nowhere). Only AWS accounts are filtered on and get
+    per-account verdicts; the others belong to the whole report."""
+    return bool(scope) and scope != ANY_ACCOUNT and not scope.startswith(PROBE_SCOPE_PREFIX)
+
+
+def row_scope(scope: Any) -> str:
+    """A table row's `data-account` for the row filter: its AWS account, else `*` — a row of no single account
+    (a rule evaluated nowhere, a probe target), which filter.js shows whichever account or OU is chosen."""
+    shown = text(scope)
+    return shown if is_aws_account(shown) else ANY_ACCOUNT
 
 
 def finding_row(row: Mapping[str, Any], ou_by_account: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -9,7 +9,9 @@
   var KEY = "nhi-assurance-filter";
   function keep(row) {
     var a = account.value, o = ou ? ou.value : "", rowOu = row.getAttribute("data-ou") || "";
-    return (!a || row.getAttribute("data-account") === a) && (!o || rowOu === o || rowOu.indexOf(o + "/") === 0);
+    var rowAccount = row.getAttribute("data-account");
+    if (rowAccount === "*") return true; // no single account's row (a rule evaluated nowhere, a probe target)
+    return (!a || rowAccount === a) && (!o || rowOu === o || rowOu.indexOf(o + "/") === 0);
   }
   function apply() {
     var hidden = 0;
