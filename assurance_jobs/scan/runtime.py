@@ -399,7 +399,7 @@ def snapshot_activity(snapshot, warnings: list[str] | None = None) -> SnapshotAc
     frames = [found.frame for found in parsed if found is not None and len(found.frame)]
     activity = cloudtrail_activity.typed(pd.concat(frames, ignore_index=True)) if frames else empty_activity_table()
     key_accounts = sorted({e.account_id for e in snapshot.manifest.files if e.source == kms_keys.SOURCE})
-    context = _Warnings(warnings if warnings is not None else [])
+    context = _parse_context(snapshot, warnings)
     key_tags = {arn: tags for a in key_accounts for arn, tags in kms_keys.parse(snapshot, a, context).tags.items()}
     return SnapshotActivity(
         activity,
@@ -410,9 +410,9 @@ def snapshot_activity(snapshot, warnings: list[str] | None = None) -> SnapshotAc
     )
 
 
-@dataclass(frozen=True)
-class _Warnings:
-    warnings: list[str]
+def _parse_context(snapshot, warnings: list[str] | None) -> Context:
+    """The parsers' shared context for the runtime sources, whose warnings go to the caller's list."""
+    return Context(snapshot.manifest.taken_at, [], HumanMarker(), None, warnings if warnings is not None else [])
 
 
 @dataclass(frozen=True)
@@ -430,7 +430,7 @@ def snapshot_service_last_accessed(snapshot, warnings: list[str] | None = None) 
     outright has a status but no file: it is listed, and its principals have no data (never judged PASS)."""
     source = iam_service_last_accessed.SOURCE
     accounts = sorted({s.account_id for s in snapshot.manifest.collection_status if s.source == source})
-    context = Context(snapshot.manifest.taken_at, [], HumanMarker(), None, warnings if warnings is not None else [])
+    context = _parse_context(snapshot, warnings)
     services: dict[str, Mapping[str, datetime | None] | None] = {}
     for account in accounts:
         parsed = iam_service_last_accessed.parse(snapshot, account, context)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assurance_jobs.scan.sources.common import dicts, load_pages
+from assurance_jobs.scan.sources.common import Context, dicts, load_pages
 from assurance_jobs.snapshot.model import Snapshot
 
 SOURCE = "kms_keys"
@@ -23,7 +23,7 @@ class KmsKeys:
     tags: dict[str, dict[str, str] | None]
 
 
-def parse(snapshot: Snapshot, account_id: str, ctx: Any) -> KmsKeys:
+def parse(snapshot: Snapshot, account_id: str, ctx: Context | None) -> KmsKeys:
     warnings: list[str] = ctx.warnings if ctx is not None else []
     regions = sorted(
         {f.region for f in snapshot.manifest.files if f.account_id == account_id and f.source == SOURCE and f.region}
