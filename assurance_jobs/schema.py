@@ -102,7 +102,7 @@ COLLECTION_STATUS_COLUMNS: Columns = {
 
 # ------------------------------------------------------------------------------------ facts joined onto identities
 
-# From the policy engine over the union of a principal's policies (scan/principal_facts).
+# From the policy engine over the union of a principal's policies (scan/principal_permissions).
 POLICY_FACT_COLUMNS: Columns = {
     "effective_admin": "bool",
     "sensitive_wildcard_services": "object",
@@ -130,7 +130,7 @@ UNREADABLE_DOCUMENT_COLUMNS: Columns = {
     "permission_documents_unreadable": "int64",
     "trust_documents_unreadable": "int64",
 }
-# From the approved baseline (baseline/facts).
+# From the approved baseline (baseline/approvals).
 BASELINE_FACT_COLUMNS: Columns = {
     "in_baseline": "bool",
     "unapproved_actions": "object",
@@ -212,7 +212,7 @@ ACTIVITY_TABLE_COLUMNS: Columns = {"account_id": "object", "region": "object", *
 
 # ------------------------------------------------------------------------------------ agents and drift tables
 
-# `agents`: one row per registry agent, joined to the IAM identity it runs as (baseline/facts).
+# `agents`: one row per registry agent, joined to the IAM identity it runs as (baseline/approvals).
 AGENT_COLUMNS: Columns = {
     "account_id": "object",
     "agent_id": "object",
@@ -318,7 +318,7 @@ RULE_RESULT_COLUMNS: Columns = {
     "reason": "object",
 }
 
-# `probes`: one row per runtime probe target (scan/probe_facts.py, docs/probes.md); NA facts read INCOMPLETE.
+# `probes`: one row per runtime probe target (scan/probe_table.py, docs/probes.md); NA facts read INCOMPLETE.
 PROBE_COLUMNS: Columns = {
     "account_id": "object",
     "target": "object",

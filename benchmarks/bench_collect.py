@@ -31,6 +31,7 @@ from moto.server import ThreadedMotoServer
 from assurance_jobs.collect.aws import collect_account
 from assurance_jobs.collect.requests import RequestCounter
 from assurance_jobs.config import AccountConfig
+from assurance_jobs.sources import registry
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -82,7 +83,7 @@ def measure(n: int, endpoint: str) -> dict[str, Any]:
     counter = RequestCounter().attach(session)
     started = time.perf_counter()
     blobs, statuses, account_id = collect_account(
-        session, AccountConfig(name="bench", regions=[REGION]), max_attempts=5
+        session, AccountConfig(name="bench", regions=[REGION]), registry.aws_sources(), max_attempts=5
     )
     seconds = time.perf_counter() - started
     not_ok = [f"{s.source}:{s.status}" for s in statuses if s.status != "ok"]

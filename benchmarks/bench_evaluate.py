@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from assurance_jobs.evaluate import evaluate, load_suites
+from assurance_jobs.evaluate import EvaluationInputs, evaluate, load_suites
 from assurance_jobs.evaluate import synthetic as s
 from assurance_jobs.evaluate.gx_runner import _import_gx
 
@@ -134,13 +134,14 @@ def run_one(size: int) -> dict[str, float]:
     suites = load_suites()
     built = time.perf_counter()
     evaluation = evaluate(
-        identities,
-        credentials,
-        statuses,
-        suites,
-        snapshot_id="20261125T060000Z-bench000",
-        partition_date="2026-11-25",
-        directory_feed_present=True,
+        EvaluationInputs(
+            tables={"identities": identities, "credentials": credentials},
+            collection_status=statuses,
+            suites=suites,
+            snapshot_id="20261125T060000Z-bench000",
+            partition_date="2026-11-25",
+            inputs_present=frozenset({"directory_feed"}),
+        )
     )
     done = time.perf_counter()
     return {

@@ -4,7 +4,7 @@ An emulated organization (moto: Organizations + cross-account AssumeRole) of N m
 about `--identities` IAM identities (60 % users with an access key, 40 % roles) and a few secrets, is served by a
 ThreadedMotoServer in a child process, behind a loopback proxy that adds a fixed delay to every API call (100 ms
 by default) to stand in for AWS round trips. Each mode (max_parallel_accounts = 1, then `--parallel`) runs
-`pipeline.collect_snapshot` in its own fresh process against its own freshly seeded estate, so its peak RSS and
+`collect_snapshot` in its own fresh process against its own freshly seeded estate, so its peak RSS and
 its request count are its own.
 
 Printed per mode: wall seconds, API requests per account (counted at the proxy, by operation), peak RSS of the
@@ -176,9 +176,8 @@ def collect(endpoint: str, parallel: int, results: Any) -> None:
     os.environ.pop("AWS_PROFILE", None)
     from datetime import UTC, datetime
 
-    from assurance_jobs import pipeline
     from assurance_jobs.config import parse_config
-    from assurance_jobs.snapshot.storage import storage_for
+    from assurance_jobs.steps.collect import collect_snapshot
 
     with tempfile.TemporaryDirectory() as folder:
         config = parse_config(
@@ -191,7 +190,7 @@ def collect(endpoint: str, parallel: int, results: Any) -> None:
         )
         ready = resource.getrusage(resource.RUSAGE_SELF)  # imports done: count the collection's CPU only
         started = time.perf_counter()
-        manifest = pipeline.collect_snapshot(config, storage_for(folder), datetime.now(UTC).date())
+        manifest = collect_snapshot(config, datetime.now(UTC).date())
         seconds = time.perf_counter() - started
     states = Counter(record["collection"] for record in manifest.account_status)
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -57,7 +57,7 @@ def tables(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     from assurance_jobs.scan import actions
-    from assurance_jobs.scan.principal_facts import policy_facts_for
+    from assurance_jobs.scan.principal_permissions import policy_facts_for
 
     start = time.perf_counter()
     cat = actions.catalogue()

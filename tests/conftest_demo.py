@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from fake_aws import use_fake_aws
 
-import assurance_jobs.demo.run as demo_run_module
-from assurance_jobs.cli import main
+import assurance_jobs.app.demo as demo_run_module
+from assurance_jobs.app.cli import main
 from assurance_jobs.demo.estate import DemoEstate
 
 DEMO_SIZE = 60

@@ -6,4 +6,4 @@ import dagster as dg
 def daily_assurance() -> dg.JobDefinition:
     from assurance_jobs.definitions import defs
 
-    return defs.resolve_job_def("daily_assurance")
+    return defs().resolve_job_def("daily_assurance")

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from fixtures.inventory.snapshot_builder import ACCOUNT, TAKEN_AT, arn, inventory_of
 
-from assurance_jobs.scan.facts import inventory_with_policy_facts
+from assurance_jobs.scan.policy_join import inventory_with_policy_facts
 from assurance_jobs.snapshot.model import IAM_AUTHORIZATION_DETAILS, SourceBlob
 
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"

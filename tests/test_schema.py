@@ -6,9 +6,9 @@ import pandas as pd
 from fixtures.inventory.snapshot_builder import TAKEN_AT, standard_inventory
 
 from assurance_jobs import schema
+from assurance_jobs.baseline.inventory_join import inventory_with_baseline_facts, inventory_with_runtime_facts
 from assurance_jobs.evaluate import synthetic
-from assurance_jobs.facts import inventory_with_baseline_facts, inventory_with_runtime_facts
-from assurance_jobs.scan.facts import inventory_with_policy_facts
+from assurance_jobs.scan.policy_join import inventory_with_policy_facts
 
 
 def _dtypes(frame: pd.DataFrame) -> dict[str, str]:

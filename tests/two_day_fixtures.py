@@ -24,16 +24,11 @@ from moto import mock_aws
 from assurance_jobs.config import AssuranceConfig, parse_config
 from assurance_jobs.demo import history
 from assurance_jobs.evaluate.engine import Evaluation
-from assurance_jobs.pipeline import (
-    build_partition_inventory,
-    collect_snapshot,
-    evaluate_partition,
-    load_partition_snapshot,
-    read_table,
-    store_drift,
-    store_inventory,
-)
 from assurance_jobs.snapshot.storage import storage_for
+from assurance_jobs.steps.collect import collect_snapshot, load_partition_snapshot
+from assurance_jobs.steps.evaluate import evaluate_partition
+from assurance_jobs.steps.inventory import build_partition_inventory, store_drift, store_inventory
+from assurance_jobs.steps.tables import read_table
 
 DAY1 = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=1)
@@ -89,7 +84,7 @@ def run_day(config: AssuranceConfig, when: datetime) -> Evaluation:
     has replaced `datetime.date`, which breaks its pydantic.v1 import.)
     """
     with freeze_time(when):
-        collect_snapshot(config, storage_for(config.storage_root), when.date())
+        collect_snapshot(config, when.date())
     return judge_stored_snapshot(config, when.date())
 
 

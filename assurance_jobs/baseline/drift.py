@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from assurance_jobs.baseline.facts import (
+from assurance_jobs.baseline.approvals import (
     ResolvedApprovals,
     display,
     mask_display,

@@ -2,7 +2,7 @@
 scopes (granted and requested).
 
 WHY a snapshotted source: the registry changes like IAM does (an agent is granted a broader tool scope), so the
-exact bytes used for a day's findings are stored in the snapshot beside the AWS responses (``registry_blob``) and
+exact bytes used for a day's findings are stored in the snapshot beside the AWS responses (``validated_extension``) and
 re-evaluating an old day reads the old registry. Parsing is pure: the caller reads the bytes.
 
 The registry is an export from another system, so unknown fields are ignored (its schema is not ours to forbid),
@@ -12,12 +12,14 @@ but the fields we judge on must be present and well-formed, or parsing stops wit
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assurance_jobs.snapshot.model import AGENT_REGISTRY, SourceBlob
+from assurance_jobs.scan.sources.common import Context
+from assurance_jobs.snapshot.model import AGENT_REGISTRY, Snapshot, SourceBlob
 from assurance_jobs.yaml_files import describe_validation_error
 
 
@@ -94,11 +96,40 @@ def _extension(raw: bytes) -> str:
     return "json"
 
 
-def registry_blob(account_id: str, raw_bytes: bytes) -> SourceBlob:
-    """The registry export as a snapshot file, stored byte for byte (it is evidence).
+def validated_extension(raw_bytes: bytes) -> str:
+    """The export's snapshot file extension (json or yaml), once it is known to parse.
 
     Raises RegistryError when the export cannot be parsed, so the snapshot step records a collection error
     (making NHI-BL-004 INCOMPLETE) instead of storing something no rule can read.
     """
     parse_registry(raw_bytes)
-    return SourceBlob(account_id=account_id, source=AGENT_REGISTRY, content=raw_bytes, extension=_extension(raw_bytes))
+    return _extension(raw_bytes)
+
+
+def registry_blob(account_id: str, raw_bytes: bytes) -> SourceBlob:
+    """The registry export as a snapshot file, stored byte for byte (it is evidence)."""
+    return SourceBlob(account_id, AGENT_REGISTRY, raw_bytes, extension=validated_extension(raw_bytes))
+
+
+@dataclass(frozen=True)
+class RegistrySource:
+    """The agent registry as read from the snapshot, with the file it came from."""
+
+    agents: list[RegistryAgent]
+    source_file: str
+    source_sha256: str
+
+
+def parse(snapshot: Snapshot, account_id: str, ctx: Context) -> RegistrySource | None:
+    """The registry file the snapshot keeps under `account_id` (the run's first account), or None.
+
+    The file was checked when it was snapshotted; one that no longer parses is a warning and None, never rows."""
+    entry = snapshot.file(account_id, AGENT_REGISTRY)
+    if entry is None:
+        return None
+    try:
+        agents = parse_registry(snapshot.contents[entry.path], entry.path)
+    except (RegistryError, ValueError) as error:
+        ctx.warnings.append(f"{entry.path}: unreadable agent registry ({error})")
+        return None
+    return RegistrySource(agents, entry.path, entry.sha256)

@@ -14,7 +14,6 @@ KMS key, event version accepted) with count and first/last seen. Assumed-role se
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,8 @@ from pathlib import Path
 import duckdb  # imported with the collector, before the demo's freezegun clock patches datetime
 import pandas as pd
 
+from assurance_jobs.parquet import read_parquet
+from assurance_jobs.parquet import to_parquet as frame_to_parquet
 from assurance_jobs.schema import ACTIVITY_COLUMNS
 
 # The record fields read; everything else in a record (request/response bodies, tlsDetails) is skipped. Of
@@ -210,14 +211,12 @@ def merge_activity(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 def to_parquet(activity: pd.DataFrame) -> bytes:
     """Deterministic bytes for the snapshot (same activity, same sha256)."""
-    buffer = io.BytesIO()
-    activity.to_parquet(buffer, index=False)
-    return buffer.getvalue()
+    return frame_to_parquet(activity)
 
 
 def from_parquet(raw: bytes) -> pd.DataFrame:
     """A stored activity table; one written before a column existed (`kms_key_arn`) gains it as NULL."""
-    frame = pd.read_parquet(io.BytesIO(raw))
+    frame = read_parquet(raw)
     for name, dtype in ACTIVITY_COLUMNS.items():
         if dtype == "object":
             frame[name] = frame[name].astype(object) if name in frame.columns else None

@@ -13,9 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -23,38 +21,21 @@ from typing import Any
 import boto3
 import botocore.loaders
 import botocore.session
+from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assurance_jobs import sources
 from assurance_jobs.collect import credential_report, service_last_accessed
 from assurance_jobs.collect.cloudtrail import collect_cloudtrail
 from assurance_jobs.config import AccountConfig, TrailConfig
 from assurance_jobs.snapshot.model import STS_CALLER_IDENTITY, CollectionStatus, SourceBlob
-from assurance_jobs.sources import Source
+from assurance_jobs.source import AwsSource, CollectFailure, CollectResult, MakeClient
 
 ROLE_SESSION_NAME = "assurance-jobs"
 UNKNOWN_ACCOUNT_PREFIX = "unknown"
 # IAM's largest page (MaxItems=1000); the other services cap lower.
 PAGE_SIZES = {"iam": 1000, "secretsmanager": 100, "organizations": 20, "kms": 1000}
-MakeClient = Callable[[], Any]
 ADVISOR_POLLING = service_last_accessed.DEFAULT_POLLING
-
-
-@dataclass(frozen=True)
-class _Failure:
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class _Result:
-    """What one source's collector yielded: its pages (the status' count), any failure, and the file content."""
-
-    pages: list[dict[str, Any]]
-    failure: _Failure | None = None
-    truncated_without_marker: bool = False
-    content: bytes | None = None
 
 
 def client_config(max_attempts: int) -> Config:
@@ -115,13 +96,15 @@ def session_for(account: AccountConfig, base: boto3.Session | None = None) -> bo
 def collect_account(
     session: boto3.Session,
     account: AccountConfig,
+    sources: Sequence[AwsSource],
     *,
     max_attempts: int,
     trail: TrailConfig | None = None,
     partition_date: date | None = None,
     on_status: Callable[[CollectionStatus], None] | None = None,
 ) -> tuple[list[SourceBlob], list[CollectionStatus], str]:
-    """Collect every source of docs/design.md for one account; return (blobs, statuses, account_id).
+    """Collect `sources` (the registry's AWS sources, in its order) for one account; return (blobs, statuses,
+    account_id). The caller identity comes first: it names the account of every file.
 
     With a `trail`, the account's CloudTrail day covered by `partition_date` is read too (docs/runtime.md).
     `on_status` hears each source's status as soon as its calls finish (the operator's progress display)."""
@@ -134,28 +117,27 @@ def collect_account(
             clients[service, region] = session.client(service, region_name=region, config=config)
         return clients[service, region]
 
-    caller = sources.source(STS_CALLER_IDENTITY)
-    identity = collect_caller_identity(lambda: client(caller.service), caller)
+    caller = next(entry for entry in sources if entry.name == STS_CALLER_IDENTITY)
+    identity = caller.collect(lambda: client(caller.service), caller)
     account_id = _account_id(identity, account)
     blobs: list[SourceBlob] = []
     statuses: list[CollectionStatus] = []
 
-    def collect(entry: Source, region: str | None) -> None:
+    def collect(entry: AwsSource, region: str | None) -> None:
         if entry.name == STS_CALLER_IDENTITY:
             result = identity
         else:
-            collector = sources.collector_of(entry.name)
-            result = collector(lambda: client(entry.service, region or home), entry)
+            result = entry.collect(lambda: client(entry.service, region or home), entry)
         statuses.append(_status(account_id, entry.name, entry.api, region, result))
         if on_status is not None:
             on_status(statuses[-1])
         if result.content is not None:
             blobs.append(SourceBlob(account_id, entry.name, result.content, region, entry.extension))
 
-    for entry, region in _planned_sources(account):
+    for entry, region in planned_sources(account, sources):
         collect(entry, region)
     if trail is not None and partition_date is not None:
-        for entry in _trail_sources():  # what the activity is judged with, where activity is read
+        for entry in (e for e in sources if e.scope == "trail"):  # what activity is judged with, where it is read
             for region in trail.regions or account.regions:
                 collect(entry, region)
         trail_blobs, trail_statuses = collect_cloudtrail(
@@ -168,21 +150,17 @@ def collect_account(
     return blobs, statuses, account_id
 
 
-def planned_source_count(account: AccountConfig) -> int:
+def planned_source_count(account: AccountConfig, sources: Sequence[AwsSource]) -> int:
     """How many (source, region) collections one account makes: the progress display's total."""
-    return len(_planned_sources(account))
+    return len(planned_sources(account, sources))
 
 
-def _planned_sources(account: AccountConfig) -> list[tuple[Source, str | None]]:
-    """The registry's collected AWS sources for this account in registry order: regional ones once per region,
-    optional ones only where their account setting switches them on."""
-    planned: list[tuple[Source, str | None]] = []
-    for entry in sources.SOURCES:
-        if entry.kind != "aws" or entry.collector is None:
-            continue
-        if entry.extra.get("scope") == "organization":  # once per run, from the management account
-            continue
-        if entry.extra.get("with_trail"):  # collected with the account's CloudTrail day (collect_account)
+def planned_sources(account: AccountConfig, sources: Sequence[AwsSource]) -> list[tuple[AwsSource, str | None]]:
+    """The account-scoped sources for this account in registry order: regional ones once per region, optional
+    ones only where their account setting switches them on. Trail-scoped ones come with the CloudTrail day."""
+    planned: list[tuple[AwsSource, str | None]] = []
+    for entry in sources:
+        if entry.scope != "account":
             continue
         if entry.enabled_by is not None and not getattr(account, entry.enabled_by):
             continue
@@ -191,34 +169,29 @@ def _planned_sources(account: AccountConfig) -> list[tuple[Source, str | None]]:
     return planned
 
 
-def _trail_sources() -> list[Source]:
-    """Registry sources collected only where the account's CloudTrail is read, in each of the trail's regions."""
-    return [entry for entry in sources.SOURCES if entry.extra.get("with_trail") and entry.collector is not None]
-
-
-def collect_caller_identity(make_client: MakeClient, entry: Source) -> _Result:
+def collect_caller_identity(make_client: MakeClient, entry: AwsSource) -> CollectResult:
     """sts:GetCallerIdentity: a single response kept as one page."""
     return _with_pages_content(_run(lambda: [make_client().get_caller_identity()]))
 
 
-def collect_pages(make_client: MakeClient, entry: Source) -> _Result:
+def collect_pages(make_client: MakeClient, entry: AwsSource) -> CollectResult:
     """Every page of the paginated operation named by the entry's API ("iam:ListRoles" → list_roles)."""
 
     def pages() -> Iterable[dict[str, Any]]:  # the client is made inside _run so its errors are recorded too
-        paginator = make_client().get_paginator(_snake_case(entry.operation))
+        paginator = make_client().get_paginator(xform_name(entry.operation))  # botocore's own naming
         return paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZES[entry.service]})
 
     return _with_pages_content(_run(pages))
 
 
-def collect_kms_keys(make_client: MakeClient, entry: Source) -> _Result:
+def collect_kms_keys(make_client: MakeClient, entry: AwsSource) -> CollectResult:
     """kms:ListKeys pages, each key gaining its `Tags` (kms:ListResourceTags, every page) — metadata only.
 
     A key whose tags cannot be read (its key policy does not delegate to IAM, it was deleted meanwhile) keeps
     `TagsError` instead of `Tags`, and the source is `partial`: an unknown key is never taken as untagged."""
     size = {"PageSize": PAGE_SIZES["kms"]}
     result = _run(lambda: make_client().get_paginator("list_keys").paginate(PaginationConfig=size))
-    denied: _Failure | None = None
+    denied: CollectFailure | None = None
     for page in result.pages:
         for key in page.get("Keys") or []:
             try:
@@ -232,7 +205,7 @@ def collect_kms_keys(make_client: MakeClient, entry: Source) -> _Result:
     return _with_pages_content(result)
 
 
-def collect_service_last_accessed(make_client: MakeClient, entry: Source) -> _Result:
+def collect_service_last_accessed(make_client: MakeClient, entry: AwsSource) -> CollectResult:
     """Access Advisor for every user and role (collect/service_last_accessed.py): one page per principal.
 
     A listing failure is an `error`; a principal whose job failed or timed out keeps its record with `JobStatus`
@@ -241,65 +214,61 @@ def collect_service_last_accessed(make_client: MakeClient, entry: Source) -> _Re
         iam = make_client()
         records = service_last_accessed.collect(iam, service_last_accessed.principals(iam), ADVISOR_POLLING)
     except (ClientError, BotoCoreError) as error:
-        return _Result([], _failure(error))
+        return CollectResult([], _failure(error))
     failed = service_last_accessed.failed(records)
     failure = None
     if failed:
         first = failed[0]["Error"]
-        failure = _Failure(
+        failure = CollectFailure(
             first["Code"], f"{len(failed)} of {len(records)} principals without data: {first['Message']}"
         )
-    return _Result(records or [{}], failure, content=encode_pages(records))
+    return CollectResult(records or [{}], failure, content=encode_pages(records))
 
 
-def collect_credential_report(make_client: MakeClient, entry: Source) -> _Result:
+def collect_credential_report(make_client: MakeClient, entry: AwsSource) -> CollectResult:
     """The raw credential report CSV, generated and polled until ready."""
     try:
         content = credential_report.fetch_credential_report(make_client(), credential_report.DEFAULT_POLLING)
     except (ClientError, BotoCoreError) as error:
-        return _Result([], _failure(error))
+        return CollectResult([], _failure(error))
     except credential_report.CredentialReportTimeout as error:
-        return _Result([], _Failure(error.error_code, str(error)))
-    return _Result([{}], content=content)
+        return CollectResult([], CollectFailure(error.error_code, str(error)))
+    return CollectResult([{}], content=content)
 
 
-def _snake_case(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-
-
-def _with_pages_content(result: _Result) -> _Result:
+def _with_pages_content(result: CollectResult) -> CollectResult:
     if not result.pages:
         return result
     return dataclasses.replace(result, content=encode_pages(result.pages))
 
 
-def _account_id(identity: _Result, account: AccountConfig) -> str:
+def _account_id(identity: CollectResult, account: AccountConfig) -> str:
     if identity.failure is None and identity.pages:
         return str(identity.pages[0]["Account"])
     return f"{UNKNOWN_ACCOUNT_PREFIX}-{account.name}"
 
 
-def _run(call: Callable[[], Iterable[dict[str, Any]]]) -> _Result:
-    """Drain the pages `call` yields, turning any AWS failure into a recorded _Failure (pages kept)."""
+def _run(call: Callable[[], Iterable[dict[str, Any]]]) -> CollectResult:
+    """Drain the pages `call` yields, turning any AWS failure into a recorded CollectFailure (pages kept)."""
     pages: list[dict[str, Any]] = []
     try:
         for page in call():
             pages.append({key: value for key, value in page.items() if key != "ResponseMetadata"})
     except (ClientError, BotoCoreError) as error:
-        return _Result(pages, _failure(error))
+        return CollectResult(pages, _failure(error))
     cut_short = bool(pages) and bool(pages[-1].get("IsTruncated")) and not pages[-1].get("Marker")
-    return _Result(pages, truncated_without_marker=cut_short)
+    return CollectResult(pages, truncated_without_marker=cut_short)
 
 
-def _failure(error: ClientError | BotoCoreError) -> _Failure:
+def _failure(error: ClientError | BotoCoreError) -> CollectFailure:
     """The AWS error code when there is one (AccessDenied, Throttling), else the exception's name."""
     if isinstance(error, ClientError):
         details = error.response.get("Error", {})
-        return _Failure(details.get("Code") or "ClientError", details.get("Message") or str(error))
-    return _Failure(type(error).__name__, str(error))
+        return CollectFailure(details.get("Code") or "ClientError", details.get("Message") or str(error))
+    return CollectFailure(type(error).__name__, str(error))
 
 
-def _status(account_id: str, source: str, api: str, region: str | None, result: _Result) -> CollectionStatus:
+def _status(account_id: str, source: str, api: str, region: str | None, result: CollectResult) -> CollectionStatus:
     pages = len(result.pages)
     if result.failure is not None:
         state = "partial" if pages else "error"

@@ -22,12 +22,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assurance_jobs import sources
 from assurance_jobs.collect.aws import client_config, session_for
 from assurance_jobs.config import AccountConfig, AccountSelector, OrganizationConfig
 from assurance_jobs.snapshot.model import SourceBlob
 
-DISCOVERY_SOURCE = sources.source("organizations_discovery").name
+DISCOVERY_SOURCE = "organizations_discovery"  # assurance_jobs/sources/organizations_discovery.py declares it
 ORGANIZATIONS_REGION = "us-east-1"  # the Organizations API has one endpoint, in us-east-1
 ACTIVE = "ACTIVE"
 ANY_VALUE = "*"

@@ -10,7 +10,7 @@ make its rules INCOMPLETE. Tasks hold no credentials, so a plan can be pickled b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,14 +18,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assurance_jobs import sources
 from assurance_jobs.collect.aws import collect_account, new_session, session_for
 from assurance_jobs.collect.organization import Discovery, Member, discover, management_session, member_account
 from assurance_jobs.config import AccountConfig, AssuranceConfig
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, SourceBlob
+from assurance_jobs.source import AwsSource
 
 ASSUME_ROLE_SOURCE = STS_ASSUME_ROLE
-ASSUME_ROLE_API = sources.source(STS_ASSUME_ROLE).api
+ASSUME_ROLE_API = "sts:AssumeRole"
 SUSPENDED_CODE = "AccountSuspended"
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -97,6 +97,7 @@ def collect_task(
     config: AssuranceConfig,
     task: AccountTask,
     partition_date: date,
+    sources: Sequence[AwsSource],
     base: SessionFactory | None = None,
     on_status: Callable[[CollectionStatus], None] | None = None,
 ) -> AccountResult:
@@ -115,6 +116,7 @@ def collect_task(
     blobs, statuses, account_id = collect_account(
         session,
         task.account,
+        sources,
         max_attempts=config.max_attempts,
         trail=config.trail_for(task.account),  # members read the organization trail
         partition_date=partition_date,

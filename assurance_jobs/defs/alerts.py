@@ -1,6 +1,6 @@
 """`findings_alert_sensor`: after the `findings` asset is materialized, send the day's newly opened findings.
 
-Thin wiring over `assurance_jobs.alerts.deliver_new_findings`: the sensor watches the latest materialization of
+Thin wiring over `assurance_jobs.steps.alerts.deliver_new_findings`: the sensor watches the latest materialization of
 `findings`, delivers for its partition, and keeps retrying that partition's failed deliveries on later ticks (the
 delivery ledger makes every tick idempotent). It never launches a run; it reports what it sent as its skip reason.
 """
@@ -12,9 +12,9 @@ from datetime import date
 
 import dagster as dg
 
-from assurance_jobs.alerts import deliver_new_findings
 from assurance_jobs.config import ConfigError
 from assurance_jobs.defs.resources import AssuranceSettings
+from assurance_jobs.steps.alerts import deliver_new_findings
 
 FINDINGS_ASSET = dg.AssetKey("findings")
 
@@ -65,3 +65,7 @@ def findings_alert_sensor(context: dg.SensorEvaluationContext, settings: Assuran
         f"{partition}: delivered {report.delivered}, retrying {report.failed}, gave up {report.given_up}, "
         f"already sent {report.already_sent}"
     )
+
+
+def definitions() -> dg.Definitions:
+    return dg.Definitions(sensors=[findings_alert_sensor])

@@ -7,12 +7,11 @@ import dagster as dg
 import pandas as pd
 
 from assurance_jobs.config import ConfigError
-from assurance_jobs.defs.partitions import daily_partitions
-from assurance_jobs.defs.resources import AssuranceSettings, settings_from_environment
+from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.evaluate.suites import Rule, SuiteError, all_rules, load_suites
 from assurance_jobs.output.status import PASS, STATUS_LABELS, WAIVED, rule_statuses, with_waived_scopes
 from assurance_jobs.output.waivers import apply_waivers, load_waivers
-from assurance_jobs.pipeline import evaluate_partition
+from assurance_jobs.steps.evaluate import evaluate_partition
 
 SAMPLE_SIZE = 10
 
@@ -38,7 +37,7 @@ def declared_rules(settings: AssuranceSettings) -> list[Rule]:
         return []
 
 
-def evaluation_asset(rules: Sequence[Rule]) -> dg.AssetsDefinition:
+def evaluation_asset(rules: Sequence[Rule], partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """The `findings` / `rule_results` assets with one asset check per rule in `rules`."""
 
     @dg.multi_asset(
@@ -63,7 +62,7 @@ def evaluation_asset(rules: Sequence[Rule]) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(check_name(rule.rule_id), asset="findings", description=f"{rule.rule_id}: {rule.title}")
             for rule in rules
         ],
-        partitions_def=daily_partitions,
+        partitions_def=partitions,
     )
     def evaluation(context: dg.AssetExecutionContext, settings: AssuranceSettings):
         config = settings.load()
@@ -95,10 +94,9 @@ def evaluation_asset(rules: Sequence[Rule]) -> dg.AssetsDefinition:
     return evaluation
 
 
-# The code location's rules: those of the configuration named by $ASSURANCE_CONFIG (`dagster dev`); the CLI
-# builds its own from the configuration it is given (`definitions.assets_for`).
-RULES = declared_rules(settings_from_environment())
-evaluation = evaluation_asset(RULES)
+def definitions(settings: AssuranceSettings, partitions: dg.PartitionsDefinition) -> dg.Definitions:
+    """The evaluation asset with the asset checks of the configuration's own rules."""
+    return dg.Definitions(assets=[evaluation_asset(declared_rules(settings), partitions)])
 
 
 def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:

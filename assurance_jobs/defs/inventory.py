@@ -4,9 +4,9 @@ from datetime import date
 
 import dagster as dg
 
-from assurance_jobs.defs.partitions import daily_partitions
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.pipeline import build_partition_inventory, load_partition_snapshot, store_drift, store_inventory
+from assurance_jobs.steps.collect import load_partition_snapshot
+from assurance_jobs.steps.inventory import build_partition_inventory, store_drift, store_inventory
 
 _TABLES = {
     "identities": "One row per IAM user and role, with classification, owner, usage and permission facts.",
@@ -18,39 +18,48 @@ _TABLES = {
 }
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(name, description=text, deps=["nhi_snapshot"], group_name="inventory", kinds={"parquet"})
-        for name, text in _TABLES.items()
-    ],
-    partitions_def=daily_partitions,
-)
-def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSettings):
-    config = settings.load()
-    partition_date = date.fromisoformat(context.partition_key)
-    snapshot = load_partition_snapshot(config, partition_date, snapshot_taken_by_this_run(context))
-    built = build_partition_inventory(config, snapshot)
-    inventory = built.inventory
-    for warning in inventory.parse_warnings:
-        context.log.warning(warning)
-    locations = store_inventory(
-        config, partition_date, inventory, snapshot.manifest, built.previous_date, runtime=built.runtime
+def inventory_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The inventory tables of a day as one multi-asset (one step builds them all from the snapshot)."""
+
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(name, description=text, deps=["nhi_snapshot"], group_name="inventory", kinds={"parquet"})
+            for name, text in _TABLES.items()
+        ],
+        partitions_def=partitions,
     )
-    drift_counts = store_drift(config, partition_date, built.drift)
-    for table, location in locations.items():
-        frame = getattr(inventory, table)
-        yield dg.MaterializeResult(
-            asset_key=table,
-            metadata={
-                "dagster/row_count": len(frame),
-                "location": dg.MetadataValue.path(location),
-                "snapshot_id": snapshot.manifest.snapshot_id,
-                "as_of": snapshot.manifest.taken_at.isoformat(),
-                "accounts": ", ".join(snapshot.manifest.accounts) or "(none)",
-                **_extra_metadata(table, frame),
-                **(_drift_metadata(built.previous_date, drift_counts) if table == "identities" else {}),
-            },
+    def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSettings):
+        config = settings.load()
+        partition_date = date.fromisoformat(context.partition_key)
+        snapshot = load_partition_snapshot(config, partition_date, snapshot_taken_by_this_run(context))
+        built = build_partition_inventory(config, snapshot)
+        inventory = built.inventory
+        for warning in inventory.parse_warnings:
+            context.log.warning(warning)
+        locations = store_inventory(
+            config, partition_date, inventory, snapshot.manifest, built.previous_date, runtime=built.runtime
         )
+        drift_counts = store_drift(config, partition_date, built.drift)
+        for table, location in locations.items():
+            frame = getattr(inventory, table)
+            yield dg.MaterializeResult(
+                asset_key=table,
+                metadata={
+                    "dagster/row_count": len(frame),
+                    "location": dg.MetadataValue.path(location),
+                    "snapshot_id": snapshot.manifest.snapshot_id,
+                    "as_of": snapshot.manifest.taken_at.isoformat(),
+                    "accounts": ", ".join(snapshot.manifest.accounts) or "(none)",
+                    **_extra_metadata(table, frame),
+                    **(_drift_metadata(built.previous_date, drift_counts) if table == "identities" else {}),
+                },
+            )
+
+    return inventory_tables
+
+
+def definitions(partitions: dg.PartitionsDefinition) -> dg.Definitions:
+    return dg.Definitions(assets=[inventory_assets(partitions)])
 
 
 def snapshot_taken_by_this_run(context: dg.AssetExecutionContext) -> str | None:

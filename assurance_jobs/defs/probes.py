@@ -2,17 +2,15 @@
 STS session) never delays the daily snapshot. The probe run lands in the day's partition; when that day has
 already been evaluated, the job re-evaluates and republishes it so the report carries the new results."""
 
-import os
 from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from assurance_jobs.config import AssuranceConfig, ConfigError, ScheduleConfig, load_config
-from assurance_jobs.defs.partitions import daily_partitions
-from assurance_jobs.defs.resources import CONFIG_ENV, AssuranceSettings
-from assurance_jobs.pipeline import table_key
-from assurance_jobs.probe_pipeline import probe_partition
+from assurance_jobs.config import AssuranceConfig, ConfigError, ProbesConfig, ScheduleConfig
+from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.snapshot.storage import storage_for
+from assurance_jobs.steps.probes import probe_partition
+from assurance_jobs.steps.tables import has_table
 
 PROBE_ASSET = "probe_results"
 PROBES_GROUP = "probes"
@@ -20,39 +18,46 @@ REEVALUATED_ASSETS = ("findings", "rule_results", "compliance_report")
 PROBE_SELECTION = dg.AssetSelection.groups(PROBES_GROUP)
 
 
-@dg.asset(
-    name=PROBE_ASSET,
-    partitions_def=daily_partitions,
-    group_name=PROBES_GROUP,
-    kinds={"http", "json"},
-    description="Short-lived tokens obtained, replayed after expiry and recorded (status, timing, clock skew, "
-    "fingerprints — never tokens) under probes/<date>/<probe_run_id>/ with a sha256 manifest.",
-)
-def probe_results(context: dg.AssetExecutionContext, settings: AssuranceSettings) -> dg.MaterializeResult:
-    partition_date = date.fromisoformat(context.partition_key)
-    today = datetime.now(UTC).date()
-    if partition_date != today:
-        raise dg.Failure(f"a probe observes the relying services now; {partition_date} is not today ({today})")
-    outcome = probe_partition(settings.load(), partition_date)
-    statuses = outcome.manifest.collection_status
-    for status in statuses:
-        if status.status != "ok":
-            context.log.warning(f"probe {status.account_id} could not finish: {status.error_code}: {status.message}")
-    return dg.MaterializeResult(
-        metadata={
-            "probe_run_id": outcome.manifest.snapshot_id,
-            "location": dg.MetadataValue.path(outcome.location),
-            "targets": len(statuses),
-            "incomplete": sum(status.status != "ok" for status in statuses),
-            "duration_seconds": outcome.manifest.duration_seconds,
-        }
+def probe_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """Today's probe run as evidence of the day's partition."""
+
+    @dg.asset(
+        name=PROBE_ASSET,
+        partitions_def=partitions,
+        group_name=PROBES_GROUP,
+        kinds={"http", "json"},
+        description="Short-lived tokens obtained, replayed after expiry and recorded (status, timing, clock skew, "
+        "fingerprints — never tokens) under probes/<date>/<probe_run_id>/ with a sha256 manifest.",
     )
+    def probe_results(context: dg.AssetExecutionContext, settings: AssuranceSettings) -> dg.MaterializeResult:
+        partition_date = date.fromisoformat(context.partition_key)
+        today = datetime.now(UTC).date()
+        if partition_date != today:
+            raise dg.Failure(f"a probe observes the relying services now; {partition_date} is not today ({today})")
+        outcome = probe_partition(settings.load(), partition_date)
+        statuses = outcome.manifest.collection_status
+        for status in statuses:
+            if status.status != "ok":
+                context.log.warning(
+                    f"probe {status.account_id} could not finish: {status.error_code}: {status.message}"
+                )
+        return dg.MaterializeResult(
+            metadata={
+                "probe_run_id": outcome.manifest.snapshot_id,
+                "location": dg.MetadataValue.path(outcome.location),
+                "targets": len(statuses),
+                "incomplete": sum(status.status != "ok" for status in statuses),
+                "duration_seconds": outcome.manifest.duration_seconds,
+            }
+        )
+
+    return probe_results
 
 
 def probe_selection(config: AssuranceConfig, day: date) -> list[str]:
     """The probes, plus re-evaluation and the report when the day's inventory is stored (else the day's
     daily run will evaluate them)."""
-    if storage_for(config.storage_root).exists(table_key(day, "identities")):
+    if has_table(storage_for(config.storage_root), day, "identities"):
         return [PROBE_ASSET, *REEVALUATED_ASSETS]
     return [PROBE_ASSET]
 
@@ -64,38 +69,40 @@ runtime_probes_job = dg.define_asset_job(
 )
 
 
-def _schedule_settings() -> tuple[ScheduleConfig, bool]:
-    try:
-        probes = load_config(os.environ.get(CONFIG_ENV)).probes
-    except ConfigError:
-        return ScheduleConfig(cron="30 6 * * *"), False
-    return (probes.schedule if probes else ScheduleConfig(cron="30 6 * * *")), bool(probes and probes.targets)
+DEFAULT_PROBE_SCHEDULE = ScheduleConfig(cron="30 6 * * *")
 
 
-_SCHEDULE, _CONFIGURED = _schedule_settings()
+def build_probe_schedule(probes: ProbesConfig | None) -> dg.ScheduleDefinition:
+    """Running by default only when probe targets are configured; at the probes' own cron (default 06:30 UTC)."""
+    schedule = probes.schedule if probes else DEFAULT_PROBE_SCHEDULE
+    configured = bool(probes and probes.targets)
 
-
-@dg.schedule(
-    job=runtime_probes_job,
-    cron_schedule=_SCHEDULE.cron,
-    execution_timezone=_SCHEDULE.timezone,
-    default_status=dg.DefaultScheduleStatus.RUNNING if _CONFIGURED else dg.DefaultScheduleStatus.STOPPED,
-    description="Replay expired tokens against the relying services every day (probes: in the configuration).",
-)
-def probe_schedule(context: dg.ScheduleEvaluationContext, settings: AssuranceSettings):
-    try:
-        config = settings.load()
-    except ConfigError as error:
-        return dg.SkipReason(f"configuration error: {error}")
-    if config.probes is None or not config.probes.targets:
-        return dg.SkipReason("no probe targets are configured (docs/probes.md)")
-    day = context.scheduled_execution_time.astimezone(UTC).date()
-    return dg.RunRequest(
-        run_key=f"probes-{day.isoformat()}",
-        partition_key=day.isoformat(),
-        asset_selection=[dg.AssetKey(name) for name in probe_selection(config, day)],
-        tags={"assurance/trigger": "probe-schedule"},
+    @dg.schedule(
+        job=runtime_probes_job,
+        cron_schedule=schedule.cron,
+        execution_timezone=schedule.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING if configured else dg.DefaultScheduleStatus.STOPPED,
+        description="Replay expired tokens against the relying services every day (probes: in the configuration).",
     )
+    def probe_schedule(context: dg.ScheduleEvaluationContext, settings: AssuranceSettings):
+        try:
+            config = settings.load()
+        except ConfigError as error:
+            return dg.SkipReason(f"configuration error: {error}")
+        if config.probes is None or not config.probes.targets:
+            return dg.SkipReason("no probe targets are configured (docs/probes.md)")
+        day = context.scheduled_execution_time.astimezone(UTC).date()
+        return dg.RunRequest(
+            run_key=f"probes-{day.isoformat()}",
+            partition_key=day.isoformat(),
+            asset_selection=[dg.AssetKey(name) for name in probe_selection(config, day)],
+            tags={"assurance/trigger": "probe-schedule"},
+        )
+
+    return probe_schedule
 
 
-PROBE_ASSETS = [probe_results]
+def definitions(partitions: dg.PartitionsDefinition, probes: ProbesConfig | None) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[probe_asset(partitions)], jobs=[runtime_probes_job], schedules=[build_probe_schedule(probes)]
+    )

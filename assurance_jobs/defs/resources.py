@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-from assurance_jobs.config import AssuranceConfig, load_config
-
-CONFIG_ENV = "ASSURANCE_CONFIG"
+from assurance_jobs.config import AssuranceConfig, ConfigError, load_config
 
 
 class AssuranceSettings(dg.ConfigurableResource):
-    """Path of the YAML configuration plus optional overrides given on the command line."""
+    """Path of the YAML configuration plus optional overrides given on the command line.
+
+    `executor` (`multiprocess` or `k8s`) and `io_bucket` describe where steps run: a laptop runs each step in its
+    own process; Kubernetes runs a pod per step, and pods share no disk, so step outputs then go through S3."""
 
     config_path: str | None = None
     storage_root: str | None = None
     output_dir: str | None = None
+    executor: str = "multiprocess"
+    io_bucket: str | None = None
 
     def load(self) -> AssuranceConfig:
         config = load_config(self.config_path)
@@ -27,7 +28,10 @@ class AssuranceSettings(dg.ConfigurableResource):
             return config
         return AssuranceConfig.model_validate({**config.model_dump(), **overrides})
 
-
-def settings_from_environment() -> AssuranceSettings:
-    """Settings for the code location loaded by `dagster dev`: the file named by $ASSURANCE_CONFIG, if any."""
-    return AssuranceSettings(config_path=os.environ.get(CONFIG_ENV))
+    def load_or_defaults(self) -> AssuranceConfig:
+        """The configuration, or the built-in defaults when it cannot be read: the definitions must still load so
+        that the run itself reports the configuration error where people look for it."""
+        try:
+            return self.load()
+        except ConfigError:
+            return AssuranceConfig()

@@ -1,26 +1,16 @@
 """The daily job and its schedule (on by default whenever the Dagster daemon runs)."""
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
 
-from assurance_jobs.config import ConfigError, ScheduleConfig, load_config
-from assurance_jobs.defs.resources import CONFIG_ENV
+from assurance_jobs.config import ScheduleConfig
 
 daily_assurance_job = dg.define_asset_job(
     "daily_assurance",
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("probes"),  # probes have their own job
     description="Snapshot → inventory → evaluation → reports for one day.",
 )
-
-
-def _schedule_settings() -> ScheduleConfig:
-    """The cron and timezone come from the configuration file; a broken file must not hide the schedule."""
-    try:
-        return load_config(os.environ.get(CONFIG_ENV)).schedule
-    except ConfigError:
-        return ScheduleConfig()
 
 
 def utc_partition_key(moment: datetime) -> str:
@@ -46,4 +36,6 @@ def build_daily_schedule(settings: ScheduleConfig) -> dg.ScheduleDefinition:
     return daily_schedule
 
 
-daily_schedule = build_daily_schedule(_schedule_settings())
+def definitions(schedule: ScheduleConfig) -> dg.Definitions:
+    """The daily job and its schedule, at the configuration's cron and time zone."""
+    return dg.Definitions(jobs=[daily_assurance_job], schedules=[build_daily_schedule(schedule)])

@@ -206,3 +206,7 @@ def _has_stored_snapshot(config: AssuranceConfig, day: date) -> bool:
 
 SENSORS = [iam_change_sensor, policy_change_sensor]
 SENSOR_JOBS = [change_rerun_job, evaluate_only_job]
+
+
+def definitions() -> dg.Definitions:
+    return dg.Definitions(jobs=SENSOR_JOBS, sensors=SENSORS)

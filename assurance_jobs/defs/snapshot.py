@@ -14,15 +14,16 @@ import dagster as dg
 
 from assurance_jobs.collect.aws import planned_source_count
 from assurance_jobs.collect.plan import AccountTask, base_sessions, collect_task, failed_result
-from assurance_jobs.collect.staging import load_staged, stage_result, staging_prefix
-from assurance_jobs.defs.partitions import daily_partitions
+from assurance_jobs.collect.staging import load_staged, stage_result
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.pipeline import DayPlan, commit_day, plan_day
 from assurance_jobs.snapshot.model import CollectionStatus
 from assurance_jobs.snapshot.storage import storage_for
+from assurance_jobs.sources import registry
+from assurance_jobs.steps.collect import DayPlan, commit_day, plan_day
+from assurance_jobs.steps.layout import staging_prefix
 
 SOURCE_PROGRESS = re.compile(r"^collected (\d+)/(\d+): (.+)$")
-"""The per-source log line's shape; the terminal's progress display reads it back (assurance_jobs.progress)."""
+"""The per-source log line's shape; the terminal's progress display reads it back (assurance_jobs.app.progress)."""
 
 ACCOUNT_POOL = "aws_account_collection"
 ACCOUNT_TAG = "assurance/account"  # set by iam_change_sensor: collect only this account, carry the others over
@@ -61,14 +62,15 @@ def collect_account(context: dg.OpExecutionContext, settings: AssuranceSettings,
     config = settings.load()
     try:
         day = date.fromisoformat(context.partition_key)
-        planned, done = planned_source_count(account.account), []
+        sources = registry.aws_sources()
+        planned, done = planned_source_count(account.account, sources), []
 
         def collected(status: CollectionStatus) -> None:
             done.append(status)  # this account's sources; CloudTrail adds statuses not planned ahead
             context.log.info(source_progress_message(status, len(done), max(planned, len(done))))
 
         base = base_sessions(config) if account.member else None
-        result = collect_task(config, account, day, base, collected)
+        result = collect_task(config, account, day, sources, base, collected)
     except Exception as error:
         if context.retry_number < ACCOUNT_RETRIES:
             raise  # Dagster retries the step; the other accounts are not affected
@@ -117,17 +119,26 @@ def commit_snapshot(context: dg.OpExecutionContext, settings: AssuranceSettings,
     )
 
 
-@dg.graph_asset(
-    name="nhi_snapshot",
-    partitions_def=daily_partitions,
-    group_name="collect",
-    kinds={"aws", "json"},
-    description="Raw IAM, STS, Organizations and Secrets Manager metadata for every configured or discovered "
-    "account, stored per date/account/source with a sha256 manifest. Never contains secret values.",
-)
-def nhi_snapshot():
-    day, accounts = plan_accounts()
-    return commit_snapshot(day, accounts.map(collect_account).collect())
+def snapshot_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The graph-backed `nhi_snapshot` asset over the day partitions."""
+
+    @dg.graph_asset(
+        name="nhi_snapshot",
+        partitions_def=partitions,
+        group_name="collect",
+        kinds={"aws", "json"},
+        description="Raw IAM, STS, Organizations and Secrets Manager metadata for every configured or discovered "
+        "account, stored per date/account/source with a sha256 manifest. Never contains secret values.",
+    )
+    def nhi_snapshot():
+        day, accounts = plan_accounts()
+        return commit_snapshot(day, accounts.map(collect_account).collect())
+
+    return nhi_snapshot
+
+
+def definitions(partitions: dg.PartitionsDefinition) -> dg.Definitions:
+    return dg.Definitions(assets=[snapshot_asset(partitions)])
 
 
 def _status_table(failures: list) -> str:

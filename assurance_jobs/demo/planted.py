@@ -2,7 +2,7 @@
 look-alikes the rules must NOT flag, and fully compliant identities.
 
 The ledger is meant to be exact: the findings of a scan taken at `now` are the ledger's (rule, resource)
-pairs, no more and no fewer (checked end to end in tests/test_demo_pipeline.py).
+pairs, no more and no fewer (checked end to end in tests/app/test_demo_pipeline.py).
 
 Names say what is wrong (`svc-legacy-billing` has a 200-day-old key) so a person reading a report can check
 every finding against this file. Unless a case is about usage, its identity is kept otherwise healthy (owner

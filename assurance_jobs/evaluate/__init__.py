@@ -1,6 +1,6 @@
 """Rule evaluation: GX 1.x suites from `expectations/` over the inventory tables -> findings + rule results."""
 
-from assurance_jobs.evaluate.engine import Evaluation, evaluate
+from assurance_jobs.evaluate.engine import Evaluation, EvaluationInputs, evaluate
 from assurance_jobs.evaluate.export import write_findings_exports
 from assurance_jobs.evaluate.findings import FINDINGS_COLUMNS
 from assurance_jobs.evaluate.gx_runner import EvaluationError
@@ -12,6 +12,7 @@ __all__ = [
     "RULE_RESULT_COLUMNS",
     "Evaluation",
     "EvaluationError",
+    "EvaluationInputs",
     "Rule",
     "Suite",
     "SuiteError",

@@ -13,7 +13,6 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from assurance_jobs import sources
 from assurance_jobs.evaluate.findings import combine_findings, identity_lookup, rule_findings
 from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
 from assurance_jobs.evaluate.results import Evidence, ScopeKeys, is_regional, results_frame, rule_results
@@ -113,40 +112,35 @@ def _outcomes(tables: dict[str, pd.DataFrame], suites: Sequence[Suite]) -> list[
     return [outcomes[rule.rule_id] for rule in rules]
 
 
-def evaluate(
-    identities: pd.DataFrame,
-    credentials: pd.DataFrame,
-    collection_status: pd.DataFrame,
-    suites: Sequence[Suite],
-    *,
-    snapshot_id: str,
-    partition_date: date | str,
-    directory_feed_present: bool,
-    agents: pd.DataFrame | None = None,
-    baseline_present: bool = False,
-    previous_partition_present: bool = False,
-    activity_history_present: bool = False,
-    input_files: Mapping[str, str] | None = None,
-) -> Evaluation:
-    """Run every rule of `suites` over the inventory tables of one snapshot."""
-    check_unique_rule_ids(suites)
-    tables = {
-        "identities": _positional(identities),
-        "credentials": _positional(credentials),
-        "agents": _positional(agents if agents is not None and len(agents.columns) else empty_agents()),
-    }
-    inputs = {
-        name
-        for name, present in (
-            (sources.source("directory_feed").name, directory_feed_present),
-            (sources.source("baseline").name, baseline_present),
-            (sources.source("previous_partition").name, previous_partition_present),
-            (sources.source("cloudtrail_history").name, activity_history_present),
-        )
-        if present
-    }
-    day = partition_date.isoformat() if isinstance(partition_date, date) else str(partition_date)
-    evidence = Evidence.build(collection_status, tables.values(), inputs)
+@dataclass(frozen=True)
+class EvaluationInputs:
+    """Everything one evaluation judges, read from storage by the evaluation step (or built by a test).
+
+    `tables`: subject table name → the day's inventory frame (identities, credentials, agents, …); a subject with
+    no table here is judged elsewhere (the probes) or has no rows. `inputs_present`: the configured inputs and
+    history the inventory was built with (directory_feed, baseline, previous_partition, cloudtrail_history) — a
+    rule that depends on one that is absent reads INCOMPLETE. `input_files`: per input, the citation its findings
+    carry ("path sha256:…").
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    collection_status: pd.DataFrame
+    suites: Sequence[Suite]
+    snapshot_id: str
+    partition_date: date | str
+    inputs_present: frozenset[str] = frozenset()
+    input_files: Mapping[str, str] = field(default_factory=dict)
+
+
+def evaluate(inputs: EvaluationInputs) -> Evaluation:
+    """Run every rule of the suites over the inventory tables of one snapshot."""
+    check_unique_rule_ids(inputs.suites)
+    tables = {name: _positional(frame) for name, frame in inputs.tables.items() if name != "agents"}
+    agents = inputs.tables.get("agents")
+    tables["agents"] = _positional(agents if agents is not None and len(agents.columns) else empty_agents())
+    day = inputs.partition_date
+    day = day.isoformat() if isinstance(day, date) else str(day)
+    evidence = Evidence.build(inputs.collection_status, tables.values(), set(inputs.inputs_present))
     lookup = identity_lookup(tables["identities"])
     keys = {
         (subject, regional): ScopeKeys.build(table, regional)
@@ -154,10 +148,10 @@ def evaluate(
         for regional in (False, True)
     }
     findings, results, unknown = [], [], [empty_incomplete_resources()]
-    for outcome in _outcomes(tables, suites):
+    for outcome in _outcomes(tables, inputs.suites):
         rule = outcome.rule
         table = tables[rule.subject]
-        findings.append(rule_findings(outcome, table, lookup, snapshot_id, day, input_files))
+        findings.append(rule_findings(outcome, table, lookup, inputs.snapshot_id, day, inputs.input_files))
         gaps = evidence_gaps(outcome, table)
         results.extend(rule_results(outcome, keys[(rule.subject, is_regional(rule))], evidence, gaps))
         unknown.append(incomplete_resource_rows(outcome, table, gaps))

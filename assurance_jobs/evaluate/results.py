@@ -15,14 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assurance_jobs import schema, sources
+from assurance_jobs import schema
 from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.suites import Rule
-from assurance_jobs.sources import sources_feeding
+from assurance_jobs.sources import registry
+from assurance_jobs.sources.registry import sources_feeding
 
-REGIONAL_SOURCES: frozenset[str] = sources.regional_names()
+REGIONAL_SOURCES: frozenset[str] = registry.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
-CONFIGURED_INPUTS: frozenset[str] = sources.configured_input_names()
+CONFIGURED_INPUTS: frozenset[str] = registry.configured_input_names()
 # Subject tables whose rows carry a region. A rule over another table (identities: runtime facts sum every region
 # of an account) is judged per account, and a regional source it depends on must be clean in every region.
 REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials"})

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from assurance_jobs import sources
 from assurance_jobs.assets import EXPECTATIONS, asset_folder
+from assurance_jobs.sources import registry
 
 Subject = Literal["identities", "credentials", "agents", "probes"]
 
@@ -38,8 +38,13 @@ RETIRED_META: dict[str, str] = {"zero_trust_tenets": "nist-800-207", "sp800_63b"
 ZERO_TRUST_TENETS: frozenset[str] = frozenset({"1", "2", "3", "4", "5", "6", "7"})
 # GX 1.x knows three expectation severities; each rule severity maps to one, so the two cannot disagree.
 GX_SEVERITY: dict[str, str] = {"critical": "critical", "high": "critical", "medium": "warning", "low": "info"}
-# Every source and configured input a rule may depend on (assurance_jobs/sources.py).
-KNOWN_SOURCES: frozenset[str] = sources.names()
+
+
+def known_sources() -> frozenset[str]:
+    """Every source and configured input a rule may depend on (assurance_jobs/sources/registry.py)."""
+    return registry.names()
+
+
 # The expectation types the engine knows how to judge and describe; anything else is a suite error, not a
 # silent pass.
 SUPPORTED_TYPES: frozenset[str] = frozenset(
@@ -176,7 +181,7 @@ def _check_meta(meta: Mapping[str, Any], where: str) -> None:
     depends_on = meta["depends_on"]
     if not isinstance(depends_on, list) or not depends_on:
         raise _problem(where, "meta.depends_on must be a non-empty list of source names")
-    unknown = sorted(set(depends_on) - KNOWN_SOURCES)
+    unknown = sorted(set(depends_on) - known_sources())
     if unknown:
         raise _problem(where, f"meta.depends_on names unknown sources: {', '.join(unknown)}")
     _check_citations(meta, where)

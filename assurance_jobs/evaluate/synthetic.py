@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from assurance_jobs import sources
 from assurance_jobs.schema import COLLECTION_STATUS_COLUMNS, CREDENTIAL_COLUMNS, IDENTITY_TABLE_COLUMNS
+from assurance_jobs.sources import registry
 
 ACCOUNT = "111111111111"
 TAKEN_AT = pd.Timestamp("2026-11-25T06:00:00Z")
@@ -31,11 +31,11 @@ _SHA = "0" * 64
 # The sources every account collects (not optional, not regional): a clean run has one ok row for each.
 _GLOBAL_SOURCES: tuple[str, ...] = tuple(
     entry.name
-    for entry in sources.SOURCES
-    if entry.kind == "aws" and entry.collector is not None and not entry.regional and not entry.optional
+    for entry in registry.aws_sources()
+    if entry.scope == "account" and not entry.regional and not entry.optional
 )
 _REGIONAL_SOURCES: tuple[str, ...] = tuple(
-    entry.name for entry in sources.SOURCES if entry.kind == "aws" and entry.regional and not entry.optional
+    entry.name for entry in registry.SOURCES if entry.kind == "aws" and entry.regional and not entry.optional
 )
 
 
@@ -194,7 +194,7 @@ def status(
     source: str, account: str = ACCOUNT, region: str | None = None, state: str = "ok", error_code: str | None = None
 ) -> dict[str, Any]:
     """One collection-status row (the manifest's evidence-completeness record)."""
-    api = sources.source(source).api
+    api = registry.source(source).api
     return {
         "account_id": account,
         "source": source,

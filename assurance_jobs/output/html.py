@@ -32,7 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from assurance_jobs.assets import TEMPLATES, asset_folder
-from assurance_jobs.output import pages as page_builders
+from assurance_jobs.output import report_model as page_builders
 from assurance_jobs.output.activity import activity_page
 from assurance_jobs.output.bundle import SEVERITIES, ReportBundle, family_label
 from assurance_jobs.output.views import row_scope

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from assurance_jobs import sources
 from assurance_jobs.evaluate.results import ROW_EVIDENCE_GAP
+from assurance_jobs.sources import registry
 
 PASS, FAIL, INCOMPLETE, WAIVED, NOT_COVERED = "PASS", "FAIL", "INCOMPLETE", "WAIVED", "NOT_COVERED"
 STATUS_LABELS: dict[str, str] = {
@@ -146,7 +146,7 @@ def _configurable(source: str, account: str) -> bool:
     Optional sources, configured inputs and history are given or not; a probe target (`probe:<name>`) is
     configured, so its missing probe evidence is a probe that did not run or could not finish.
     """
-    entry = sources.BY_NAME.get(source)
+    entry = registry.by_name().get(source)
     if entry is None:
         return False
     if entry.kind == "probe":
@@ -227,7 +227,7 @@ def _place(
 
 _NO_TRAIL = "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)"
 """Why the trail's sources are missing: one message, so the banner and the CLI show them as one line."""
-_WITH_TRAIL = tuple(source.name for source in sources.SOURCES if source.extra.get("with_trail"))
+_WITH_TRAIL = tuple(source.name for source in registry.SOURCES if source.scope == "trail")
 
 # The setting that supplies each optional input (README, "Configuration"), for the banner's "not configured" list.
 # Sources collected only with the trail (the KMS key inventory) are missing for the trail's reason, not their own.
@@ -246,11 +246,11 @@ INPUT_SETTINGS: dict[str, str] = {
 
 def _unconfigured(source: str) -> str:
     """What is missing, in the terms of the setting that would supply it (else what the source is)."""
-    return INPUT_SETTINGS.get(source) or sources.BY_NAME[source].description
+    return INPUT_SETTINGS.get(source) or registry.source(source).description
 
 
 def _api(source: str) -> str:
-    entry = sources.BY_NAME.get(source)
+    entry = registry.by_name().get(source)
     return entry.api if entry is not None else "attached policy documents"
 
 

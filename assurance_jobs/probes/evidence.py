@@ -15,10 +15,10 @@ from assurance_jobs.probes.runner import ProbeRun
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, snapshot_prefix, write_snapshot
-from assurance_jobs.sources import source
 
 PROBES_PREFIX = "probes"
-PROBE_SOURCE = source("token_probes").name
+PROBE_SOURCE = "token_probes"  # the source name (assurance_jobs/sources/token_probes.py declares it)
+PROBE_API = "probe:token_replay"
 
 
 def scope_of(target: str) -> str:

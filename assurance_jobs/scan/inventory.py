@@ -12,7 +12,7 @@ evaluation reads `collection_status` and reports INCOMPLETE instead of guessing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,18 +29,12 @@ from assurance_jobs.scan.ownership import (
     owner_from_tags,
     owner_status,
 )
-from assurance_jobs.scan.sources import (
-    iam_authorization_details,
-    iam_credential_report,
-    iam_roles,
-    iam_server_certificates,
-    secretsmanager_secrets,
-)
 from assurance_jobs.scan.sources.common import (
     NOT_IN_SNAPSHOT,
     SECONDS_PER_DAY,
     Context,
     Provenance,
+    TableRows,
     decode_policy_document,
     tags_json,
     tags_of,
@@ -50,7 +44,8 @@ from assurance_jobs.scan.sources.iam_authorization_details import (
     boundary_arn,
     principal_policy_rows,
 )
-from assurance_jobs.scan.sources.iam_credential_report import report_credentials, user_use
+from assurance_jobs.scan.sources.iam_credential_report import CredentialReport, report_credentials, user_use
+from assurance_jobs.scan.sources.iam_roles import RoleSessions
 from assurance_jobs.schema import (
     COLLECTION_STATUS_COLUMNS,
     CREDENTIAL_COLUMNS,
@@ -58,7 +53,12 @@ from assurance_jobs.schema import (
     POLICY_COLUMNS,
     UTC_TIME,
 )
-from assurance_jobs.snapshot.model import Snapshot
+from assurance_jobs.snapshot.model import IAM_AUTHORIZATION_DETAILS, IAM_CREDENTIAL_REPORT, IAM_ROLES, Snapshot
+
+Parser = Callable[[Snapshot, str, Context], Any]
+ASSEMBLED = frozenset({IAM_AUTHORIZATION_DETAILS, IAM_CREDENTIAL_REPORT, IAM_ROLES})
+"""The sources this module joins itself (users and roles, their keys and sessions); every other parser given to
+`build_inventory` contributes rows through `TableRows`."""
 
 # Re-exported: the inventory's contract as other modules and tests know it.
 __all__ = [
@@ -83,9 +83,9 @@ class Inventory:
     collection_status: pd.DataFrame
     parse_warnings: list[str] = field(default_factory=list)
     agents: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """AI agents from the registry source, joined to their runtime identity (filled in by assurance_jobs.facts)."""
+    """AI agents from the registry source, joined to their runtime identity (filled in by baseline/inventory_join)."""
     activity: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """The covered day's CloudTrail activity of every account and region (filled in by assurance_jobs.facts)."""
+    """The covered day's CloudTrail activity of every account and region (filled in by baseline/inventory_join)."""
 
 
 # ---------------------------------------------------------------------------------------------------- identities
@@ -180,15 +180,18 @@ def _role_identity(
 
 
 def _account_tables(
-    snapshot: Snapshot, account_id: str, ctx: Context
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    snapshot: Snapshot, account_id: str, parsers: Mapping[str, Parser], ctx: Context
+) -> dict[str, list[dict[str, Any]]]:
+    def parsed(name: str) -> Any:
+        return parsers[name](snapshot, account_id, ctx) if name in parsers else None
+
     identities: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
     credentials: list[dict[str, Any]] = []
-    details = iam_authorization_details.parse(snapshot, account_id, ctx)
-    sessions = iam_roles.parse(snapshot, account_id, ctx)
+    details: AuthorizationDetails | None = parsed(IAM_AUTHORIZATION_DETAILS)
+    sessions: RoleSessions | None = parsed(IAM_ROLES)
     max_sessions = sessions.max_session_seconds if sessions else None
-    report = iam_credential_report.parse(snapshot, account_id, ctx)
+    report: CredentialReport | None = parsed(IAM_CREDENTIAL_REPORT)
     if details is not None:
         for user in details.users:
             identities.append(_user_identity(account_id, user, report.rows if report else None, details, ctx))
@@ -203,11 +206,13 @@ def _account_tables(
             if is_nhi is None:  # user not in authorization details: only the name can mark it human
                 is_nhi = classify("user", str(row.user), None, {}, ctx.human_marker).is_nhi
             credentials += report_credentials(account_id, row, is_nhi, report.provenance, ctx)
-    certificates = iam_server_certificates.parse(snapshot, account_id, ctx)
-    if certificates:
-        credentials += certificates.credentials
-    credentials += secretsmanager_secrets.parse(snapshot, account_id, ctx).credentials
-    return identities, credentials, policies
+    tables = {"identities": identities, "credentials": credentials, "policies": policies}
+    for name in (name for name in parsers if name not in ASSEMBLED):  # registry order: warnings stay in order
+        contributed = parsed(name)
+        if isinstance(contributed, TableRows):
+            for table, rows in contributed.table_rows().items():
+                tables[table] += rows
+    return tables
 
 
 def _count_parse_errors(identities: list[dict[str, Any]], policies: list[dict[str, Any]]) -> None:
@@ -247,12 +252,16 @@ def _accounts(snapshot: Snapshot) -> list[str]:
 
 def build_inventory(
     snapshot: Snapshot,
+    parsers: Mapping[str, Parser],
     *,
     owner_tag_keys: list[str],
     human_marker: HumanMarker,
     directory: DirectoryFeed | None,
 ) -> Inventory:
-    """All inventory tables of a snapshot, with the classification, ownership and age facts."""
+    """All inventory tables of a snapshot, with the classification, ownership and age facts.
+
+    `parsers`: name → parser of the sources whose rows make up the identities, credentials and policies (the
+    registry's `parsers("inventory")`)."""
     taken_at = snapshot.manifest.taken_at
     taken_at = taken_at.replace(tzinfo=UTC) if taken_at.tzinfo is None else taken_at.astimezone(UTC)
     ctx = Context(taken_at, list(owner_tag_keys), human_marker, directory)
@@ -260,10 +269,10 @@ def build_inventory(
     credentials: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
     for account_id in _accounts(snapshot):
-        account = _account_tables(snapshot, account_id, ctx)
-        identities += account[0]
-        credentials += account[1]
-        policies += account[2]
+        account = _account_tables(snapshot, account_id, parsers, ctx)
+        identities += account["identities"]
+        credentials += account["credentials"]
+        policies += account["policies"]
     _count_parse_errors(identities, policies)
     statuses = [status.to_dict() for status in snapshot.manifest.collection_status]
     policy_order = ("account_id", "principal_arn", "attachment", "via_group", "policy_arn", "policy_name")

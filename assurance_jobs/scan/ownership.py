@@ -19,6 +19,7 @@ from datetime import date, datetime
 from fnmatch import fnmatchcase
 
 from assurance_jobs.config import DirectoryFeedConfig, HumanMarker
+from assurance_jobs.input_errors import InputError, decode_text
 
 SERVICE_LINKED_PATH_PREFIX = "/aws-service-role/"
 SERVICE_LINKED_REASON = "service-linked role (AWS-managed; excluded from ownership rules)"
@@ -153,3 +154,16 @@ def owner_status(owner: str | None, feed: DirectoryFeed | None, taken_at: dateti
     if entry.status.strip().lower() in feed.active_values and not _terminated_by(entry, taken_at):
         return OWNER_ACTIVE
     return OWNER_DEPARTED
+
+
+def parse_directory_feed_bytes(raw: bytes, feed: DirectoryFeedConfig, where: str) -> DirectoryFeed:
+    """The feed's bytes (from the file, or from the snapshot that keeps them as evidence), parsed; any problem is
+    one InputError naming `where` and the fix."""
+    text = decode_text(raw, where, "export the feed")
+    if not text.strip():
+        columns = f"{feed.email_column},{feed.status_column},{feed.termination_date_column}"
+        raise InputError(f"{where}: directory feed is empty; expected a header row with the columns {columns}")
+    try:
+        return parse_directory_feed(text, feed)
+    except ValueError as error:
+        raise InputError(f"{where}: {error}; rename the column in the export or change that setting") from None

@@ -265,7 +265,7 @@ def effective_permissions(
     """Combine a principal's identity policies (own + groups), minus unconditioned Deny on "*", within a boundary.
 
     Raises PolicyParseError on a malformed document: callers that must survive bad input parse first
-    (``parse_policy``) and pass ParsedPolicy objects, counting the failures (see principal_facts).
+    (``parse_policy``) and pass ParsedPolicy objects, counting the failures (see principal_permissions).
     """
     acc = _accumulate(_as_parsed(d) for d in identity_docs)
     allowed, unscoped = acc.allowed & ~acc.denied, acc.unscoped & ~acc.denied

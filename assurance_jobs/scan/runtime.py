@@ -395,12 +395,13 @@ def snapshot_activity(snapshot, warnings: list[str] | None = None) -> SnapshotAc
     """Every account's `cloudtrail_activity.<region>.parquet` files of a snapshot as one table, and every
     account's KMS keys with their tags (no I/O here)."""
     accounts = sorted({e.account_id for e in snapshot.manifest.files if e.source == ACTIVITY_SOURCE})
-    parsed = [cloudtrail_activity.parse(snapshot, account) for account in accounts]
+    context = _parse_context(snapshot, warnings)
+    parsed = [cloudtrail_activity.parse(snapshot, account, context) for account in accounts]
     frames = [found.frame for found in parsed if found is not None and len(found.frame)]
     activity = cloudtrail_activity.typed(pd.concat(frames, ignore_index=True)) if frames else empty_activity_table()
     key_accounts = sorted({e.account_id for e in snapshot.manifest.files if e.source == kms_keys.SOURCE})
-    context = _parse_context(snapshot, warnings)
-    key_tags = {arn: tags for a in key_accounts for arn, tags in kms_keys.parse(snapshot, a, context).tags.items()}
+    keys = [kms_keys.parse(snapshot, account, context) for account in key_accounts]
+    key_tags = {arn: tags for found in keys if found is not None for arn, tags in found.tags.items()}
     return SnapshotActivity(
         activity,
         frozenset(accounts),

@@ -7,21 +7,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from assurance_jobs.sources import source
-
 CollectionState = Literal["ok", "partial", "error"]
 
-# Source names: the file stem of each raw response in a snapshot, looked up in the registry (a typo fails at
-# import, and a source renamed there is renamed here).
-STS_CALLER_IDENTITY = source("sts_caller_identity").name
-IAM_CREDENTIAL_REPORT = source("iam_credential_report").name
-IAM_AUTHORIZATION_DETAILS = source("iam_authorization_details").name
-IAM_ROLES = source("iam_roles").name
-IAM_SERVER_CERTIFICATES = source("iam_server_certificates").name
-ORGANIZATIONS_ACCOUNTS = source("organizations_accounts").name
-SECRETSMANAGER_SECRETS = source("secretsmanager_secrets").name
-AGENT_REGISTRY = source("agent_registry").name
-STS_ASSUME_ROLE = source("sts_assume_role").name
+# The file stems of the sources the lower layers name (the collector, the store, the inventory). Each is spelled
+# once, here; its source module in `assurance_jobs/sources/` declares it with this constant, and
+# tests/collect/test_sources_registry.py checks the two agree.
+STS_CALLER_IDENTITY = "sts_caller_identity"
+IAM_CREDENTIAL_REPORT = "iam_credential_report"
+IAM_AUTHORIZATION_DETAILS = "iam_authorization_details"
+IAM_ROLES = "iam_roles"
+IAM_SERVER_CERTIFICATES = "iam_server_certificates"
+ORGANIZATIONS_ACCOUNTS = "organizations_accounts"
+SECRETSMANAGER_SECRETS = "secretsmanager_secrets"
+AGENT_REGISTRY = "agent_registry"
+DIRECTORY_FEED = "directory_feed"
+STS_ASSUME_ROLE = "sts_assume_role"
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ already says whether the day was covered, which is what makes the runtime rules 
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
+from assurance_jobs.parquet import read_parquet
+from assurance_jobs.scan.sources.common import Context
 from assurance_jobs.schema import ACTIVITY_TABLE_COLUMNS
 from assurance_jobs.snapshot.model import Snapshot
 
@@ -44,7 +44,7 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def parse(snapshot: Snapshot, account_id: str, ctx: Any = None) -> Activity | None:
+def parse(snapshot: Snapshot, account_id: str, ctx: Context) -> Activity | None:
     """None when the snapshot holds no activity file for the account (no trail configured, or nothing read)."""
     entries = [e for e in snapshot.manifest.files if e.account_id == account_id and e.source == SOURCE]
     if not entries:
@@ -52,10 +52,9 @@ def parse(snapshot: Snapshot, account_id: str, ctx: Any = None) -> Activity | No
     frames = []
     for entry in sorted(entries, key=lambda e: e.path):
         try:
-            frame = pd.read_parquet(io.BytesIO(snapshot.contents[entry.path]))
+            frame = read_parquet(snapshot.contents[entry.path])
         except (OSError, ValueError) as error:
-            if ctx is not None:
-                ctx.warnings.append(f"{entry.path}: unreadable activity table ({type(error).__name__})")
+            ctx.warnings.append(f"{entry.path}: unreadable activity table ({type(error).__name__})")
             continue
         frame.insert(0, "region", entry.region)
         frame.insert(0, "account_id", entry.account_id)

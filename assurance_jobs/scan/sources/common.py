@@ -4,9 +4,10 @@ small tolerant readers for raw API pages (unknown fields ignored, missing ones N
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote
 
 from assurance_jobs.config import HumanMarker
@@ -16,6 +17,24 @@ from assurance_jobs.snapshot.model import Snapshot
 
 NOT_IN_SNAPSHOT = "document not in snapshot"
 SECONDS_PER_DAY = 86400.0
+
+
+@runtime_checkable
+class TableRows(Protocol):
+    """A parse result that adds rows (dicts keyed by column name) to inventory tables by name: the inventory takes
+    them with no code of its own for the source (a new kind of credential, say)."""
+
+    def table_rows(self) -> Mapping[str, list[dict[str, Any]]]: ...
+
+
+@dataclass(frozen=True)
+class CredentialRows:
+    """Rows of the `credentials` table from one source (secrets, certificates, …)."""
+
+    credentials: list[dict[str, Any]]
+
+    def table_rows(self) -> Mapping[str, list[dict[str, Any]]]:
+        return {"credentials": self.credentials}
 
 
 @dataclass(frozen=True)

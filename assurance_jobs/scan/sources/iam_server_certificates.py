@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assurance_jobs.scan.sources.common import Context, Provenance, credential_row, dicts, load_pages
+from assurance_jobs.scan.sources.common import Context, CredentialRows, Provenance, credential_row, dicts, load_pages
 from assurance_jobs.snapshot.model import IAM_SERVER_CERTIFICATES, Snapshot
 
 
 @dataclass(frozen=True)
-class ServerCertificates:
+class ServerCertificates(CredentialRows):
     """Credential rows (kind `server_certificate`), one per certificate."""
-
-    credentials: list[dict[str, Any]]
 
 
 def parse(snapshot: Snapshot, account_id: str, ctx: Context) -> ServerCertificates | None:

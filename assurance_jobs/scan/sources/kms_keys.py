@@ -23,14 +23,16 @@ class KmsKeys:
     tags: dict[str, dict[str, str] | None]
 
 
-def parse(snapshot: Snapshot, account_id: str, ctx: Context | None) -> KmsKeys:
-    warnings: list[str] = ctx.warnings if ctx is not None else []
+def parse(snapshot: Snapshot, account_id: str, ctx: Context) -> KmsKeys | None:
+    """The account's keys over every region the snapshot holds; None when it holds no key file for the account."""
     regions = sorted(
         {f.region for f in snapshot.manifest.files if f.account_id == account_id and f.source == SOURCE and f.region}
     )
+    if not regions:
+        return None
     found: dict[str, dict[str, str] | None] = {}
     for region in regions:
-        loaded = load_pages(snapshot, account_id, SOURCE, region, warnings)
+        loaded = load_pages(snapshot, account_id, SOURCE, region, ctx.warnings)
         for page in loaded[0] if loaded else []:
             for key in dicts(page.get("Keys")):
                 arn = key.get("KeyArn")

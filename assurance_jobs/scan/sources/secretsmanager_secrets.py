@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assurance_jobs.scan.sources.common import Context, Provenance, credential_row, dicts, load_pages
+from assurance_jobs.scan.sources.common import Context, CredentialRows, Provenance, credential_row, dicts, load_pages
 from assurance_jobs.snapshot.model import SECRETSMANAGER_SECRETS, Snapshot
 
 
 @dataclass(frozen=True)
-class Secrets:
+class Secrets(CredentialRows):
     """Credential rows (kind `secret`) of every region the snapshot holds for the account."""
-
-    credentials: list[dict[str, Any]]
 
 
 def parse(snapshot: Snapshot, account_id: str, ctx: Context) -> Secrets:

@@ -1,0 +1,157 @@
+"""`assurance-jobs`: materialise a day's partition, or run the whole job on the embedded demo estate.
+
+Runs go through Dagster with a persistent instance ($DAGSTER_HOME, default ./.dagster_home), so a run started
+here shows up in `dagster dev` like a scheduled one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from assurance_jobs import __version__
+from assurance_jobs.app.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from assurance_jobs.config import ConfigError, load_config
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assurance-jobs", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="materialise one day's partition (an on-demand rerun)")
+    run.add_argument("--config", type=Path, help="YAML configuration (default: $ASSURANCE_CONFIG or built-ins)")
+    run.add_argument("--date", type=_date, help="partition date, YYYY-MM-DD (default: today, UTC)")
+    run.add_argument("--out", type=Path, help="output folder for reports and exports (overrides output_dir)")
+    run.add_argument(
+        "--evaluate-only",
+        action="store_true",
+        help="re-evaluate the stored snapshot of that day: no AWS calls",
+    )
+    _output_flags(run)
+
+    demo = commands.add_parser("demo", help="seed an emulated AWS account (moto) and run the daily job on it")
+    demo.add_argument("--out", type=Path, default=Path("assurance-demo"), help="folder for everything the demo writes")
+    demo.add_argument("--size", type=int, default=300, help="approximate number of NHIs to seed")
+    _output_flags(demo)
+
+    probe = commands.add_parser("probe", help="run the token probes now (replay expired tokens; docs/probes.md)")
+    probe.add_argument("--config", type=Path, help="YAML configuration with a probes: section")
+    probe.add_argument("--out", type=Path, help="output folder for reports (overrides output_dir)")
+
+    check = commands.add_parser("check-config", help="validate a configuration file and exit")
+    check.add_argument("config", type=Path)
+    return parser
+
+
+def _output_flags(command: argparse.ArgumentParser) -> None:
+    """How a run talks to the terminal: a progress display by default, Dagster's event log, or JSON."""
+    command.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event log instead of progress")
+    command.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    from assurance_jobs.steps.inputs import USER_ERRORS, one_line
+
+    try:
+        if args.command == "check-config":
+            return _check_config(args.config)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "probe":
+            return _probe(args)
+        return _demo(args)
+    except (ConfigError, *USER_ERRORS) as error:
+        print(f"assurance-jobs: {one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"assurance-jobs: warning: {warning}", file=sys.stderr)
+
+
+def _check_config(path: Path) -> int:
+    """Everything `run` would reject before calling AWS: if this says valid, `run` gets past configuration.
+
+    Unlike `run`, which stops at the first problem, this lists every problem of the file, one line each (exit 2),
+    so a person fixing a configuration sees the whole list at once."""
+    from assurance_jobs.steps.inputs import USER_ERRORS, check_inputs
+
+    try:
+        check = check_inputs(load_config(path), str(path))
+    except ConfigError as error:
+        return _problems(error.problems)
+    except USER_ERRORS as error:  # a waiver or baseline file with several bad entries lists each on its line
+        return _problems([line for line in str(error).splitlines() if line.strip()] or [type(error).__name__])
+    _warn(check.warnings)
+    print(f"{path}: configuration is valid")
+    return EXIT_OK
+
+
+def _problems(problems: Sequence[str]) -> int:
+    for problem in problems:
+        print(f"assurance-jobs: {problem}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    config_path = args.config or os.environ.get("ASSURANCE_CONFIG")
+    where = str(config_path) if config_path else "configuration"
+    config = load_config(config_path)  # fail fast, before Dagster starts, with the one-line message
+    from assurance_jobs.app.preflight import check_credentials, check_partition_date
+    from assurance_jobs.app.runner import RunRequestOptions, run_partition
+    from assurance_jobs.steps.inputs import check_inputs
+
+    check_inputs(config, where)  # every input a run would reject, before any AWS call
+    collects = check_partition_date(config, args.date, args.evaluate_only)
+    if collects:
+        check_credentials(config)
+    options = RunRequestOptions(
+        config_path=str(config_path) if config_path else None,
+        partition_date=args.date,
+        output_dir=str(args.out) if args.out else None,
+        evaluate_only=args.evaluate_only,
+    )
+    return run_partition(options, verbose=args.verbose, as_json=args.json)
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from assurance_jobs.app.runner import RunRequestOptions, materialize_probes
+
+    config_path = args.config or os.environ.get("ASSURANCE_CONFIG")
+    config = load_config(config_path)
+    if config.probes is None or not config.probes.targets:
+        raise ConfigError(f"{config_path or 'configuration'}: field 'probes': no probe targets are configured")
+    options = RunRequestOptions(
+        config_path=str(config_path) if config_path else None, output_dir=str(args.out) if args.out else None
+    )
+    outcome = materialize_probes(options)
+    for error in outcome.errors:
+        print(f"assurance-jobs: {error}", file=sys.stderr)
+    print(f"probe run {outcome.run_id}: {'done' if outcome.success else 'failed'} for {outcome.partition_key}")
+    return EXIT_OK if outcome.success else EXIT_FAILED
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from assurance_jobs.app.demo import run_demo
+
+    return run_demo(args.out, size=args.size, verbose=args.verbose, as_json=args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Collection and commit of a day's snapshot: plan the accounts, collect each (in threads here, or one Dagster step
+each), commit the day's one immutable snapshot — and, for a targeted rerun, carry the other accounts over.
+
+There is one collection path: `collect_snapshot` is `plan_day`, `collect_tasks` and `commit_day` in one call, the
+same three steps the Dagster graph runs as separate ops.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from assurance_jobs.collect.aws import planned_source_count
+from assurance_jobs.collect.organization import DISCOVERY_SOURCE
+from assurance_jobs.collect.plan import (
+    AccountResult,
+    AccountTask,
+    CollectionPlan,
+    base_sessions,
+    collect_task,
+    excluded_record,
+    failed_result,
+    plan_collection,
+)
+from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
+from assurance_jobs.snapshot.storage import Storage, storage_for
+from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, read_manifest, read_snapshot, write_snapshot
+from assurance_jobs.sources import registry
+from assurance_jobs.steps.layout import snapshot_prefix
+
+
+class MissingSnapshotError(RuntimeError):
+    """A past partition has no stored snapshot: the live estate cannot be observed retroactively."""
+
+
+@dataclass(frozen=True)
+class SnapshotOutcome:
+    manifest: Manifest
+    location: str
+    reused: bool
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """What a day's snapshot step will do: reuse a stored snapshot (a past day), or collect `pending` accounts
+    and carry the others over. Holds no credentials, so it can travel between Dagster steps."""
+
+    partition_date: date
+    taken_at: datetime
+    plan: CollectionPlan | None = None
+    carried: CarryOver = field(default_factory=lambda: CarryOver())
+    reused: SnapshotOutcome | None = None
+
+    @property
+    def pending(self) -> tuple[AccountTask, ...]:
+        if self.plan is None:
+            return ()
+        return tuple(task for task in self.plan.tasks if task.key not in self.carried.records)
+
+
+def plan_day(config: AssuranceConfig, partition_date: date, *, only_account: str | None = None) -> DayPlan:
+    storage = storage_for(config.storage_root)
+    taken_at = datetime.now(UTC)
+    if partition_date != utc_today():
+        stored = latest_snapshot(storage, partition_date)
+        if stored is None:
+            raise MissingSnapshotError(
+                f"no snapshot is stored for {partition_date.isoformat()} under {storage.location()}; "
+                "a past day cannot be collected from the live estate"
+            )
+        return DayPlan(partition_date, taken_at, reused=SnapshotOutcome(stored.manifest, stored.location, True))
+    plan = plan_collection(config)
+    return DayPlan(partition_date, taken_at, plan, carry_over(storage, partition_date, plan, only_account))
+
+
+def commit_day(config: AssuranceConfig, day: DayPlan, results: list[AccountResult]) -> SnapshotOutcome:
+    """The one commit of a collected day (the plan must not be a reuse)."""
+    if day.plan is None:
+        raise ValueError("a reused day has nothing to commit")
+    storage = storage_for(config.storage_root)
+    manifest = commit_collection(config, storage, day, results)
+    location = storage.location(snapshot_prefix(day.partition_date, manifest.snapshot_id))
+    return SnapshotOutcome(manifest, location, reused=False)
+
+
+SourceProgress = Callable[[CollectionStatus, int, int], None]
+"""Hears (status, sources done, sources planned) as each source is collected."""
+
+
+def collect_snapshot(
+    config: AssuranceConfig,
+    partition_date: date,
+    on_status: SourceProgress | None = None,
+    *,
+    only_account: str | None = None,
+) -> Manifest:
+    """Collect every configured and discovered account (up to `max_parallel_accounts` at once) into one snapshot:
+    `plan_day`, `collect_tasks` and `commit_day` in one call (the Dagster graph runs them as separate ops).
+
+    With `only_account` (a change in one account), only that account is collected again; the others are carried
+    over from the day's latest stored snapshot, and the manifest says from which one.
+    """
+    day = plan_day(config, partition_date, only_account=only_account)
+    if day.reused is not None:
+        return day.reused.manifest
+    sources = registry.aws_sources()
+    planned = sum(planned_source_count(task.account, sources) for task in day.pending)
+    done: list[CollectionStatus] = []
+    lock = threading.Lock()
+
+    def heard(status: CollectionStatus) -> None:
+        with lock:  # accounts report from their own threads
+            done.append(status)
+            if on_status is not None:
+                on_status(status, len(done), max(planned, len(done)))  # CloudTrail adds statuses not planned ahead
+
+    return commit_day(config, day, collect_tasks(config, list(day.pending), partition_date, heard)).manifest
+
+
+def collect_tasks(
+    config: AssuranceConfig,
+    tasks: list[AccountTask],
+    partition_date: date,
+    on_status: Callable[[CollectionStatus], None] | None = None,
+) -> list[AccountResult]:
+    """Each account in its own thread (they wait on AWS, not on the CPU); results come back in task order."""
+    base = base_sessions(config) if any(task.member is not None for task in tasks) else None
+    sources = registry.aws_sources()
+
+    def run(task: AccountTask) -> AccountResult:
+        try:
+            return collect_task(config, task, partition_date, sources, base, on_status)
+        except Exception as error:  # a bug in one account's collection must not lose the others
+            return failed_result(task, error)
+
+    if config.max_parallel_accounts == 1 or len(tasks) <= 1:
+        return [run(task) for task in tasks]
+    with ThreadPoolExecutor(max_workers=config.max_parallel_accounts, thread_name_prefix="account") as pool:
+        return list(pool.map(run, tasks))
+
+
+def commit_collection(
+    config: AssuranceConfig, storage: Storage, day: DayPlan, results: list[AccountResult]
+) -> Manifest:
+    """The day's one commit: every account's files and statuses, the discovery record, the configured files,
+    one manifest."""
+    assert day.plan is not None
+    everything = [*results, *day.carried.load(storage, day.partition_date)]
+    blobs: list[SourceBlob] = []
+    statuses: list[CollectionStatus] = []
+    accounts: list[str] = []
+    records: list[dict] = []
+    seen: set[str] = set()
+    for result in sorted(everything, key=lambda r: r.key):
+        if result.account_id in seen:  # a configured account that is also an organization member
+            continue
+        seen.add(result.account_id)
+        blobs.extend(result.blobs)
+        statuses.extend(result.statuses)
+        records.append(result.record)
+        if result.record["collection"] in ("complete", "incomplete"):
+            accounts.append(result.account_id)
+    if day.plan.discovery is not None:
+        blobs.append(day.plan.discovery.blob())
+        records.extend(excluded_record(member) for member in day.plan.discovery.excluded)
+    duration = (datetime.now(UTC) - day.taken_at).total_seconds()
+    for source in registry.file_sources():
+        if source.configured(config):
+            file_blobs, file_statuses = source.collect(config, accounts)
+            blobs.extend(file_blobs)
+            statuses.extend(file_statuses)
+    return write_snapshot(
+        storage,
+        day.partition_date,
+        day.taken_at,
+        blobs,
+        statuses,
+        accounts,
+        duration_seconds=duration,
+        account_status=records,
+    )
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """Accounts taken unchanged from an earlier snapshot of the same day (a targeted rerun)."""
+
+    snapshot_id: str | None = None
+    records: dict[str, dict] = field(default_factory=dict)  # task key → that account's record there
+
+    def load(self, storage: Storage, partition_date: date) -> list[AccountResult]:
+        """The carried accounts' files, re-verified against their manifest, and their status rows."""
+        if self.snapshot_id is None or not self.records:
+            return []
+        snapshot = read_snapshot(storage, partition_date, self.snapshot_id)
+        return [_carried_result(snapshot, key, record) for key, record in sorted(self.records.items())]
+
+
+def carry_over(storage: Storage, partition_date: date, plan: CollectionPlan, only_account: str | None) -> CarryOver:
+    """Which accounts a rerun for `only_account` takes from the day's latest snapshot: all planned accounts that
+    it holds except that one. Without a stored snapshot, or if it does not know the account, collect everything."""
+    if only_account is None:
+        return CarryOver()
+    snapshot_ids = list_snapshots(storage, partition_date)
+    if not snapshot_ids:
+        return CarryOver()
+    previous = read_manifest(storage, partition_date, snapshot_ids[-1])
+    stored = {record.get("key"): record for record in previous.account_status if record.get("key")}
+    if not any(record.get("account_id") == only_account for record in stored.values()):
+        return CarryOver()
+    planned = {task.key for task in plan.tasks}
+    keep = {
+        key: record for key, record in stored.items() if key in planned and record.get("account_id") != only_account
+    }
+    return CarryOver(previous.snapshot_id, keep)
+
+
+_PER_RUN_SOURCES = (*(source.name for source in registry.file_sources()), DISCOVERY_SOURCE)
+"""Collected once per run, not per account: a carried-over account never brings its old copy along."""
+
+
+def _carried_result(snapshot: Snapshot, key: str, record: dict) -> AccountResult:
+    account_id = str(record["account_id"])
+    files = [f for f in snapshot.manifest.files if f.account_id == account_id and f.source not in _PER_RUN_SOURCES]
+    blobs = [
+        SourceBlob(f.account_id, f.source, snapshot.contents[f.path], f.region, f.path.rsplit(".", 1)[-1])
+        for f in files
+    ]
+    statuses = [
+        s
+        for s in snapshot.manifest.collection_status
+        if s.account_id == account_id and s.source not in _PER_RUN_SOURCES
+    ]
+    origin = record.get("carried_over_from") or snapshot.manifest.snapshot_id
+    return AccountResult(key, account_id, blobs, statuses, {**record, "carried_over_from": origin})
+
+
+def load_partition_snapshot(config: AssuranceConfig, partition_date: date, snapshot_id: str | None = None) -> Snapshot:
+    """The named snapshot (the one this run took), else the day's latest committed one."""
+    storage = storage_for(config.storage_root)
+    if snapshot_id is not None:
+        return read_snapshot(storage, partition_date, snapshot_id)
+    snapshot = latest_snapshot(storage, partition_date)
+    if snapshot is None:
+        raise MissingSnapshotError(f"no snapshot is stored for {partition_date.isoformat()}")
+    return snapshot

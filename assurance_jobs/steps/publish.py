@@ -1,0 +1,282 @@
+"""Publish a partition: gather the stored evidence into a ReportBundle, render the HTML, write the exports.
+
+Everything here is read back from storage (snapshot manifest, inventory, findings) so a report can be
+reproduced from stored evidence alone; the as-of time is the snapshot's, never the clock. The Dagster run id
+varies between reproductions: it is recorded in `provenance.json` and printed in exactly one place, the evidence
+page's `dagster-run-id` entry, so every other byte of a reproduction matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from assurance_jobs import __version__
+from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.evaluate.engine import Evaluation
+from assurance_jobs.evaluate.export import write_findings_exports
+from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
+from assurance_jobs.output.bundle import DriftDay, Evidence, EvidenceFile, HistoryPoint, ReportBundle
+from assurance_jobs.output.casing import aws_case
+from assurance_jobs.output.catalogue import load_catalogue
+from assurance_jobs.output.drift import drift_changes
+from assurance_jobs.output.html import RenderProgress, render_index, render_report
+from assurance_jobs.output.ocsf import write_ocsf
+from assurance_jobs.output.oscal import catalogue_titles, write_oscal
+from assurance_jobs.output.probes import probe_views
+from assurance_jobs.output.status import open_counts_by_family, with_waived_scopes
+from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
+from assurance_jobs.probes.evidence import latest_probe_run, stored_records
+from assurance_jobs.snapshot.model import Manifest
+from assurance_jobs.snapshot.storage import Storage, storage_for
+from assurance_jobs.snapshot.store import list_partition_dates, read_manifest
+from assurance_jobs.steps.layout import output_day_dir, probe_run_prefix, snapshot_prefix
+from assurance_jobs.steps.tables import (
+    DRIFT_TABLES,
+    days_with_table,
+    has_table,
+    inventory_source,
+    load_inventory,
+    read_incomplete_resources,
+    read_table,
+)
+
+OCSF_FILE = "findings.ocsf.json"
+OSCAL_FILE = "assessment-results.oscal.json"
+PROVENANCE_FILE = "provenance.json"
+
+
+@dataclass(frozen=True)
+class Publication:
+    index: Path
+    report_index: Path
+    exports: list[Path]
+
+
+def publish_partition(
+    config: AssuranceConfig, partition_date: date, run_id: str | None, on_group: RenderProgress | None = None
+) -> Publication:
+    """Render the day's report (`on_group` hears of each page group) and write its exports and provenance."""
+    storage = storage_for(config.storage_root)
+    bundle = build_bundle(config, storage, partition_date)
+    bundle = replace(bundle, evidence=replace(bundle.evidence, dagster_run_id=run_id))
+    out_dir = output_day_dir(config.output_dir, partition_date)
+    report_index = render_report(bundle, out_dir, on_group=on_group)
+    exports = _write_machine_exports(bundle, out_dir, storage)
+    provenance = {"dagster_run_id": run_id, "snapshot_id": bundle.evidence.snapshot_id, "tool_version": __version__}
+    (out_dir / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    index = render_index(Path(config.output_dir), _published_dates(config, storage))
+    return Publication(index=index, report_index=report_index, exports=exports)
+
+
+def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date) -> ReportBundle:
+    """Everything the renderer needs, read from storage (no AWS, no clock)."""
+    inventory = load_inventory(config, partition_date)
+    source = inventory_source(config, partition_date)
+    manifest = read_manifest(storage, partition_date, str(source["snapshot_id"]))
+    suites = load_suites(config.expectations_dir)
+    every_rule = all_rules(suites)
+    waivers = _waivers(config, every_rule)  # a waiver of a rule disabled later is not an error
+    rules = [rule for rule in every_rule if rule.rule_id not in config.disabled_rule_ids]
+    findings = _aws_cased(apply_waivers(read_table(storage, partition_date, "findings"), waivers, partition_date))
+    rule_results = with_waived_scopes(read_table(storage, partition_date, "rule_results"), findings)
+    return ReportBundle(
+        partition_date=partition_date,
+        as_of=manifest.taken_at,
+        accounts=manifest.accounts,
+        identities=inventory.identities,
+        credentials=inventory.credentials,
+        findings=findings,
+        rule_results=rule_results,
+        rules=[rule_description(rule) for rule in rules],
+        catalogue=load_catalogue(),
+        collection_status=[status.to_dict() for status in manifest.collection_status],
+        evidence=_evidence(storage, manifest, suites, config.waivers_file, source),
+        history=_history(storage, partition_date, waivers),
+        previous_findings=_previous_findings(storage, partition_date),
+        waivers=waivers,
+        drift=_drift(storage, partition_date),
+        drift_history=read_drift_history(storage, partition_date, config.drift_history_days),
+        probes=_probes(storage, partition_date, read_table(storage, partition_date, "rule_results")),
+        policies=inventory.policies,
+        activity=inventory.activity if len(inventory.activity.columns) else None,
+        account_status=manifest.account_status,
+        input_warnings=list(source.get("warnings") or []),
+        incomplete_resources=read_incomplete_resources(storage, partition_date),
+        disabled_rules=disabled_rule_records(config, every_rule),
+    )
+
+
+def disabled_rule_records(config: AssuranceConfig, rules: list[Rule]) -> list[dict[str, str]]:
+    """The configuration's `disabled_rules`, each with its rule's title, for the report and findings.json."""
+    titles = {rule.rule_id: str(rule.meta.get("title", "")) for rule in rules}
+    return [
+        {
+            "rule_id": d.rule_id,
+            "title": titles.get(d.rule_id, ""),
+            "justification": d.justification,
+            "approver": d.approver,
+        }
+        for d in config.disabled_rules
+    ]
+
+
+def _aws_cased(findings: pd.DataFrame) -> pd.DataFrame:
+    """Observed action lists in AWS casing (`kms:CreateGrant`), so the exports read exactly as the HTML does."""
+    if "observed" not in findings.columns or findings.empty:
+        return findings
+    return findings.assign(observed=findings["observed"].map(lambda v: aws_case(v) if isinstance(v, str) else v))
+
+
+def rule_description(rule: Rule) -> dict:
+    return {**rule.meta, "threshold": rule.threshold, "expectation_type": rule.expectation_type}
+
+
+def _waivers(config: AssuranceConfig, rules: list[Rule]) -> list[Waiver]:
+    if not config.waivers_file:
+        return []
+    return load_waivers(config.waivers_file, known_rule_ids=[rule.rule_id for rule in rules])
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _evidence(
+    storage: Storage, manifest: Manifest, suites: list[Suite], waivers_file: str | None, source: dict
+) -> Evidence:
+    prefix = snapshot_prefix(manifest.partition_date, manifest.snapshot_id)
+    files = [
+        EvidenceFile(path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes)
+        for entry in manifest.files
+    ]
+    probe_files, probe_root = _probe_evidence(storage, manifest.partition_date)
+    files += probe_files
+    files += [EvidenceFile(path=str(s.path), sha256=_sha256_file(s.path), kind="suite") for s in suites]
+    if waivers_file:
+        path = Path(waivers_file)
+        files.append(EvidenceFile(path=str(path), sha256=_sha256_file(path), kind="waivers"))
+    for copy in (source.get("inputs") or {}).get("baseline", []):
+        files.append(EvidenceFile(path=str(copy["path"]), sha256=str(copy["sha256"]), kind="baseline"))
+    roots = [("snapshot", storage.location(prefix))] + ([("probe run", probe_root)] if probe_root else [])
+    roots += [(kind, folder) for kind, folder in _folders(files) if kind not in ("snapshot", "probe")]
+    return Evidence(snapshot_id=manifest.snapshot_id, files=files, tool_version=__version__, roots=roots)
+
+
+def _folders(files: list[EvidenceFile]) -> list[tuple[str, str]]:
+    """(kind, folder) of every folder the files of a kind sit in, in first-seen order."""
+    seen: dict[tuple[str, str], None] = {}
+    for file in files:
+        seen.setdefault((file.kind, file.path.rpartition("/")[0]), None)
+    return [(kind, folder) for kind, folder in seen if folder]
+
+
+def _stored_days(storage: Storage, partition_date: date) -> list[date]:
+    """Partition dates up to this one whose findings were stored (the history the trend can honestly show)."""
+    return days_with_table(storage, "rule_results", before=partition_date + timedelta(days=1))
+
+
+def _history(storage: Storage, partition_date: date, waivers: list[Waiver]) -> list[HistoryPoint]:
+    """Open findings per family per stored day (waivers in force on that day excluded, as in the summary)."""
+    points = []
+    for day in _stored_days(storage, partition_date):
+        findings = apply_waivers(read_table(storage, day, "findings"), waivers, day)
+        points.append(HistoryPoint(day=day, counts=open_counts_by_family(findings)))
+    return points
+
+
+def _previous_findings(storage: Storage, partition_date: date) -> pd.DataFrame | None:
+    earlier = [day for day in _stored_days(storage, partition_date) if day < partition_date]
+    return read_table(storage, earlier[-1], "findings") if earlier else None
+
+
+def _drift(storage: Storage, partition_date: date) -> dict[str, pd.DataFrame]:
+    return {
+        table: read_table(storage, partition_date, f"drift_{table}")
+        for table in DRIFT_TABLES
+        if has_table(storage, partition_date, f"drift_{table}")
+    }
+
+
+def read_drift_history(storage: Storage, partition_date: date, days: int) -> list[DriftDay]:
+    """The `days - 1` stored days before this one, newest first, each with its changed drift rows.
+
+    A stored day without drift tables (the first stored day) is kept with none, so the window stays the stored
+    days it says it covers; gaps between stored days are simply not there. Only rows that are changes are kept
+    (privilege creep lists every identity): thirty days of an estate's unchanged rows would stay in memory."""
+    earlier = [day for day in _stored_days(storage, partition_date) if day < partition_date]
+    window = earlier[-(days - 1) :] if days > 1 else []
+    return [
+        DriftDay(day=day, tables={table: drift_changes(table, frame) for table, frame in _drift(storage, day).items()})
+        for day in reversed(window)
+    ]
+
+
+def _probe_run(storage: Storage, partition_date: date):
+    return latest_probe_run(storage, partition_date)
+
+
+def _probes(storage: Storage, partition_date: date, rule_results: pd.DataFrame) -> list[dict]:
+    """The probe page's views: the day's `probes` table, with each target's stored timeline."""
+    if not has_table(storage, partition_date, "probes"):
+        return []
+    run = _probe_run(storage, partition_date)
+    records = [record for record, _, _ in stored_records(run)] if run is not None else []
+    return probe_views(read_table(storage, partition_date, "probes"), records, rule_results)
+
+
+def _probe_evidence(storage: Storage, partition_date: date) -> tuple[list[EvidenceFile], str | None]:
+    """The day's newest probe run's files, and the folder they are stored in (None: no probe run)."""
+    run = _probe_run(storage, partition_date)
+    if run is None:
+        return [], None
+    prefix = probe_run_prefix(partition_date, run.manifest.snapshot_id)
+    files = [
+        EvidenceFile(
+            path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes, kind="probe"
+        )
+        for entry in run.manifest.files
+    ]
+    return files, storage.location(prefix)
+
+
+def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:
+    root = Path(config.output_dir)
+    return [day for day in list_partition_dates(storage) if (root / day.isoformat() / "index.html").is_file()]
+
+
+def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage) -> list[Path]:
+    """findings.json/csv (with waiver state), OCSF and OSCAL, all from the same waived findings."""
+    as_of: datetime = bundle.as_of
+    incomplete = bundle.incomplete_resources
+    if incomplete is None:
+        incomplete = read_incomplete_resources(storage, bundle.partition_date)
+    evaluation = Evaluation(bundle.findings, bundle.rule_results, incomplete)
+    plain = write_findings_exports(evaluation, out_dir, disabled_rules=bundle.disabled_rules)
+    snapshot_id = bundle.evidence.snapshot_id or ""
+    ocsf = write_ocsf(
+        out_dir / OCSF_FILE,
+        bundle.findings,
+        bundle.rules,
+        snapshot_id=snapshot_id,
+        as_of=as_of,
+        tool_version=__version__,
+    )
+    oscal = write_oscal(
+        out_dir / OSCAL_FILE,
+        bundle.findings,
+        bundle.rule_results,
+        bundle.rules,
+        catalogue_titles(bundle.catalogue),
+        evidence=bundle.evidence.files,
+        as_of=as_of,
+        tool_version=__version__,
+        partition_date=bundle.partition_date,
+        snapshot_id=snapshot_id,
+    )
+    return [*plain, ocsf, oscal]
