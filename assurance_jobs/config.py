@@ -411,6 +411,15 @@ class DisabledRule(_Strict):
     approver: str = Field(min_length=3, description="Who accepted it (shown in every report).")
 
 
+class FindingSlaConfig(_Strict):
+    """Days a finding may stay open, counted from its first sighting, before the report flags it overdue."""
+
+    critical: int = Field(default=7, ge=1, le=3650)
+    high: int = Field(default=30, ge=1, le=3650)
+    medium: int = Field(default=90, ge=1, le=3650)
+    low: int = Field(default=180, ge=1, le=3650)
+
+
 class AssuranceConfig(_Strict):
     storage_root: str = Field(default=DEFAULT_STORAGE_ROOT, description="Local folder or s3://bucket/prefix.")
     output_dir: str = DEFAULT_OUTPUT_DIR
@@ -485,6 +494,13 @@ class AssuranceConfig(_Strict):
     max_parallel_accounts: int = Field(
         default=8, ge=1, le=256, description="Accounts collected at the same time (threads, or Dagster steps)."
     )
+    finding_sla_days: FindingSlaConfig = Field(
+        default_factory=FindingSlaConfig, description="Per severity, days a finding may stay open (overdue after)."
+    )
+    signing_key: str | None = Field(
+        default=None,
+        description="Ed25519 private key (PEM) that signs each snapshot manifest and report (`verify` checks them).",
+    )
 
     @field_validator("storage_root")
     @classmethod
@@ -527,7 +543,10 @@ def parse_config(data: object, source: str = "configuration") -> AssuranceConfig
     try:
         return AssuranceConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, source), validation_problems(error, source)) from None
+        raise ConfigError(
+            describe_validation_error(error, source, model=AssuranceConfig),
+            validation_problems(error, source, model=AssuranceConfig),
+        ) from None
 
 
 def load_config(path: str | Path | None) -> AssuranceConfig:
