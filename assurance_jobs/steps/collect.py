@@ -31,6 +31,7 @@ from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, read_manifest, read_snapshot, write_snapshot
 from assurance_jobs.sources import registry
 from assurance_jobs.steps.layout import snapshot_prefix
+from assurance_jobs.steps.signing import configured_signer
 
 
 class MissingSnapshotError(RuntimeError):
@@ -186,6 +187,7 @@ def commit_collection(
         accounts,
         duration_seconds=duration,
         account_status=records,
+        signer=configured_signer(config),
     )
 
 

@@ -228,7 +228,8 @@ def _fully_covered_today(statuses: pd.DataFrame) -> set[str]:
 def _input_citations(
     config: AssuranceConfig, storage: Storage, partition_date: date, manifest: Manifest
 ) -> dict[str, list[dict[str, str]]]:
-    """The configured inputs this inventory was judged with, each as (stored path, sha256), for the findings.
+    """The configured inputs this inventory was judged with, each as (storage key, sha256), for the findings: keys
+    are relative to the storage root, so a finding cites the same path wherever the store is mounted.
 
     The directory feed is already in the snapshot. The baseline files are copied into the inventory partition:
     they are policy-as-data, re-read on every re-evaluation (a reviewed change must take effect), so the copy
@@ -239,7 +240,7 @@ def _input_citations(
     if feed:
         cited[DIRECTORY_FEED] = [
             {
-                "path": storage.location(snapshot_file_key(manifest.partition_date, manifest.snapshot_id, f.path)),
+                "path": snapshot_file_key(manifest.partition_date, manifest.snapshot_id, f.path),
                 "sha256": f.sha256,
             }
             for f in feed
@@ -250,7 +251,7 @@ def _input_citations(
             content = path.read_bytes()
             key = baseline_copy_key(partition_date, path.name)
             storage.write_bytes(key, content)
-            copies.append({"path": storage.location(key), "sha256": hashlib.sha256(content).hexdigest()})
+            copies.append({"path": key, "sha256": hashlib.sha256(content).hexdigest()})
         cited["baseline"] = copies
     return cited
 
