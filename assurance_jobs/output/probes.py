@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from assurance_jobs.output.labels import probe_step
 from assurance_jobs.output.views import file_name
 from assurance_jobs.probes.record import ProbeRecord
 
@@ -59,7 +60,7 @@ def timeline(record: ProbeRecord | None) -> dict[str, Any] | None:
         {
             "x": x(event.offset_seconds),
             "outcome": event.outcome,
-            "label": f"{event.phase} +{event.offset_seconds:g} s: {event.outcome}"
+            "label": f"{probe_step(event.phase)} +{event.offset_seconds:g} s: {event.outcome}"
             + (f" (HTTP {event.status})" if event.status else "")
             + (f" {event.code}" if event.code else ""),
         }
@@ -94,7 +95,9 @@ def probe_views(
                     for r in verdicts.sort_values("rule_id").to_dict("records")
                 ],
                 "timeline": timeline(record),
-                "events": [event.__dict__ for event in record.events] if record else [],
+                "events": [{**event.__dict__, "step": probe_step(event.phase)} for event in record.events]
+                if record
+                else [],
             }
         )
     return views
