@@ -179,8 +179,8 @@ def test_summary_table_aligns_counts_and_titles() -> None:
             "INCOMPLETE": 0,
             "PASS": 0,
             "failing": [
-                {"rule_id": "NHI-LP-001", "failed": 1234, "title": "Admin"},
-                {"rule_id": "NHI-DRIFT-001", "failed": 5, "title": "Drift"},
+                {"rule_id": "NHI-LP-001", "open": 1234, "title": "Admin"},
+                {"rule_id": "NHI-DRIFT-001", "open": 5, "title": "Drift"},
             ],
         },
         "outputs": {"findings.json": "/o/findings.json", "report (all days)": "/o/index.html"},
