@@ -13,6 +13,7 @@ import pytest
 from conftest_demo import DemoRun, copy_of_demo, demo_run  # noqa: F401  (the shared demo fixture)
 
 from assurance_jobs.app.cli import main
+from assurance_jobs.app.demo import FIXED_OVERNIGHT_USER
 from assurance_jobs.app.exit_codes import EXIT_INCOMPLETE, EXIT_OK
 from assurance_jobs.demo.planted import UNKNOWN_ACCOUNT
 
@@ -129,9 +130,11 @@ def test_findings_keep_their_id_across_the_demos_two_days(demo_run: DemoRun) -> 
 def test_ocsf_updates_the_findings_that_persisted_and_creates_the_new_ones(demo_run: DemoRun) -> None:  # noqa: F811
     first, second = sorted(p for p in demo_run.reports.iterdir() if p.is_dir())
     earlier = {event["finding_info"]["uid"] for event in _ocsf(first)}
+    still_found = {f["finding_id"] for f in _findings(second)}
     for event in _ocsf(second):
-        expected = "Update" if event["finding_info"]["uid"] in earlier else "Create"
-        assert event["activity_name"] == expected, event["finding_info"]["uid"]
+        uid = event["finding_info"]["uid"]
+        expected = ("Update" if uid in still_found else "Close") if uid in earlier else "Create"
+        assert event["activity_name"] == expected, uid
     assert {e["activity_name"] for e in _ocsf(second)} >= {"Update", "Create"}
 
 
@@ -163,3 +166,17 @@ def _findings(day: Path) -> list[dict]:
 
 def _ocsf(day: Path) -> list[dict]:
     return json.loads((day / "findings.ocsf.json").read_text(encoding="utf-8"))
+
+
+def test_what_the_team_fixed_overnight_is_closed_today_and_counts_towards_remediation(
+    demo_run: DemoRun,  # noqa: F811
+) -> None:
+    closed = [e for e in _ocsf(demo_run.day) if e["activity_name"] == "Close"]
+    assert {e["finding_info"]["analytic"]["uid"] for e in closed} == {"NHI-LP-007", "NHI-EXP-002"}
+    assert all(FIXED_OVERNIGHT_USER in e["resources"][0]["uid"] and e["status"] == "Resolved" for e in closed)
+    exported = json.loads((demo_run.day / "findings.json").read_text(encoding="utf-8"))["lifecycle"]["resolved"]
+    assert {r["finding_id"] for r in exported} == {e["finding_info"]["uid"] for e in closed}
+    remediation = (demo_run.day / "index.html").read_text(encoding="utf-8").split('id="remediation"')[1]
+    assert re.search(
+        r"<td>least privilege</td>(<td class=\"n\">\d+</td>){2}<td class=\"n\">1</td><td class=\"n\">1\.0<", remediation
+    )
