@@ -28,6 +28,8 @@ from assurance_jobs.snapshot.storage import READ_ONLY, STALE_TEMP_SECONDS
 
 CHECKSUMS = "SHA256SUMS"
 CHECKSUMS_SIGNATURE = CHECKSUMS + SIGNATURE_SUFFIX
+PROVENANCE_FILE = "provenance.json"
+"""Which run published the folder, from which snapshot manifest (its sha256), signed by which key."""
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 

@@ -46,7 +46,7 @@ from assurance_jobs.output.html import RenderProgress, render_index, render_repo
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
 from assurance_jobs.output.probes import probe_views
-from assurance_jobs.output.sealed_folder import seal, staged_folder
+from assurance_jobs.output.sealed_folder import PROVENANCE_FILE, seal, staged_folder
 from assurance_jobs.output.status import open_counts_by_family, with_waived_scopes
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
 from assurance_jobs.probes.evidence import latest_probe_run, stored_records
@@ -70,7 +70,6 @@ from assurance_jobs.steps.tables import (
 
 OCSF_FILE = "findings.ocsf.json"
 OSCAL_FILE = "assessment-results.oscal.json"
-PROVENANCE_FILE = "provenance.json"
 INPUTS_FOLDER = "inputs"
 """The report's own copies of the rule suites and the waiver file it was judged with (`inputs/`)."""
 

@@ -29,6 +29,7 @@ from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.output.sealed_folder import (
     CHECKSUMS,
     CHECKSUMS_SIGNATURE,
+    PROVENANCE_FILE,
     file_sha256,
     parse_checksums,
     report_files,
@@ -38,7 +39,6 @@ from assurance_jobs.snapshot.signing import fingerprint, signature_valid
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import MANIFEST_NAME, SIGNATURE_NAME, list_snapshots, snapshot_prefix
 from assurance_jobs.steps.layout import INVENTORY_PREFIX, PROBES_PREFIX, SNAPSHOTS_PREFIX, output_day_dir
-from assurance_jobs.steps.publish import PROVENANCE_FILE
 from assurance_jobs.steps.tables import source_note
 
 ROOTS = (SNAPSHOTS_PREFIX, PROBES_PREFIX)
