@@ -41,8 +41,12 @@ def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> d
     summary: dict[str, Any] = {"partition_date": partition_date.isoformat(), "dagster_run_id": run_id}
     published = published_summary(config, partition_date)
     snapshot = latest_snapshot(storage, partition_date)
-    if snapshot is None or published is None:
+    if snapshot is None:
         summary["snapshot"] = None
+        return summary
+    if published is None:
+        summary["snapshot"] = {"location": snapshot.location, "snapshot_id": snapshot.manifest.snapshot_id}
+        summary["published"] = False
         return summary
     summary.update(published)
     summary["partition_date"] = partition_date.isoformat()
@@ -109,6 +113,10 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     snapshot = summary.get("snapshot")
     if snapshot is None:
         row("snapshot", "no snapshot stored for this day")
+        return lines
+    if summary.get("published") is False:
+        row("snapshot", snapshot["location"])
+        row("report", "no report of this day is published (a failed or older run): nothing to summarise")
         return lines
     row("snapshot", f"{snapshot['location']}  (as of {snapshot['taken_at']})")
     row("accounts", ", ".join(summary["accounts"]) or "(none reachable)")

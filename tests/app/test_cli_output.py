@@ -191,3 +191,15 @@ def test_summary_table_aligns_counts_and_titles() -> None:
     assert rows[0].index("1,234") + len("1,234") == rows[1].index("5") + 1
     outputs = [line for line in lines if line.endswith(("/o/findings.json", "/o/index.html"))]
     assert len({line.index("/o/") for line in outputs}) == 1
+
+
+def test_a_day_stored_but_not_published_says_so_instead_of_counts() -> None:
+    summary = {
+        "partition_date": "2026-11-25",
+        "dagster_run_id": "r",
+        "snapshot": {"location": "/s", "snapshot_id": "x"},
+        "published": False,
+    }
+    assert summary_lines(summary)[-1] == (
+        "  report       no report of this day is published (a failed or older run): nothing to summarise"
+    )

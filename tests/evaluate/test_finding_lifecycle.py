@@ -3,12 +3,15 @@ open, re-opened, resolved — and never resolved by a day that was not stored or
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from assurance_jobs.evaluate.findings import finding_id, with_finding_ids
+from assurance_jobs.evaluate.findings import finding_id, identity_lookup, rule_findings, with_finding_ids
+from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.lifecycle import (
     DEFAULT_SLA_DAYS,
     advance,
@@ -18,6 +21,7 @@ from assurance_jobs.evaluate.lifecycle import (
     published_lifecycle,
     resolved_on,
 )
+from assurance_jobs.evaluate.suites import all_rules, load_suites
 from assurance_jobs.output.synthetic import finding, rule_result
 
 ROLE = "arn:aws:iam::123456789012:role/app"
@@ -160,3 +164,26 @@ def test_mean_time_to_remediate_is_per_family_from_first_sighting_to_resolution(
     assert table["least_privilege"] == {"family": "least_privilege", "resolved": 1, "mean_days": 1.0}
     assert table["rotation"] == {"family": "rotation", "resolved": 1, "mean_days": 4.0}
     assert table["expiry"] == {"family": "expiry", "resolved": 0, "mean_days": None}
+
+
+def test_a_rule_naming_its_element_column_reports_one_finding_per_element_each_with_its_own_id() -> None:
+    """A multi-valued rule (meta `finding_element`): one row per trusted account, one lasting id per account."""
+    (rule,) = [r for r in all_rules(load_suites()) if r.rule_id == "NHI-LP-005"]
+    rule = replace(rule, meta={**rule.meta, "finding_element": "trusted_account"})
+    rows = pd.DataFrame(
+        {
+            "account_id": ["123456789012"] * 2,
+            "arn": [ROLE] * 2,
+            "kind": ["role"] * 2,
+            "trusted_account": ["012345678901", "210987654321"],
+            "cross_account_without_external_id": ["012345678901", "210987654321"],
+        }
+    )
+    outcome = RuleOutcome(rule, np.array([True, True]), np.array([0, 1]))
+    findings = rule_findings(outcome, rows, identity_lookup(rows), "snap", "2026-11-25")
+    assert list(findings["element"]) == ["012345678901", "210987654321"]
+    assert list(findings["finding_id"]) == [
+        finding_id("NHI-LP-005", "123456789012", ROLE, "012345678901"),
+        finding_id("NHI-LP-005", "123456789012", ROLE, "210987654321"),
+    ]
+    assert set(findings["observed_kind"]) == {"account_ids"}
