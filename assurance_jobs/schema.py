@@ -212,6 +212,33 @@ ACTIVITY_TABLE_COLUMNS: Columns = {"account_id": "object", "region": "object", *
 
 # ------------------------------------------------------------------------------------ agents and drift tables
 
+# `principal_links`: edges other analyses add to the privilege-escalation graph (scan/privesc_graph.Link): an AI
+# agent runs as its execution role, a Kubernetes service account assumes its IRSA role, a subject that can create
+# pods in a namespace acts as its service accounts. `source_id`/`target_id` are principal ids (an ARN, or a
+# non-IAM node's own id); a target may be `sink:admin` or `sink:escalation`. Sources contribute rows through
+# `TableRows` ({"principal_links": [...]}); pure scan steps may add them before the policy facts are joined.
+PRINCIPAL_LINK_COLUMNS: Columns = {
+    "account_id": "str",
+    "source_id": "str",
+    "source_kind": "str",
+    "source_name": "str",
+    "target_id": "str",
+    "label": "str",
+    "conditional": "bool",
+    "source_file": "str",
+    "source_sha256": "str",
+}
+
+# `linked_reach`: the graph's verdict on every non-IAM node of `principal_links` (agents, Kubernetes subjects),
+# joined onto their own tables by the analyses that added them.
+LINKED_REACH_COLUMNS: Columns = {
+    "node_id": "str",
+    "privesc_escalates": "bool",
+    "privesc_path": "str",
+    "privesc_conditional": "bool",
+    "privesc_reaches": "str",
+}
+
 # `agents`: one row per registry agent, joined to the IAM identity it runs as (baseline/approvals).
 AGENT_COLUMNS: Columns = {
     "account_id": "object",

@@ -50,7 +50,9 @@ from assurance_jobs.schema import (
     COLLECTION_STATUS_COLUMNS,
     CREDENTIAL_COLUMNS,
     IDENTITY_COLUMNS,
+    LINKED_REACH_COLUMNS,
     POLICY_COLUMNS,
+    PRINCIPAL_LINK_COLUMNS,
     UTC_TIME,
 )
 from assurance_jobs.snapshot.model import IAM_AUTHORIZATION_DETAILS, IAM_CREDENTIAL_REPORT, IAM_ROLES, Snapshot
@@ -86,6 +88,10 @@ class Inventory:
     """AI agents from the registry source, joined to their runtime identity (filled in by baseline/inventory_join)."""
     activity: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The covered day's CloudTrail activity of every account and region (filled in by baseline/inventory_join)."""
+    principal_links: pd.DataFrame = field(default_factory=lambda: empty_table(PRINCIPAL_LINK_COLUMNS))
+    """Edges other analyses add to the escalation graph (schema.PRINCIPAL_LINK_COLUMNS)."""
+    linked_reach: pd.DataFrame = field(default_factory=lambda: empty_table(LINKED_REACH_COLUMNS))
+    """The graph's verdict on each non-IAM node of those links (filled in by scan/policy_join)."""
 
 
 # ---------------------------------------------------------------------------------------------------- identities
@@ -206,7 +212,12 @@ def _account_tables(
             if is_nhi is None:  # user not in authorization details: only the name can mark it human
                 is_nhi = classify("user", str(row.user), None, {}, ctx.human_marker).is_nhi
             credentials += report_credentials(account_id, row, is_nhi, report.provenance, ctx)
-    tables = {"identities": identities, "credentials": credentials, "policies": policies}
+    tables: dict[str, list[dict[str, Any]]] = {
+        "identities": identities,
+        "credentials": credentials,
+        "policies": policies,
+        "principal_links": [],
+    }
     for name in (name for name in parsers if name not in ASSEMBLED):  # registry order: warnings stay in order
         contributed = parsed(name)
         if isinstance(contributed, TableRows):
@@ -245,6 +256,10 @@ def _frame(rows: list[dict[str, Any]], schema: dict[str, str], order: Iterable[s
     return pd.DataFrame({name: _column([row.get(name) for row in ordered], dt) for name, dt in schema.items()})
 
 
+def empty_table(schema: dict[str, str]) -> pd.DataFrame:
+    return _frame([], schema, ())
+
+
 def _accounts(snapshot: Snapshot) -> list[str]:
     manifest = snapshot.manifest
     return sorted(set(manifest.accounts) | {entry.account_id for entry in manifest.files})
@@ -268,11 +283,13 @@ def build_inventory(
     identities: list[dict[str, Any]] = []
     credentials: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
     for account_id in _accounts(snapshot):
         account = _account_tables(snapshot, account_id, parsers, ctx)
         identities += account["identities"]
         credentials += account["credentials"]
         policies += account["policies"]
+        links += account["principal_links"]
     _count_parse_errors(identities, policies)
     statuses = [status.to_dict() for status in snapshot.manifest.collection_status]
     policy_order = ("account_id", "principal_arn", "attachment", "via_group", "policy_arn", "policy_name")
@@ -282,4 +299,5 @@ def build_inventory(
         policies=_frame(policies, POLICY_COLUMNS, policy_order),
         collection_status=_frame(statuses, COLLECTION_STATUS_COLUMNS, ("account_id", "source", "region", "api")),
         parse_warnings=ctx.warnings,
+        principal_links=_frame(links, PRINCIPAL_LINK_COLUMNS, ("account_id", "source_id", "target_id")),
     )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from assurance_jobs.scan.inventory import NOT_IN_SNAPSHOT, Inventory
 from assurance_jobs.scan.policy import PolicyParseError, parse_policy
-from assurance_jobs.scan.principal_permissions import policy_facts_for
+from assurance_jobs.scan.principal_permissions import principal_facts
 from assurance_jobs.scan.trust import trust_facts
 from assurance_jobs.schema import UNREADABLE_DOCUMENT_COLUMNS as UNREADABLE_COLUMNS
 
@@ -23,12 +23,17 @@ def inventory_with_policy_facts(
     inventory: Inventory, known_accounts: list[str], taken_at: datetime | None = None
 ) -> Inventory:
     """Identities gain effective-permission, escalation and trust facts computed over their combined policies
-    (``taken_at``: the snapshot's as-of time, against which date conditions are judged)."""
-    facts = policy_facts_for(inventory.policies, inventory.identities, known_accounts, taken_at)
+    (``taken_at``: the snapshot's as-of time, against which date conditions are judged); the non-IAM nodes of
+    `principal_links` get their verdicts in `linked_reach`."""
+    computed = principal_facts(
+        inventory.policies, inventory.identities, known_accounts, taken_at, inventory.principal_links
+    )
+    facts = computed.identities
     facts["policy_documents_missing"] = _missing_documents(inventory.policies, facts["arn"])
     for column, counts in _unreadable_documents(inventory.policies).items():
         facts[column] = facts["arn"].map(counts).fillna(0).astype("int64")
-    return replace(inventory, identities=merge_facts(inventory.identities, facts))
+    identities = merge_facts(inventory.identities, facts)
+    return replace(inventory, identities=identities, linked_reach=computed.linked_reach)
 
 
 @lru_cache(maxsize=8192)

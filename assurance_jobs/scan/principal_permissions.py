@@ -19,7 +19,7 @@ is cached per distinct set of documents, so thousands of principals take seconds
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -30,9 +30,9 @@ from assurance_jobs.scan.grants import AWS_MANAGED_POLICY, Grant, Grants, grants
 from assurance_jobs.scan.policy import EffectivePermissions, ParsedPolicy, PolicyParseError, effective_permissions
 from assurance_jobs.scan.policy import parse_policy as _parse_policy
 from assurance_jobs.scan.privesc import held_methods
-from assurance_jobs.scan.privesc_graph import Escalation, Principal, escalations
+from assurance_jobs.scan.privesc_graph import Escalation, Link, Principal, escalations, linked_principal
 from assurance_jobs.scan.trust import TrustFacts, trust_facts
-from assurance_jobs.schema import POLICY_FACT_COLUMNS, is_missing
+from assurance_jobs.schema import LINKED_REACH_COLUMNS, POLICY_FACT_COLUMNS, is_missing
 
 IDENTITY_ATTACHMENTS = frozenset({"inline", "managed", "group_inline", "group_managed"})
 NOT_IN_SNAPSHOT = "document not in snapshot"  # the inventory's marker for an uncollected AWS-managed document
@@ -232,13 +232,33 @@ def _fallback_trust(identities: pd.DataFrame) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class PrincipalFacts:
+    """The policy engine's facts per identity, and the escalation graph's verdict on each linked non-IAM node."""
+
+    identities: pd.DataFrame
+    linked_reach: pd.DataFrame
+
+
 def policy_facts_for(
     policies: pd.DataFrame, identities: pd.DataFrame, known_accounts: list[str], taken_at: datetime | None = None
 ) -> pd.DataFrame:
-    """One row per identity (``account_id``, ``arn``, then FACT_COLUMNS), in the identities' order.
+    """One row per identity (``account_id``, ``arn``, then FACT_COLUMNS), in the identities' order."""
+    return principal_facts(policies, identities, known_accounts, taken_at).identities
+
+
+def principal_facts(
+    policies: pd.DataFrame,
+    identities: pd.DataFrame,
+    known_accounts: list[str],
+    taken_at: datetime | None = None,
+    links: pd.DataFrame | None = None,
+) -> PrincipalFacts:
+    """Effective-permission, trust and escalation facts for every identity, over one graph that also holds the
+    `links` (schema.PRINCIPAL_LINK_COLUMNS) other analyses bring in.
 
     ``taken_at`` (the snapshot's as-of time) lets conditions that can never hold again be discounted; without it
-    every condition "may hold". The escalation facts come from one graph over all identities given.
+    every condition "may hold".
     """
     if taken_at is not None and taken_at.tzinfo is None:
         taken_at = taken_at.replace(tzinfo=UTC)
@@ -265,8 +285,36 @@ def policy_facts_for(
         rows.append(row)
         name = name or str(arn).rsplit("/", 1)[-1]
         principals.append(_principal(arn, str(account_id), kind, name, docs, bool(row["effective_admin"]), taken_at))
-    results = escalations(principals, taken_at)
+    graph_links, linked = _links(links, {p.arn for p in principals})
+    results = escalations([*principals, *linked], taken_at, graph_links)
     for row in rows:
         row.update(_escalation_facts(row, results[row["arn"]]))
     frame = pd.DataFrame(rows, columns=["account_id", "arn", *FACT_COLUMNS])
-    return frame.astype(FACT_COLUMNS)
+    return PrincipalFacts(frame.astype(FACT_COLUMNS), _linked_reach(linked, results))
+
+
+def _links(links: pd.DataFrame | None, known: set[str]) -> tuple[list[Link], list[Principal]]:
+    """The graph edges of `links`, and a no-permission principal for every source that is not an identity."""
+    if links is None or links.empty:
+        return [], []
+    edges, linked = [], {}
+    for row in links.itertuples(index=False):
+        edges.append(Link(str(row.source_id), str(row.target_id), str(row.label), bool(row.conditional)))
+        if row.source_id not in known and row.source_id not in linked:
+            node = linked_principal(str(row.source_id), str(row.account_id), str(row.source_kind), str(row.source_name))
+            linked[row.source_id] = node
+    return edges, list(linked.values())
+
+
+def _linked_reach(linked: list[Principal], results: Mapping[str, Escalation]) -> pd.DataFrame:
+    rows = [
+        {
+            "node_id": node.arn,
+            "privesc_escalates": bool(results[node.arn].path),
+            "privesc_path": results[node.arn].path,
+            "privesc_conditional": results[node.arn].conditional,
+            "privesc_reaches": results[node.arn].reaches,
+        }
+        for node in sorted(linked, key=lambda node: node.arn)
+    ]
+    return pd.DataFrame(rows, columns=list(LINKED_REACH_COLUMNS)).astype(LINKED_REACH_COLUMNS)

@@ -11,6 +11,12 @@ or act as B":
 * ``iam:CreateAccessKey`` / ``CreateLoginProfile`` / ``UpdateLoginProfile`` on user B (same account);
 * ``iam:UpdateAssumeRolePolicy`` on role B (A rewrites B's trust to admit itself; same account).
 
+Other analyses bring nodes that are not IAM principals through ``Link`` edges: an AI agent runs as its execution
+role, a Kubernetes service account assumes its IRSA role, a subject that can create pods in a namespace acts as
+every service account there. Such a node is a principal with no IAM permission of its own (``linked_principal``);
+what it can become comes from its links, so its path and the blast radius of what it reaches come from the same
+search.
+
 Two sinks close the graph: ``ADMIN`` (from every effective administrator, NHI-LP-001 sense, and from every principal
 that can write a policy of itself or of a principal it can act as: Put/Attach*Policy, CreatePolicyVersion /
 SetDefaultPolicyVersion on a customer managed policy attached there) and ``ESCALATION`` (from every principal
@@ -41,6 +47,8 @@ ADMIN = ("sink", "admin")
 # wide fan-in (a shared CreateAccessKey-on-* policy) the full lists grow with the square of the estate.
 REACHABLE_LISTED = 100
 ESCALATION = ("sink", "escalation")
+SINK_IDS = {"sink:admin": ADMIN, "sink:escalation": ESCALATION}
+"""What a `Link.target` names to end at a sink (e.g. a Kubernetes subject bound to cluster-admin)."""
 ARROW = " → "
 CREDENTIAL_ACTIONS = ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
 ROLE_WRITES = ("iam:PutRolePolicy", "iam:AttachRolePolicy")
@@ -64,6 +72,24 @@ class Principal:
     trust_documents: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     customer_policies: tuple[str, ...] = ()  # customer managed policy ARNs attached directly or through a group
+
+
+@dataclass(frozen=True)
+class Link:
+    """`source` can become or act as `target` (a principal's id, or a key of `SINK_IDS`).
+
+    `label` is the path step's text and names what is reached, as the graph's own steps do ("runs as
+    role/agent-exec", "IRSA web identity → role/ci-deployer")."""
+
+    source: str
+    target: str
+    label: str
+    conditional: bool = False
+
+
+def linked_principal(node_id: str, account_id: str, kind: str, name: str) -> Principal:
+    """A node another analysis brings in (an AI agent, a Kubernetes subject): no IAM permission of its own."""
+    return Principal(node_id, account_id, kind, name, Grants((), None), admin=False)
 
 
 @dataclass(frozen=True)
@@ -422,8 +448,16 @@ def _reachers(graph: nx.DiGraph, principals: list[Principal], position: dict[str
     return {p.arn: reach[mapping[p.arn]] & ~(1 << position[p.arn]) for p in principals}
 
 
-def build_graph(principals: Iterable[Principal], taken_at: datetime | None) -> tuple[nx.DiGraph, dict[str, int]]:
-    """The principal graph with its hubs and the two sinks, and who can reach each principal (pure: no I/O)."""
+def _link_edges(builder: _Builder, links: Iterable[Link]) -> None:
+    for link in links:
+        builder.edge(link.source, SINK_IDS.get(link.target, link.target), link.label, link.conditional)
+
+
+def build_graph(
+    principals: Iterable[Principal], taken_at: datetime | None, links: Iterable[Link] = ()
+) -> tuple[nx.DiGraph, dict[str, int]]:
+    """The principal graph with its hubs, the links other analyses know of and the two sinks, and who can reach
+    each principal (pure: no I/O)."""
     principals = list(principals)
     # Bit positions follow ARN order, so decoding a bit set yields ARNs already sorted.
     position = {arn: i for i, arn in enumerate(sorted({p.arn for p in principals}))}
@@ -436,6 +470,7 @@ def build_graph(principals: Iterable[Principal], taken_at: datetime | None) -> t
         _passrole_edges(builder, index, p)
         _account_edges(builder, index, p)
         _sink_edges(builder, p)
+    _link_edges(builder, links)
     reachers = _reachers(builder.graph, principals, position)
     _reachable_writes(builder, principals, reachers, position)
     return builder.graph, reachers
@@ -460,10 +495,13 @@ def _paths_to(graph: nx.DiGraph, sink: Any) -> dict[Any, list[Any]]:
     return {node: path[::-1] for node, path in nx.single_source_shortest_path(graph.reverse(copy=False), sink).items()}
 
 
-def escalations(principals: Iterable[Principal], taken_at: datetime | None) -> dict[str, Escalation]:
-    """arn -> Escalation for every principal. Administrators get no path (NHI-LP-001 reports them)."""
+def escalations(
+    principals: Iterable[Principal], taken_at: datetime | None, links: Iterable[Link] = ()
+) -> dict[str, Escalation]:
+    """arn -> Escalation for every principal (linked ones included). Administrators get no path (NHI-LP-001
+    reports them)."""
     principals = list(principals)
-    graph, reachers = build_graph(principals, taken_at)
+    graph, reachers = build_graph(principals, taken_at, links)
     by_position = sorted({p.arn for p in principals})
     to_admin, to_escalation = _paths_to(graph, ADMIN), _paths_to(graph, ESCALATION)
     # Who can reach a principal, not counting routes through an administrator: every administrator (and anyone

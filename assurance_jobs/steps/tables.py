@@ -18,9 +18,18 @@ from assurance_jobs.scan.inventory import Inventory
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.steps.layout import INVENTORY_PREFIX, source_snapshot_key, table_key
 
-INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status", "agents", "activity")
-OPTIONAL_TABLES = ("agents", "activity")
-"""Tables a day may lack: no agent registry configured, no trail read (older days stored none)."""
+INVENTORY_TABLES = (
+    "identities",
+    "credentials",
+    "policies",
+    "collection_status",
+    "agents",
+    "activity",
+    "principal_links",
+    "linked_reach",
+)
+OPTIONAL_TABLES = ("agents", "activity", "principal_links", "linked_reach")
+"""Tables a day may lack: no agent registry configured, no trail read, no linked nodes (older days stored none)."""
 INCOMPLETE_RESOURCES = "incomplete_resources"
 DRIFT_TABLES = (
     "identity_changes",
