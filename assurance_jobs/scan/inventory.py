@@ -29,6 +29,7 @@ from assurance_jobs.scan.ownership import (
     owner_from_tags,
     owner_status,
 )
+from assurance_jobs.scan.privesc_inputs import IamEstate, iam_estate_of
 from assurance_jobs.scan.sources import (
     iam_authorization_details,
     iam_credential_report,
@@ -86,6 +87,8 @@ class Inventory:
     """AI agents from the registry source, joined to their runtime identity (filled in by assurance_jobs.facts)."""
     activity: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The covered day's CloudTrail activity of every account and region (filled in by assurance_jobs.facts)."""
+    iam_estate: IamEstate | None = None
+    """Every IAM group (members or not) and every role's instance profiles: read by the escalation analysis."""
 
 
 # ---------------------------------------------------------------------------------------------------- identities
@@ -181,7 +184,7 @@ def _role_identity(
 
 def _account_tables(
     snapshot: Snapshot, account_id: str, ctx: Context
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], IamEstate | None]:
     identities: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
     credentials: list[dict[str, Any]] = []
@@ -207,7 +210,7 @@ def _account_tables(
     if certificates:
         credentials += certificates.credentials
     credentials += secretsmanager_secrets.parse(snapshot, account_id, ctx).credentials
-    return identities, credentials, policies
+    return identities, credentials, policies, iam_estate_of(details, account_id) if details is not None else None
 
 
 def _count_parse_errors(identities: list[dict[str, Any]], policies: list[dict[str, Any]]) -> None:
@@ -259,11 +262,14 @@ def build_inventory(
     identities: list[dict[str, Any]] = []
     credentials: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
+    estate: IamEstate | None = None
     for account_id in _accounts(snapshot):
         account = _account_tables(snapshot, account_id, ctx)
         identities += account[0]
         credentials += account[1]
         policies += account[2]
+        if account[3] is not None:
+            estate = account[3] if estate is None else estate.merged(account[3])
     _count_parse_errors(identities, policies)
     statuses = [status.to_dict() for status in snapshot.manifest.collection_status]
     policy_order = ("account_id", "principal_arn", "attachment", "via_group", "policy_arn", "policy_name")
@@ -273,4 +279,5 @@ def build_inventory(
         policies=_frame(policies, POLICY_COLUMNS, policy_order),
         collection_status=_frame(statuses, COLLECTION_STATUS_COLUMNS, ("account_id", "source", "region", "api")),
         parse_warnings=ctx.warnings,
+        iam_estate=estate,
     )
