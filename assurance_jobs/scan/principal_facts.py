@@ -22,7 +22,7 @@ is cached per distinct set of documents, so thousands of principals take seconds
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -324,10 +324,19 @@ def _service_linked(identities: pd.DataFrame) -> list[bool]:
     return [bool(v) and not is_missing(v) for v in identities["is_service_linked"].tolist()]
 
 
-def _guard(inputs: PrivescInputs | None, account_id: str, service_linked: bool) -> AccountGuardrails:
-    """The SCP/RCP levels that bound a principal (none for a service-linked role; unreadable evidence still shows)."""
-    guard = account_guardrails(inputs.organization if inputs is not None else None, account_id)
-    return AccountGuardrails(account_id, unreadable=guard.unreadable) if service_linked else guard
+def _guards(inputs: PrivescInputs | None) -> Callable[[str, bool], AccountGuardrails]:
+    """(account, service-linked?) -> the SCP/RCP levels that bound a principal, computed once per account (none
+    for a service-linked role, whose unreadable evidence still shows)."""
+    organization = inputs.organization if inputs is not None else None
+    accounts: dict[str, AccountGuardrails] = {}
+
+    def guard(account_id: str, service_linked: bool) -> AccountGuardrails:
+        found = accounts.get(account_id)
+        if found is None:
+            found = accounts[account_id] = account_guardrails(organization, account_id)
+        return AccountGuardrails(account_id, unreadable=found.unreadable) if service_linked else found
+
+    return guard
 
 
 def policy_facts_for(
@@ -349,7 +358,7 @@ def policy_facts_for(
     fallback = _fallback_trust(identities)
     known = frozenset(known_accounts)
     group_arns = {(g.account_id, g.name): g.arn for g in (inputs.iam.groups if inputs and inputs.iam else ())}
-    rows, principals = [], []
+    rows, principals, guard_of = [], [], _guards(inputs)
     names = _identity_values(identities, "name", "")
     memberships = identities["groups"].tolist() if "groups" in identities.columns else [None] * len(identities)
     for account_id, arn, kind, name, member_of, service_linked in zip(
@@ -366,7 +375,7 @@ def policy_facts_for(
             docs.groups.update(str(g) for g in list(member_of))
         if not docs.trust and arn in fallback:
             docs.trust.append(fallback[arn])
-        guard = _guard(inputs, str(account_id), service_linked)
+        guard = guard_of(str(account_id), service_linked)
         row = {"account_id": account_id, "arn": arn, **_row(docs, str(account_id), known, taken_at, guard)}
         rows.append(row)
         name = name or str(arn).rsplit("/", 1)[-1]

@@ -470,6 +470,8 @@ def _write_verdict(writer: Principal, target: Principal) -> tuple[str, int]:
     if writer.account_id != target.account_id:
         return best
     for action, arn in _write_candidates(target):
+        if not writer.grants.held_mask & bit(action):
+            continue
         verdict = writer.grants.may(bit(action), arn)
         if verdict > best[1]:
             best = (action, verdict)
@@ -580,12 +582,15 @@ def _reachable_writes(
     if not writer_bits:
         return
     by_position = {position[p.arn]: p for p in writers}
+    joined: set[str] = set()  # roles that already joined the groups through one user they can act as
     for target in principals:
         for writer_index in _bits(reachers.get(target.arn, 0) & writer_bits):
             writer = by_position[writer_index]
-            if writer.kind == "role" and target.kind == "user" and writer.account_id == target.account_id:
+            joins = writer.grants.held_mask & join and writer.kind == "role" and target.kind == "user"
+            if joins and writer.account_id == target.account_id and writer.arn not in joined:
+                joined.add(writer.arn)
                 _join_as(builder, index, writer, target)
-            if graph.has_edge(writer.arn, ADMIN):
+            if graph.has_edge(writer.arn, ADMIN) or not writer.grants.held_mask & write_mask:
                 continue
             action, verdict = _write_verdict(writer, target)
             if verdict:
@@ -596,8 +601,6 @@ def _reachable_writes(
 def _join_as(builder: _Builder, index: _Index, writer: Principal, user: Principal) -> None:
     """``writer`` (a role) adds a user it can act as to a group: it acts with the group's policies."""
     join = bit(privesc.JOIN_GROUP)
-    if not writer.grants.held_mask & join:
-        return
     for group in index.groups.get(writer.account_id, []):
         if verdict := writer.grants.may(join, group):
             label = f"{privesc.JOIN_GROUP} {short_name(user.arn)} (which it can act as){ARROW}{short_name(group)}"
