@@ -47,17 +47,18 @@ class Grant:
 
     effect: str
     mask: int
-    resources: tuple[re.Pattern[str], ...]
+    resources: tuple[str, ...]  # Resource / NotResource globs, compiled when first matched (most never are)
     not_resource: bool
     all_resources: bool  # Resource "*" (or an all-wildcard ARN): what a Deny needs to subtract from held actions
     usable: bool  # some resource is not an AWS-managed policy ARN
     verdict: str  # "never" | "always" | "may" | "none" (no condition)
 
     def matches(self, arn: str) -> bool:
-        hit = any(p.fullmatch(arn) for p in self.resources)
+        hit = any(_glob(p).fullmatch(arn) for p in self.resources)
         return not hit if self.not_resource else hit
 
 
+@lru_cache(maxsize=65536)
 def _glob(pattern: str) -> re.Pattern[str]:
     text = _VARIABLE.sub("*", pattern.strip())
     return re.compile(re.escape(text).replace(r"\*", ".*").replace(r"\?", "."))
@@ -122,7 +123,7 @@ def parse_grant(stmt: Mapping[str, Any], taken_at: datetime | None) -> Grant:
     return Grant(
         effect=effect_of(stmt),
         mask=base.mask,
-        resources=tuple(_glob(r) for r in raw),
+        resources=tuple(raw),
         not_resource=not_resource,
         all_resources=base.all_resources,
         usable=usable,

@@ -561,6 +561,22 @@ def _write_mask(actions: Iterable[str]) -> int:
     return mask
 
 
+def _writer_bits(graph: nx.DiGraph, principals: list[Principal], position: dict[str, int]) -> dict[str, int]:
+    """target kind -> bit set of the principals that may change such a target's permissions (or, for users, add
+    them to a group), leaving out administrators and those that already write themselves admin."""
+    role_mask = _write_mask(ROLE_WRITES + POLICY_WRITES)
+    user_mask = _write_mask(USER_WRITES + GROUP_WRITES + POLICY_WRITES)
+    join = bit(privesc.JOIN_GROUP)
+    bits = {"role": 0, "user": 0}
+    for p in principals:
+        if p.admin or graph.has_edge(p.arn, ADMIN):
+            continue
+        held, own = p.grants.held_mask, 1 << position[p.arn]
+        bits["role"] |= own if held & role_mask else 0
+        bits["user"] |= own if held & user_mask or (p.kind == "role" and held & join) else 0
+    return bits
+
+
 def _reachable_writes(
     builder: _Builder,
     index: _Index,
@@ -572,25 +588,20 @@ def _reachable_writes(
     act as a user and add users to groups acts with the groups' policies.
 
     ``reachers[arn]`` is the bit set (over ``position``) of principals that can reach ``arn``: intersecting it
-    with the writers avoids one graph search per writer.
+    with the writers of that kind of target avoids one graph search per writer.
     """
-    graph, write_mask, join = builder.graph, _write_mask(_WRITE_MASK_ACTIONS), bit(privesc.JOIN_GROUP)
-    writers = [p for p in principals if not p.admin and p.grants.held_mask & (write_mask | join)]
-    writer_bits = 0
-    for p in writers:
-        writer_bits |= 1 << position[p.arn]
-    if not writer_bits:
-        return
-    by_position = {position[p.arn]: p for p in writers}
+    graph, join = builder.graph, bit(privesc.JOIN_GROUP)
+    writer_bits = _writer_bits(graph, principals, position)
+    by_position = {position[p.arn]: p for p in principals}
     joined: set[str] = set()  # roles that already joined the groups through one user they can act as
     for target in principals:
-        for writer_index in _bits(reachers.get(target.arn, 0) & writer_bits):
+        for writer_index in _bits(reachers.get(target.arn, 0) & writer_bits.get(target.kind, 0)):
             writer = by_position[writer_index]
             joins = writer.grants.held_mask & join and writer.kind == "role" and target.kind == "user"
             if joins and writer.account_id == target.account_id and writer.arn not in joined:
                 joined.add(writer.arn)
                 _join_as(builder, index, writer, target)
-            if graph.has_edge(writer.arn, ADMIN) or not writer.grants.held_mask & write_mask:
+            if graph.has_edge(writer.arn, ADMIN):
                 continue
             action, verdict = _write_verdict(writer, target)
             if verdict:
