@@ -139,3 +139,9 @@ def test_unreadable_organization_policies_mark_the_accounts_principals():
     e, deployer = _lambda_estate()
     org = _organization(unreadable_accounts=frozenset({ACCOUNT}))
     assert facts(e, organization=org).loc[deployer, "organization_policies_unreadable"] == 1
+
+
+def test_unreadable_policies_leave_the_management_accounts_verdicts_complete():
+    e, deployer = _lambda_estate(MANAGEMENT)
+    org = _organization(unreadable_accounts=frozenset({MANAGEMENT}))
+    assert facts(e, organization=org).loc[deployer, "organization_policies_unreadable"] == 0

@@ -326,7 +326,7 @@ def _service_linked(identities: pd.DataFrame) -> list[bool]:
 
 def _guards(inputs: PrivescInputs | None) -> Callable[[str, bool], AccountGuardrails]:
     """(account, service-linked?) -> the SCP/RCP levels that bound a principal, computed once per account (none
-    for a service-linked role, whose unreadable evidence still shows)."""
+    for a service-linked role: SCPs do not bind it, so unreadable ones leave its verdicts complete)."""
     organization = inputs.organization if inputs is not None else None
     accounts: dict[str, AccountGuardrails] = {}
 
@@ -334,7 +334,7 @@ def _guards(inputs: PrivescInputs | None) -> Callable[[str, bool], AccountGuardr
         found = accounts.get(account_id)
         if found is None:
             found = accounts[account_id] = account_guardrails(organization, account_id)
-        return AccountGuardrails(account_id, unreadable=found.unreadable) if service_linked else found
+        return AccountGuardrails(account_id) if service_linked else found
 
     return guard
 

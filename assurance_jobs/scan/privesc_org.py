@@ -19,7 +19,8 @@ only has to copy responses into ``Organization``. Evaluation follows AWS's rules
   it means incomplete evidence, and it is treated as allowing everything rather than as hiding everything.
 
 An account whose policies could not be collected is listed in ``Organization.unreadable_accounts``; its principals
-get ``organization_policies_unreadable`` = 1 and their least-privilege verdicts read INCOMPLETE.
+get ``organization_policies_unreadable`` = 1 and their least-privilege verdicts read INCOMPLETE (unless no SCP
+binds them: the management account, service-linked roles).
 """
 
 from __future__ import annotations
@@ -116,9 +117,10 @@ def _levels(org: Organization, account_id: str, kind: str) -> tuple[tuple[Level,
 
 def account_guardrails(org: Organization | None, account_id: str) -> AccountGuardrails:
     """The levels that govern ``account_id`` (none: no organization, not a member, or the management account)."""
-    if org is None or account_id == org.management_account_id or account_id not in org.ancestors:
-        unreadable = org is not None and account_id in org.unreadable_accounts
-        return AccountGuardrails(account_id, unreadable=unreadable)
+    if org is None or account_id == org.management_account_id:
+        return AccountGuardrails(account_id)  # no policy binds it: what could not be read does not matter
+    if account_id not in org.ancestors:
+        return AccountGuardrails(account_id, unreadable=account_id in org.unreadable_accounts)
     scp, scp_unreadable = _levels(org, account_id, SCP)
     rcp, rcp_unreadable = _levels(org, account_id, RCP)
     unreadable = account_id in org.unreadable_accounts or scp_unreadable or rcp_unreadable
