@@ -121,6 +121,12 @@ POLICY_FACT_COLUMNS: Columns = {
     "cross_account_without_external_id_count": "int64",
     "oidc_subject_unconstrained": "bool",
     "policy_parse_errors": "int64",
+    # Latent escalation (NHI-LP-008) and the organization's guardrails (scan/privesc_graph, scan/privesc_org).
+    "privesc_latent": "bool",
+    "privesc_latent_path": "object",
+    "privesc_undecidable": "bool",
+    "privesc_blocked": "object",
+    "organization_policies_unreadable": "int64",
 }
 
 # Attached policies whose document the snapshot does not hold (scan/facts).
@@ -236,7 +242,9 @@ LINKED_REACH_COLUMNS: Columns = {
     "privesc_escalates": "bool",
     "privesc_path": "str",
     "privesc_conditional": "bool",
-    "privesc_reaches": "str",
+    "privesc_latent": "bool",
+    "privesc_latent_path": "str",
+    "privesc_undecidable": "bool",
 }
 
 # `agents`: one row per registry agent, joined to the IAM identity it runs as (baseline/approvals).

@@ -204,4 +204,7 @@ def drift_overnight(endpoint: str) -> dict[str, str]:
         "NHI-DRIFT-002": _arn("role", "agent-support-bot"),
         "NHI-BL-003": _arn("role", "release-automation"),
         "NHI-BL-004": "support-bot",
+        # Held since day one: the JIT grant's iam:PassRole + cloudformation:CreateStack, with no privileged role
+        # trusting CloudFormation to pass (latent escalation).
+        "NHI-LP-008": _arn("role", "release-automation"),
     }

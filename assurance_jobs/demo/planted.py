@@ -130,6 +130,14 @@ def plant_privilege_escalation(b: EstateBuilder) -> None:
     role = _role(b, "lambda-deployer-guarded", "lambda-deployer", inline=guarded)
     b.expect_silence("privilege escalation guarded by explicit Deny on iam:PassRole", role, "NHI-LP-003")
 
+    notebooks = doc.policy(doc.allow(["iam:PassRole", "sagemaker:CreateNotebookInstance"]))
+    role = _role(b, "ml-notebook-launcher", "ml-notebooks", inline=notebooks)
+    b.expect("PassRole + CreateNotebookInstance, no privileged role trusts SageMaker yet", role, "NHI-LP-008", role)
+    b.expect_silence("latent, not a path: no role completes it today", role, "NHI-LP-003")
+    patching = doc.policy(doc.allow("ssm:SendCommand", f"arn:aws:ec2:us-east-1:{b.account_id}:instance/*"))
+    role = _role(b, "fleet-patch-runner", "fleet-patching", inline=patching)
+    b.expect("ssm:SendCommand, undecidable without an instance inventory", role, "NHI-LP-008", role)
+
 
 def plant_trust(b: EstateBuilder) -> None:
     role = _role(b, "partner-webhook-receiver", "webhooks", trust=doc.open_trust())

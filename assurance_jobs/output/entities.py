@@ -39,6 +39,8 @@ PERMISSION_FACTS: tuple[tuple[str, str], ...] = (
     ("sensitive_wildcard_services", "Wildcards on sensitive services"),
     ("privesc_methods", "Privilege-escalation methods"),
     ("privesc_path", "Shortest privilege-escalation path"),
+    ("privesc_latent_path", "Latent privilege escalation (what is missing, or what cannot be decided)"),
+    ("privesc_blocked", "Escalation methods blocked by service control policies"),
     ("unapproved_permissions", "Permissions beyond the approved baseline"),
     ("unapproved_managed_policies", "Managed policies beyond the baseline"),
     ("jit_expired_grants", "Just-in-time grants past their window"),

@@ -29,6 +29,7 @@ from assurance_jobs.scan.ownership import (
     owner_from_tags,
     owner_status,
 )
+from assurance_jobs.scan.privesc_inputs import IamEstate, iam_estate_of
 from assurance_jobs.scan.sources.common import (
     NOT_IN_SNAPSHOT,
     SECONDS_PER_DAY,
@@ -92,6 +93,8 @@ class Inventory:
     """Edges other analyses add to the escalation graph (schema.PRINCIPAL_LINK_COLUMNS)."""
     linked_reach: pd.DataFrame = field(default_factory=lambda: empty_table(LINKED_REACH_COLUMNS))
     """The graph's verdict on each non-IAM node of those links (filled in by scan/policy_join)."""
+    iam_estate: IamEstate | None = None
+    """Every IAM group (members or not) and every role's instance profiles: read by the escalation analysis."""
 
 
 # ---------------------------------------------------------------------------------------------------- identities
@@ -187,7 +190,7 @@ def _role_identity(
 
 def _account_tables(
     snapshot: Snapshot, account_id: str, parsers: Mapping[str, Parser], ctx: Context
-) -> dict[str, list[dict[str, Any]]]:
+) -> tuple[dict[str, list[dict[str, Any]]], IamEstate | None]:
     def parsed(name: str) -> Any:
         return parsers[name](snapshot, account_id, ctx) if name in parsers else None
 
@@ -223,7 +226,7 @@ def _account_tables(
         if isinstance(contributed, TableRows):
             for table, rows in contributed.table_rows().items():
                 tables[table] += rows
-    return tables
+    return tables, iam_estate_of(details, account_id) if details is not None else None
 
 
 def _count_parse_errors(identities: list[dict[str, Any]], policies: list[dict[str, Any]]) -> None:
@@ -284,12 +287,15 @@ def build_inventory(
     credentials: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
+    estate: IamEstate | None = None
     for account_id in _accounts(snapshot):
-        account = _account_tables(snapshot, account_id, parsers, ctx)
+        account, account_estate = _account_tables(snapshot, account_id, parsers, ctx)
         identities += account["identities"]
         credentials += account["credentials"]
         policies += account["policies"]
         links += account["principal_links"]
+        if account_estate is not None:
+            estate = account_estate if estate is None else estate.merged(account_estate)
     _count_parse_errors(identities, policies)
     statuses = [status.to_dict() for status in snapshot.manifest.collection_status]
     policy_order = ("account_id", "principal_arn", "attachment", "via_group", "policy_arn", "policy_name")
@@ -300,4 +306,5 @@ def build_inventory(
         collection_status=_frame(statuses, COLLECTION_STATUS_COLUMNS, ("account_id", "source", "region", "api")),
         parse_warnings=ctx.warnings,
         principal_links=_frame(links, PRINCIPAL_LINK_COLUMNS, ("account_id", "source_id", "target_id")),
+        iam_estate=estate,
     )

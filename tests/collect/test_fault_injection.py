@@ -78,7 +78,7 @@ IDENTITY_RULES = ("NHI-EXP-001", "NHI-LP-001", "NHI-LP-002", "NHI-LP-003", "NHI-
 # What each source's failure adds to the clean day's INCOMPLETE scopes: the specification of this file.
 ADDED: dict[str, frozenset[Scope]] = {
     "iam_authorization_details": _global(*IDENTITY_RULES, "NHI-LP-006", "NHI-LP-007", "NHI-OFF-002", "NHI-OFF-003")
-    | _global("NHI-ROT-002"),
+    | _global("NHI-LP-008", "NHI-ROT-002"),
     "iam_roles": _global("NHI-EXP-001"),
     "iam_credential_report": _global("NHI-EXP-002", "NHI-LP-007", "NHI-OFF-001", "NHI-ROT-001", "NHI-ROT-002"),
     "iam_server_certificates": _global("NHI-ROT-005", "NHI-ROT-006"),
