@@ -86,39 +86,49 @@ def run(clients: Clients, **target: Any):
     return record, clock
 
 
+def refuse_both_replays(clients: Clients) -> None:
+    """Just after expiry and after the tolerated leeway (60 s by default): ExpiredToken both times."""
+    for _ in range(2):
+        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken", http_status_code=403)
+
+
 def test_expired_session_is_refused_with_expired_token() -> None:
     with Clients() as clients:
         clients.stub("sts", False).add_response(
             "assume_role", assume_role_response(), {"RoleArn": ROLE, "RoleSessionName": _ANY, "DurationSeconds": 900}
         )
         clients.stub("sts", True).add_response("get_caller_identity", IDENTITY)
-        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken", http_status_code=403)
+        refuse_both_replays(clients)
         record, clock = run(clients)
         clients.assert_all_used()
     assert record.status == "ok"
     assert record.stated_lifetime_seconds == 900 and record.lifetime_source == "Expiration"
     assert [(e.phase, e.outcome, e.code) for e in record.events][-1] == ("expired_replay", "rejected", "ExpiredToken")
-    assert record.events[-1].offset_seconds >= 905
-    assert clock.current >= NOW + timedelta(seconds=905)
+    assert [e.after_expiry_seconds for e in record.events if e.phase == "expired_replay"] == [5, 65]
+    assert clock.current >= NOW + timedelta(seconds=965)
 
 
-def test_session_still_accepted_after_expiry_is_recorded_as_accepted() -> None:
+def test_session_still_accepted_after_expiry_is_replayed_once_more_later() -> None:
     with Clients() as clients:
         clients.stub("sts", False).add_response("assume_role", assume_role_response())
-        for _ in range(3):  # valid use, replay after expiry, confirmation a margin later
+        for _ in range(4):  # valid use, just after expiry, after the leeway, late
             clients.stub("sts", True).add_response("get_caller_identity", IDENTITY)
         record, _ = run(clients)
         clients.assert_all_used()
     replays = [event for event in record.events if event.phase == "expired_replay"]
-    assert [event.outcome for event in replays] == ["accepted", "accepted"]
-    assert replays[1].offset_seconds > replays[0].offset_seconds
+    assert [(event.detail, event.outcome) for event in replays] == [
+        ("just_after_expiry", "accepted"),
+        ("after_leeway", "accepted"),
+        ("late", "accepted"),
+    ]
+    assert replays[2].after_expiry_seconds == 365
 
 
 def test_clock_skew_comes_from_the_sts_date_header() -> None:
     with Clients() as clients:
         clients.stub("sts", False).add_response("assume_role", assume_role_response(server_skew=-30))
         clients.stub("sts", True).add_response("get_caller_identity", IDENTITY)
-        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken")
+        refuse_both_replays(clients)
         record, _ = run(clients)
     assert record.clock_skew_seconds == -30
     assert record.stated_lifetime_seconds == 900
@@ -144,7 +154,7 @@ def test_revocation_applies_the_revoke_older_sessions_deny_and_expects_the_live_
             {"RoleName": "assurance-token-probe", "PolicyName": REVOKE_POLICY_NAME, "PolicyDocument": _ANY},
         )
         clients.stub("iam", True).add_client_error("get_role", "AccessDenied", http_status_code=403)
-        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken")
+        refuse_both_replays(clients)
         record, _ = run(clients, revocation_probe=True)
         clients.assert_all_used()
     phases = [(e.phase, e.outcome) for e in record.events]
@@ -152,7 +162,7 @@ def test_revocation_applies_the_revoke_older_sessions_deny_and_expects_the_live_
     assert record.revocation_configured and record.status == "ok"
 
 
-def test_revocation_policy_denies_sessions_issued_before_now() -> None:
+def test_revocation_policy_denies_sessions_issued_before_the_given_time() -> None:
     from assurance_jobs.probes.sts import revoke_older_sessions_policy
 
     statement = json.loads(revoke_older_sessions_policy(NOW))["Statement"][0]
@@ -171,7 +181,7 @@ def test_no_session_secret_appears_in_the_record() -> None:
     with Clients() as clients:
         clients.stub("sts", False).add_response("assume_role", assume_role_response())
         clients.stub("sts", True).add_response("get_caller_identity", IDENTITY)
-        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken")
+        refuse_both_replays(clients)
         record, _ = run(clients)
     stored = record.to_json().decode()
     assert SESSION_TOKEN not in stored and SECRET_KEY not in stored and "ASIAEXAMPLEPROBEKEY01" not in stored
