@@ -66,7 +66,8 @@ class _Client(ClientMixin):
         return False
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return self.secret is not None and secrets.compare_digest(self.secret, client_secret or "")
+        given = (client_secret or "").encode("utf-8")
+        return self.secret is not None and secrets.compare_digest(self.secret.encode("utf-8"), given)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method in self.methods
