@@ -321,8 +321,8 @@ class ResourceServer:
     """A relying service. `verify_exp`/`verify_aud` False plants the defect; `leeway_seconds` tolerates that much
     after `exp`; `introspect` validates by asking the issuer (RFC 7662) instead of checking the JWT; `broken`
     answers 500 to everything; `public` answers 200 to anything, token or not; `accept_any_token` answers 200 to
-any bearer token, valid or not (a validator that checks nothing); `refusal` is how a refused request
-    is answered (a status, a redirect to a sign-in page, or a sign-in page served with 200); `method` and
+    any bearer token, valid or not (a validator that checks nothing); `refusal` is how a refused request is
+    answered (a status, a redirect to a sign-in page, or a sign-in page served with 200); `method` and
     `required_headers` must match or the request is a 400 (a malformed request, not a refused token)."""
 
     issuer: LocalIssuer
