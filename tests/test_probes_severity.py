@@ -44,6 +44,7 @@ RECORDS = {
     "briefly-beyond": record("briefly-beyond", ("accepted", 5), ("accepted", 65), ("rejected", 365)),
     "long-beyond": record("long-beyond", ("accepted", 5), ("accepted", 65), ("accepted", 365), ("rejected", 900)),
     "never-stopped": record("never-stopped", ("accepted", 5), ("accepted", 65), ("accepted", 365)),
+    "not-looked-long": record("not-looked-long", ("accepted", 5), ("accepted", 65)),
 }
 
 
@@ -63,6 +64,10 @@ def test_accepted_five_minutes_after_expiry_is_critical() -> None:
 
 def test_still_accepted_at_the_last_replay_is_critical() -> None:
     assert judge(RECORDS)[1][("NHI-PRB-001", "never-stopped")] == "critical"
+
+
+def test_still_accepted_is_critical_however_briefly_the_probe_looked() -> None:
+    assert judge(RECORDS)[1][("NHI-PRB-001", "not-looked-long")] == "critical"
 
 
 def test_the_rule_result_carries_the_same_severity_as_the_finding() -> None:

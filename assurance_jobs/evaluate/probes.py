@@ -69,7 +69,8 @@ def ladder_severities(rule: Rule, table: pd.DataFrame) -> list[str]:
         raise _ladder_problem(rule, "still_accepted_column/still_accepted_severity must name a column and a severity")
     severities = []
     for position in range(len(table)):
-        if still_column is not None and table[still_column].iat[position] is True:
+        still = table[still_column].iat[position] if still_column is not None else None
+        if still is not None and not pd.isna(still) and bool(still):
             severities.append(str(still_severity))
             continue
         value = table[ladder["column"]].iat[position]
