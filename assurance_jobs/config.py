@@ -226,6 +226,8 @@ ClientAuthMethod = Literal["client_secret_basic", "client_secret_post", "private
 # Headers the probe sets itself, or that would carry a credential the configuration must never hold.
 _RESERVED_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "host", "content-length"})
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+# Header names that carry a credential (an API gateway key, a session): the configuration never holds one.
+_CREDENTIAL_HEADER = re.compile(r"auth|token|secret|key|passw|cookie|session|credential", re.IGNORECASE)
 DEFAULT_LEEWAY_SECONDS = 60.0  # Spring Security's JwtTimestampValidator default; .NET's is 300 (docs/probes.md)
 
 
@@ -316,7 +318,7 @@ class OAuth2ProbeTarget(_Strict):
         for name in headers:
             if not _HEADER_NAME.match(name):
                 raise ValueError(f"{name!r} is not an HTTP header name")
-            if name.lower() in _RESERVED_HEADERS:
+            if name.lower() in _RESERVED_HEADERS or _CREDENTIAL_HEADER.search(name):
                 raise ValueError(f"{name} is set by the probe or would hold a credential; remove it")
         return headers
 

@@ -56,6 +56,9 @@ def test_a_literal_private_key_is_refused_without_echoing_it() -> None:
 def test_a_credential_header_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"probes\.oauth2\.0\.headers.*Authorization is set by the probe"):
         parse(oauth2(headers={"Authorization": "Bearer x"}))
+    with pytest.raises(ConfigError, match="Ocp-Apim-Subscription-Key is set by the probe or would hold") as error:
+        parse(oauth2(headers={"Ocp-Apim-Subscription-Key": "0123456789abcdef"}))
+    assert "0123456789abcdef" not in str(error.value)
     assert parse(oauth2(headers={"api-version": "2024-10-01"})).oauth2[0].headers == {"api-version": "2024-10-01"}
 
 
