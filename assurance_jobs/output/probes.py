@@ -116,3 +116,26 @@ def probe_views(
             }
         )
     return views
+
+
+def _verdict(row: Mapping[str, Any]) -> str:
+    text = f"{row['rule_id']} {row['status']}"
+    return f"{text} ({row['severity']})" if row["status"] == "FAIL" else text
+
+
+def verdict_lines(table: pd.DataFrame, rule_results: pd.DataFrame) -> list[str]:
+    """What `assurance-jobs probe` prints: per target its verdicts (a failure with its severity) and, when a rule
+    could not be judged, why; then each rule no configured target reached, with what to configure."""
+    probe_rows = rule_results[rule_results["account_id"].astype(str).str.startswith("probe:")]
+    reasons = dict(zip(table["account_id"].astype(str), table["incomplete_reason"].fillna(""), strict=True))
+    width = max([len(str(scope)) - len("probe:") for scope in probe_rows["account_id"]] + [12])
+    lines = []
+    for scope, rows in probe_rows[probe_rows["account_id"] != "probe:*"].groupby("account_id", sort=True):
+        records = rows.sort_values("rule_id").to_dict("records")
+        lines.append(f"  {str(scope).removeprefix('probe:'):<{width}}  " + " · ".join(_verdict(r) for r in records))
+        if any(r["status"] == "INCOMPLETE" for r in records):
+            why = reasons.get(str(scope)) or "the evidence could not settle it"
+            lines.append(f"  {'':<{width}}  incomplete: {why}")
+    for row in probe_rows[probe_rows["account_id"] == "probe:*"].sort_values("rule_id").to_dict("records"):
+        lines.append(f"  {'(no target)':<{width}}  {_verdict(row)}: {row['reason']}")
+    return lines
