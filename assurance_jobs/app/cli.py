@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from assurance_jobs import __version__
-from assurance_jobs.app.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from assurance_jobs.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from assurance_jobs.config import ConfigError, load_config
 
 
@@ -131,20 +131,35 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _probe(args: argparse.Namespace) -> int:
+    """Run the probes now, then print each target's verdicts; exit as `run` does: 0 every probe rule judged,
+    3 some INCOMPLETE (a target that could not finish, a rule no target reaches), 1 the run failed."""
     from assurance_jobs.app.runner import RunRequestOptions, materialize_probes
+    from assurance_jobs.evaluate.suites import load_suites
+    from assurance_jobs.output.probes import verdict_lines
+    from assurance_jobs.snapshot.storage import storage_for
+    from assurance_jobs.steps.probes import evaluate_stored_probes
 
     config_path = args.config or os.environ.get("ASSURANCE_CONFIG")
     config = load_config(config_path)
     if config.probes is None or not config.probes.targets:
         raise ConfigError(f"{config_path or 'configuration'}: field 'probes': no probe targets are configured")
+    suites = load_suites(config.expectations_dir, config.disabled_rule_ids)  # a bad suite: exit 2 before probing
     options = RunRequestOptions(
         config_path=str(config_path) if config_path else None, output_dir=str(args.out) if args.out else None
     )
     outcome = materialize_probes(options)
     for error in outcome.errors:
         print(f"assurance-jobs: {error}", file=sys.stderr)
-    print(f"probe run {outcome.run_id}: {'done' if outcome.success else 'failed'} for {outcome.partition_key}")
-    return EXIT_OK if outcome.success else EXIT_FAILED
+    if not outcome.success:
+        print(f"assurance-jobs: probe run {outcome.run_id} failed for {outcome.partition_key}", file=sys.stderr)
+        return EXIT_FAILED
+    day = date.fromisoformat(outcome.partition_key)
+    table, evaluation = evaluate_stored_probes(config, storage_for(config.storage_root), day, suites)
+    print(f"probe run {outcome.run_id}: done for {outcome.partition_key}")
+    for line in verdict_lines(table, evaluation.rule_results):
+        print(line)
+    incomplete = (evaluation.rule_results["status"] == "INCOMPLETE").any()
+    return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:
