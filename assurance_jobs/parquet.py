@@ -16,10 +16,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
-def read_parquet(data: bytes) -> pd.DataFrame:
-    """A DataFrame from Parquet bytes, read synchronously in this thread (no pre-buffering, no thread pool)."""
-    table = pq.read_table(pa.BufferReader(data), pre_buffer=False, use_threads=False)
-    return table.to_pandas()
+def read_parquet(data: bytes, columns: list[str] | None = None) -> pd.DataFrame:
+    """A DataFrame from Parquet bytes, read synchronously in this thread (no pre-buffering, no thread pool);
+    `columns`: only these (a column the file lacks is an error)."""
+    return read_parquet_table(data, columns).to_pandas()
+
+
+def read_parquet_table(data: bytes, columns: list[str] | None = None) -> pa.Table:
+    """An Arrow table from Parquet bytes, read the same way (for callers that never need Python objects)."""
+    return pq.read_table(pa.BufferReader(data), columns=columns, pre_buffer=False, use_threads=False)
 
 
 def to_parquet(frame: pd.DataFrame) -> bytes:

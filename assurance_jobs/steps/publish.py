@@ -20,7 +20,7 @@ from assurance_jobs import __version__
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation
 from assurance_jobs.evaluate.export import write_findings_exports
-from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
+from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites, rule_windows
 from assurance_jobs.output.bundle import DriftDay, Evidence, EvidenceFile, HistoryPoint, ReportBundle
 from assurance_jobs.output.casing import aws_case
 from assurance_jobs.output.catalogue import load_catalogue
@@ -79,7 +79,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
     inventory = load_inventory(config, partition_date)
     source = inventory_source(config, partition_date)
     manifest = read_manifest(storage, partition_date, str(source["snapshot_id"]))
-    suites = load_suites(config.expectations_dir)
+    suites = load_suites(config.expectations_dir, windows=rule_windows(config))
     every_rule = all_rules(suites)
     waivers = _waivers(config, every_rule)  # a waiver of a rule disabled later is not an error
     rules = [rule for rule in every_rule if rule.rule_id not in config.disabled_rule_ids]
