@@ -22,9 +22,13 @@ def read_parquet(data: bytes, columns: list[str] | None = None) -> pd.DataFrame:
     return read_parquet_table(data, columns).to_pandas()
 
 
-def read_parquet_table(data: bytes, columns: list[str] | None = None) -> pa.Table:
-    """An Arrow table from Parquet bytes, read the same way (for callers that never need Python objects)."""
-    return pq.read_table(pa.BufferReader(data), columns=columns, pre_buffer=False, use_threads=False)
+def read_parquet_table(data: bytes, columns: list[str] | None = None, *, dictionary: bool = False) -> pa.Table:
+    """An Arrow table from Parquet bytes, read the same way (for callers that never need Python objects).
+    `dictionary`: text columns stay dictionary-encoded (several times faster and smaller for repetitive text)."""
+    encoded = columns if dictionary else None
+    return pq.read_table(
+        pa.BufferReader(data), columns=columns, read_dictionary=encoded, pre_buffer=False, use_threads=False
+    )
 
 
 def to_parquet(frame: pd.DataFrame) -> bytes:

@@ -35,6 +35,7 @@ from assurance_jobs.scan.cloudtrail_actions import iam_actions, service_of
 
 AWS_SERVICE_NETWORK = "aws-service"  # baseline `approved_networks` entry: calls AWS services make on one's behalf
 AWS_INTERNAL = "AWS Internal"
+_IPV4 = re.compile(r"^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$")
 DENIAL_NAMES = frozenset(
     {"AccessDenied", "UnauthorizedOperation", "AuthorizationError", "Unauthorized", "UnauthorizedAccess", "Forbidden"}
 )
@@ -63,6 +64,8 @@ def network_unit(network: str) -> str:
     for the caller — so a new source port or an address rotating inside its subnet is not a new network."""
     if on_behalf(network) or network.startswith("vpce-"):
         return network
+    if _IPV4.match(network):  # the common case, without building address objects
+        return network.rsplit(".", 1)[0] + ".0/24"
     try:
         address = ipaddress.ip_address(network)
     except ValueError:

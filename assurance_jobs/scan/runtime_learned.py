@@ -75,17 +75,19 @@ def empty_profile() -> pd.DataFrame:
 
 
 def daily_profile(activity: pd.DataFrame) -> pd.DataFrame:
-    """What one day of (principal-resolved) activity shows per identity: networks, calls that succeeded, regions,
-    client classes, and the roles, secrets and KMS keys it used — distinct, sorted, no counts."""
+    """What one day of (principal-resolved) activity shows per identity: the networks, calls and regions of its
+    successful calls, its client classes, and the roles, secrets and KMS keys it used — distinct, sorted, no counts.
+    Denied calls teach nothing: a thief's refused attempts from a new region must not make that region familiar."""
     if activity.empty:
         return empty_profile()
     ok = activity["error_code"].astype(str) == ""
-    service_network = activity["network"].astype(str).map(on_behalf)
+    service_network = _by_service(activity)
     regional = _regional(activity)
+    mine = ok & ~service_network
     parts = [
-        _part(activity[~service_network], NETWORK, activity["network"][~service_network].map(network_unit)),
+        _part(activity[mine], NETWORK, activity["network"][mine].map(network_unit)),
         _part(activity[ok], CALL, _call_keys(activity[ok])),
-        _part(activity[regional], REGION, activity["region"][regional]),
+        _part(activity[ok & regional], REGION, activity["region"][ok & regional]),
         _part(activity, AGENT, activity["user_agent_class"]),
         *[_part(rows, kind, rows[column]) for kind, rows, column in _targets(activity[ok])],
     ]
@@ -106,8 +108,13 @@ def _call_keys(rows: pd.DataFrame) -> list[str]:
     return [call_key(str(s), str(n)) for s, n in zip(rows["event_source"], rows["event_name"], strict=True)]
 
 
+def _by_service(rows: pd.DataFrame) -> pd.Series:
+    """Which calls an AWS service made on the caller's behalf (their network is the service, not an address)."""
+    return pd.Series([on_behalf(str(n)) for n in rows["network"]], index=rows.index, dtype=bool)
+
+
 def _regional(activity: pd.DataFrame) -> pd.Series:
-    return ~activity["event_source"].isin(GLOBAL_SOURCES) & ~activity["network"].astype(str).map(on_behalf)
+    return ~activity["event_source"].isin(GLOBAL_SOURCES) & ~_by_service(activity)
 
 
 def _targets(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
@@ -120,10 +127,15 @@ def _targets(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
     return [(ROLE, frame[assumed], "target"), (SECRET, frame[secret], "target"), (KEY, frame[key], "kms_key_arn")]
 
 
+def _encoded(table: pa.Table) -> pa.Table:
+    """Every profile column dictionary-encoded (stored days are read that way; derived ones are encoded here)."""
+    return table if table.schema.equals(_PROFILE_SCHEMA) else table.cast(_PROFILE_SCHEMA)
+
+
 def learned_union(days: Sequence[pa.Table | pd.DataFrame]) -> pd.DataFrame:
     """The distinct profile rows of several stored days (the learned baseline), in one vectorised pass."""
     tables = [pa.Table.from_pandas(d, preserve_index=False) if isinstance(d, pd.DataFrame) else d for d in days]
-    tables = [t.select(list(PROFILE_COLUMNS)).cast(_PROFILE_SCHEMA) for t in tables if t.num_rows]
+    tables = [_encoded(t.select(list(PROFILE_COLUMNS))) for t in tables if t.num_rows]
     if not tables:
         return empty_profile()
     history = pa.concat_tables(tables)  # noqa: F841 (read by DuckDB by name)
@@ -134,7 +146,7 @@ def learned_union(days: Sequence[pa.Table | pd.DataFrame]) -> pd.DataFrame:
         connection.close()
 
 
-_PROFILE_SCHEMA = pa.schema([(name, pa.string()) for name in PROFILE_COLUMNS])
+_PROFILE_SCHEMA = pa.schema([(name, pa.dictionary(pa.int32(), pa.string())) for name in PROFILE_COLUMNS])
 
 
 @dataclass(frozen=True)
@@ -171,7 +183,7 @@ def _candidates(activity: pd.DataFrame, secret_keys: frozenset[str]) -> pd.DataF
     """The covered day's calls the learned rules judge, as (principal, fact, kind, value, label, event_count)."""
     ok = activity[activity["error_code"].astype(str) == ""]
     frames = []
-    reads = ok[ok["secret_read"].astype(bool) & ~ok["network"].astype(str).map(on_behalf)]
+    reads = ok[ok["secret_read"].astype(bool) & ~_by_service(ok)]
     decrypt = reads["event_source"].eq("kms.amazonaws.com") & reads["event_name"].eq("Decrypt")
     reads = reads[~decrypt | reads["kms_key_arn"].isin(secret_keys)]
     units = reads["network"].astype(str).map(network_unit)
@@ -186,7 +198,10 @@ def _candidates(activity: pd.DataFrame, secret_keys: frozenset[str]) -> pd.DataF
     regional = activity[_regional(activity)]
     frames.append(_candidate_rows(regional, "rt_new_regions", REGION, regional["region"], regional["region"]))
     found = [frame for frame in frames if len(frame)]
-    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=_CANDIDATE_COLUMNS)
+    if not found:
+        return pd.DataFrame(columns=_CANDIDATE_COLUMNS)
+    keys = _CANDIDATE_COLUMNS[:-1]  # one row per distinct candidate: the day's regions repeat on every call
+    return pd.concat(found, ignore_index=True).groupby(keys, as_index=False, sort=False)["event_count"].sum()
 
 
 _TARGET_WORD = {ROLE: "into", SECRET: "of", KEY: "with"}

@@ -180,8 +180,8 @@ def learned_history(
         coverage = json.loads(storage.read_bytes(activity_key(earlier, "coverage.json")))
         for account in coverage.get("accounts", []):
             days_stored[account] = days_stored.get(account, 0) + 1
-        profiles.append(_stored_profile(storage, earlier, identities, index))
-    union = learned_union(profiles)
+        profiles.append(stored_profile(storage, earlier, identities))
+    union = _attributed(learned_union(profiles), index)
     today = daily_profile(evidence.activity)
     return LearnedHistory(
         profile=union,
@@ -193,16 +193,24 @@ def learned_history(
     )
 
 
-def _stored_profile(storage: Storage, day: date, identities: pd.DataFrame, index: dict) -> pa.Table:
+def stored_profile(storage: Storage, day: date, identities: pd.DataFrame) -> pa.Table:
     """A stored day's profile (Arrow, never Python strings), or one derived from its activity table."""
     key = activity_key(day, PROFILE_FILE)
     if storage.exists(key):
-        table = read_parquet_table(storage.read_bytes(key), list(PROFILE_COLUMNS))
-        principals = table.column("principal_arn").to_pylist() if index else []
-        if not any(resolve_identity(p, index) != p for p in set(principals)):
-            return table
+        return read_parquet_table(storage.read_bytes(key), list(PROFILE_COLUMNS), dictionary=True)
     activity = from_parquet(storage.read_bytes(activity_key(day, "activity.parquet")))
     return pa.Table.from_pandas(daily_profile(resolve_principals(activity, identities)), preserve_index=False)
+
+
+def _attributed(profile: pd.DataFrame, index: dict) -> pd.DataFrame:
+    """The union with every principal named as the inventory names it today (a profile stored before a role was
+    recreated under a path, or an older day's path-less ARN), once per distinct principal."""
+    if profile.empty:
+        return profile
+    names = {arn: resolve_identity(arn, index) for arn in profile["principal_arn"].unique()}
+    if all(arn == name for arn, name in names.items()):
+        return profile
+    return profile.assign(principal_arn=profile["principal_arn"].map(names)).drop_duplicates(ignore_index=True)
 
 
 PROFILE_FILE = "profile.parquet"
