@@ -32,6 +32,7 @@ from assurance_jobs.output.probes import probe_views
 from assurance_jobs.output.status import open_counts_by_family, with_waived_scopes
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
 from assurance_jobs.probes.evidence import latest_probe_run, stored_records
+from assurance_jobs.scan.runtime_learned import runtime_coverage
 from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import list_partition_dates, read_manifest
@@ -257,7 +258,8 @@ def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage
     if incomplete is None:
         incomplete = read_incomplete_resources(storage, bundle.partition_date)
     evaluation = Evaluation(bundle.findings, bundle.rule_results, incomplete)
-    plain = write_findings_exports(evaluation, out_dir, disabled_rules=bundle.disabled_rules)
+    coverage = runtime_coverage(bundle.identities)
+    plain = write_findings_exports(evaluation, out_dir, disabled_rules=bundle.disabled_rules, runtime_coverage=coverage)
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(
         out_dir / OCSF_FILE,
