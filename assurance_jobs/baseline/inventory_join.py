@@ -193,7 +193,7 @@ def inventory_with_runtime_facts(
     Without evidence (no trail configured anywhere) every runtime fact is NA and the runtime rules read INCOMPLETE;
     the coverage columns still say why each identity is not judged.
     """
-    approvals = runtime_approvals(inventory, baseline, registry, taken_at, previous)
+    approvals = runtime_approvals(inventory, baseline, registry, taken_at, previous) if evidence is not None else {}
     perms = permissions_by_principal(inventory.policies) if evidence is not None else {}
     selectors = baseline.secret_key_selectors if baseline is not None else None
     keys = classify_keys(evidence.kms_key_tags, selectors) if evidence is not None else None
