@@ -559,6 +559,20 @@ class AssuranceConfig(_Strict):
     organization_trail: TrailConfig | None = Field(
         default=None, description="One organization trail read for every account without its own `cloudtrail`."
     )
+    learned_baseline_days: int = Field(
+        default=30,
+        ge=2,
+        le=400,
+        description="Days of stored activity each identity's learned behavioural baseline is built from "
+        "(NHI-RT-006..008; docs/runtime.md).",
+    )
+    learned_baseline_min_days: int = Field(
+        default=14,
+        ge=1,
+        le=400,
+        description="Stored days an account (and an identity's age) needs before the learned rules judge it; "
+        "until then they read INCOMPLETE naming the days stored.",
+    )
     drift_history_days: int = Field(
         default=DEFAULT_DRIFT_HISTORY_DAYS,
         ge=1,
@@ -615,6 +629,12 @@ class AssuranceConfig(_Strict):
     def _some_account_is_scanned(self) -> AssuranceConfig:
         if not self.accounts and self.organization is None:
             raise ValueError("accounts: list at least one account, or configure an organization section")
+        return self
+
+    @model_validator(mode="after")
+    def _learning_fits_its_window(self) -> AssuranceConfig:
+        if self.learned_baseline_min_days > self.learned_baseline_days:
+            raise ValueError("learned_baseline_min_days must not exceed learned_baseline_days")
         return self
 
     @model_validator(mode="after")

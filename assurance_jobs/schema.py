@@ -173,6 +173,7 @@ RUNTIME_FACT_COLUMNS: Columns = {
     "rt_interactive_use_count": "Int64",
     "rt_calls_outside_scope": "object",
     "rt_calls_outside_scope_count": "Int64",
+    "rt_calls_unknown_action_count": "Int64",
     "rt_denied_outside_baseline": "object",
     "rt_denied_outside_baseline_count": "Int64",
     "rt_unused_granted_services": "object",
@@ -184,6 +185,26 @@ RUNTIME_FACT_COLUMNS: Columns = {
     "rt_unused_source_sha256": "object",
 }
 
+# From the learned behavioural baseline (scan/runtime_learned): what the covered day did that the identity's stored
+# history (`learned_baseline_days`) never showed; NA where the identity is not judged by it (an approved baseline
+# governs that dimension, too few days stored, the identity is newer than the learning needs). `rt_judged_by`
+# ('approved' | 'learned' | 'not judged') and `rt_not_judged_reason` are the runtime coverage of every identity;
+# `rt_granted_vs_used` compares its effective permissions with the actions it called over the learned window.
+LEARNED_FACT_COLUMNS: Columns = {
+    "rt_secret_reads_new_network": "object",
+    "rt_secret_reads_new_network_count": "Int64",
+    "rt_first_sensitive_use": "object",
+    "rt_first_sensitive_use_count": "Int64",
+    "rt_new_regions": "object",
+    "rt_new_region_count": "Int64",
+    "rt_learned_days": "Int64",
+    "rt_judged_by": "object",
+    "rt_not_judged_reason": "object",
+    "rt_granted_vs_used": "object",
+    "rt_used_action_count": "Int64",
+    "rt_granted_action_count": "Int64",
+}
+
 # Every column of the `identities` table the rules see: the inventory's, then each fact family's.
 IDENTITY_TABLE_COLUMNS: Columns = {
     **IDENTITY_COLUMNS,
@@ -193,12 +214,16 @@ IDENTITY_TABLE_COLUMNS: Columns = {
     **BASELINE_FACT_COLUMNS,
     **DRIFT_FACT_COLUMNS,
     **RUNTIME_FACT_COLUMNS,
+    **LEARNED_FACT_COLUMNS,
 }
 
 # `activity`: the covered day's CloudTrail activity per account and region (collect/activity reduces it;
 # docs/runtime.md). One row per principal, call, network, user-agent class, error code, secret read and KMS key
 # (`kms_key_arn`: the key a kms.amazonaws.com event names in its `resources`, NULL for every other event, so the
-# grouping stays as coarse as before; NHI-RT-001 counts a kms:Decrypt only on a secret-bearing key).
+# grouping stays as coarse as before; NHI-RT-001 counts a kms:Decrypt only on a secret-bearing key). `target`: the
+# role an sts:AssumeRole* call asked for, or the secret a GetSecretValue named (ids, never values), NULL otherwise;
+# `source_ip` / `endpoint_account_id`: the private address and the endpoint's owner of a call that came through a VPC
+# endpoint (`network` is then the endpoint id), NULL otherwise. Columns added later read as NULL in older days.
 ACTIVITY_COLUMNS: Columns = {
     "principal_arn": "object",
     "principal_type": "object",
@@ -209,6 +234,9 @@ ACTIVITY_COLUMNS: Columns = {
     "error_code": "object",
     "secret_read": "bool",
     "kms_key_arn": "object",
+    "target": "object",
+    "source_ip": "object",
+    "endpoint_account_id": "object",
     "event_count": "int64",
     "first_seen": UTC_TIME,
     "last_seen": UTC_TIME,

@@ -1,4 +1,5 @@
-"""`assurance-jobs`: materialise a day's partition, or run the whole job on the embedded demo estate.
+"""`assurance-jobs`: materialise a day's partition, run the whole job on the embedded demo estate, or draft a
+baseline from stored activity.
 
 Runs go through Dagster with a persistent instance ($DAGSTER_HOME, default ./.dagster_home), so a run started
 here shows up in `dagster dev` like a scheduled one.
@@ -52,7 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("config", type=Path)
+    _baseline_commands(commands)
     return parser
+
+
+def _baseline_commands(commands: argparse._SubParsersAction) -> None:
+    baseline = commands.add_parser("baseline", help="work with the approved runtime baseline (docs/runtime.md)")
+    actions = baseline.add_subparsers(dest="baseline_command", required=True)
+    propose = actions.add_parser(
+        "propose", help="draft baseline entries and right-sized policies from stored activity (files for review)"
+    )
+    propose.add_argument("--days", type=int, required=True, help="stored days of activity to draft from")
+    propose.add_argument("--identity", action="append", default=[], help="only this NHI (ARN); repeatable")
+    propose.add_argument("--config", type=Path, help="YAML configuration (default: $ASSURANCE_CONFIG or built-ins)")
+    propose.add_argument("--date", type=_date, help="last day of the window (default: the latest stored)")
+    propose.add_argument(
+        "--out", type=Path, help="folder for the drafts (default: <output_dir>/<day>/baseline-proposal/)"
+    )
 
 
 def _output_flags(command: argparse.ArgumentParser) -> None:
@@ -74,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "probe":
             return _probe(args)
+        if args.command == "baseline":
+            return _propose_baseline(args)
         return _demo(args)
     except (ConfigError, *USER_ERRORS) as error:
         print(f"assurance-jobs: {one_line(error)}", file=sys.stderr)
@@ -160,6 +179,18 @@ def _probe(args: argparse.Namespace) -> int:
         print(line)
     incomplete = (evaluation.rule_results["status"] == "INCOMPLETE").any()
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
+
+
+def _propose_baseline(args: argparse.Namespace) -> int:
+    from assurance_jobs.steps.baseline_proposal import propose_baseline
+
+    if args.days < 1:
+        raise ConfigError("--days: must be at least 1 (stored days of activity to draft from)")
+    config = load_config(args.config or os.environ.get("ASSURANCE_CONFIG"))
+    files = propose_baseline(config, args.days, args.identity, args.date, args.out)
+    print(f"proposed entries for {files.identities} NHIs from {files.window.describe()} (for review, not applied):")
+    print(f"  {files.yaml_path}\n  {files.json_path}")
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:

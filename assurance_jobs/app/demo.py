@@ -17,18 +17,20 @@ from freezegun import freeze_time
 
 from assurance_jobs.app.runner import RunRequestOptions, definitions_for, materialize_probes, run_with_progress
 from assurance_jobs.app.summary import LABEL_WIDTH, print_json_summary, print_summary
-from assurance_jobs.config import load_config
-from assurance_jobs.demo.activity import RUNTIME_LEDGER, seed_trail
+from assurance_jobs.config import AssuranceConfig, load_config
+from assurance_jobs.demo.activity import ACCOUNT, RUNTIME_LEDGER, DemoKeys, history_activity, seed_trail
 from assurance_jobs.demo.builder import Expectation
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.history import drift_overnight, seed_baselined_roles, write_baseline, write_registry
 from assurance_jobs.demo.probes import DEMO_TOKEN_LIFETIME_SECONDS, PROBE_LEDGER, demo_token_services
 from assurance_jobs.demo.server import emulated_aws
 from assurance_jobs.steps.collect import collect_snapshot
+from assurance_jobs.steps.inventory import store_activity_history
 
 DEMO_REGIONS = ["us-east-1", "eu-west-1"]
 DEMO_OWNER_TAG_KEYS = ["owner", "Owner"]
 DEMO_LOOKBACK_DAYS = 2
+DEMO_HISTORY_DAYS = 14  # stored days before the trail's two: the learned baseline's `learned_baseline_min_days`
 
 
 def write_waivers(path: Path, estate: DemoEstate, now: datetime) -> Path:
@@ -82,6 +84,16 @@ def demo_config(
     }
 
 
+def store_history(config: AssuranceConfig, now: datetime, keys: DemoKeys) -> None:
+    """The activity earlier daily runs would have stored (ordinary traffic only), so the learned baseline judges
+    the two collected days: partitions day -15 … day -2, each covering the day before."""
+    partitions = [(now - timedelta(days=2 + back)).date() for back in range(DEMO_HISTORY_DAYS)]
+    covered = history_activity([day - timedelta(days=1) for day in partitions], DEMO_REGIONS, keys)
+    for partition in partitions:
+        activity = covered[partition - timedelta(days=1)]
+        store_activity_history(config, partition, activity, [ACCOUNT], [ACCOUNT])
+
+
 def planted_defects(defects: Iterable[Expectation], drift: Mapping[str, str]) -> set[tuple[str, str]]:
     """Every (rule id, resource) the demo planted: the estate's, the overnight drift's, CloudTrail's, the probes'.
 
@@ -105,16 +117,18 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
     with emulated_aws() as endpoint, demo_token_services() as probes:
         estate = seed_demo_estate(endpoint, now=now, size=size, feed_dir=out)
         seed_baselined_roles(endpoint, now)
-        trail = seed_trail(endpoint, now, DEMO_REGIONS)
+        demo_trail = seed_trail(endpoint, now, DEMO_REGIONS)
         note(f"  seeded {_describe_counts(estate)} in {estate.seed_seconds:.1f} s at {endpoint}")
         baseline_dir, registry = out / "baseline", out / "agent-registry.yaml"
         write_baseline(baseline_dir, now)
         write_registry(registry, granted_extra=False)
         write_waivers(out / "waivers.yaml", estate, now)
         config_path = out / "assurance.yaml"
-        body = demo_config(out, estate, baseline_dir, registry, probes, trail.model_dump(exclude_defaults=True))
+        trail = demo_trail.trail.model_dump(exclude_defaults=True)
+        body = demo_config(out, estate, baseline_dir, registry, probes, trail)
         config_path.write_text(yaml.safe_dump(body, sort_keys=False))
         config = load_config(config_path)
+        store_history(config, now, demo_trail.keys)
         note(f"day 1 ({yesterday.date()}): snapshot with the clock set back a day, then the daily job")
         with freeze_time(yesterday, tick=True):
             collect_snapshot(config, yesterday.date())

@@ -93,7 +93,8 @@ def _try_parse(document: str) -> ParsedPolicy | None:
         return None
 
 
-def _document_mask(document: str) -> int:
+def document_mask(document: str) -> int:
+    """What one policy document allows (0 when it does not parse)."""
     parsed = _try_parse(document)
     return 0 if parsed is None else effective_permissions([parsed]).allowed_mask
 
@@ -191,7 +192,7 @@ def _active_jit_mask(grants: Sequence[JitGrant], principal: _Principal) -> int:
 def _union_masks(documents: Iterable[str]) -> int:
     mask = 0
     for document in documents:
-        mask |= _document_mask(document)
+        mask |= document_mask(document)
     return mask
 
 

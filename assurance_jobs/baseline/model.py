@@ -14,6 +14,8 @@ Semantics (documented here because reviewers read this file):
   a typo fails review instead of approving nothing.
 * ``jit_grants`` approve an elevated policy for one identity inside a time window (timezone required).
 * ``agents`` maps an AI agent id to the tool scopes it is approved to hold or request (fnmatch globs allowed).
+* ``approved_networks``, ``approved_actions`` and ``approved_regions`` are the runtime baseline: an identity
+  governed by one is judged against it (NHI-RT-001/003/008) before its learned behaviour.
 * ``secret_key_tags`` classifies KMS keys, estate-wide: a key with a matching tag (key equals, value glob) is
   secret-bearing, so a ``kms:Decrypt`` on it from outside the caller's ``approved_networks`` fails NHI-RT-001.
   It lives here, beside ``approved_networks``, because it is the same kind of reviewed decision.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -31,10 +34,11 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assurance_jobs.scan import actions
-from assurance_jobs.scan.runtime import AWS_SERVICE_NETWORK
+from assurance_jobs.scan.runtime_calls import AWS_SERVICE_NETWORK
 from assurance_jobs.yaml_files import field_path, problem_message, read_yaml_file
 
 MAX_REPORTED_ERRORS = 10
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")  # as config.py checks regions
 
 
 class BaselineError(Exception):
@@ -67,6 +71,19 @@ class IdentityEntry(_Strict):
         description="Where the identity may call secrets stores from: CIDRs, VPC endpoint ids (vpce-…, globs) "
         "and/or 'aws-service' (calls AWS services make on its behalf).",
     )
+
+    approved_regions: list[str] | None = Field(
+        default=None,
+        description="Regions the identity may act in (NHI-RT-008 judges against them instead of its learned regions).",
+    )
+
+    @field_validator("approved_regions")
+    @classmethod
+    def _regions(cls, regions: list[str] | None) -> list[str] | None:
+        bad = [region for region in regions or [] if not _REGION.match(region)]
+        if bad:
+            raise ValueError(f"not an AWS region name (e.g. eu-west-1): {', '.join(bad)}")
+        return regions
 
     @field_validator("approved_networks")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from assurance_jobs.sources.registry import sources_feeding
 REGIONAL_SOURCES: frozenset[str] = registry.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
 CONFIGURED_INPUTS: frozenset[str] = registry.configured_input_names()
+HISTORY_SOURCES: frozenset[str] = registry.names(("history",))
 # Subject tables whose rows carry a region. A rule over another table (identities: runtime facts sum every region
 # of an account) is judged per account, and a regional source it depends on must be clean in every region.
 REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials"})
@@ -43,21 +44,29 @@ class Evidence:
     statuses: Mapping[tuple[str, str], tuple[tuple[str | None, str], ...]]
     accounts: tuple[str, ...]
     inputs_present: frozenset[str]
+    notes: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    """(account, history source) -> the messages of its rows that are not ok ("3 of 30 days stored, …"): why a
+    scope that misses it is INCOMPLETE, in the result's `reason`."""
 
     @classmethod
     def build(
         cls, collection_status: pd.DataFrame, tables: Iterable[pd.DataFrame], inputs_present: Iterable[str]
     ) -> Evidence:
         statuses: dict[tuple[str, str], list[tuple[str | None, str]]] = defaultdict(list)
+        notes: dict[tuple[str, str], list[str]] = defaultdict(list)
         for row in collection_status.itertuples(index=False):
             key = (str(row.account_id), str(row.source))
             statuses[key].append((_text_or_none(row.region), str(row.status)))
+            message = _text_or_none(getattr(row, "message", None))
+            if row.status != "ok" and message and row.source in HISTORY_SOURCES:
+                notes[key].append(message)
         accounts = {str(account) for account in collection_status.get("account_id", [])}
         for table in tables:
             if "account_id" in table.columns:
                 accounts.update(str(account) for account in table["account_id"].dropna().unique())
         frozen = {key: tuple(value) for key, value in statuses.items()}
-        return cls(frozen, tuple(sorted(accounts)), frozenset(inputs_present))
+        noted = {key: tuple(value) for key, value in notes.items()}
+        return cls(frozen, tuple(sorted(accounts)), frozenset(inputs_present), noted)
 
     def regions(self, account: str, sources: Iterable[str]) -> set[str]:
         return {
@@ -157,6 +166,7 @@ def rule_results(
             missing.append(ROW_EVIDENCE_GAP)
         n_failed = failed.get((account, region), 0)
         status = "INCOMPLETE" if missing else ("FAIL" if n_failed else "PASS")
+        notes = [f"{source}: {note}" for source in missing for note in evidence.notes.get((account, source), ())]
         rows.append(
             {
                 "rule_id": rule.rule_id,
@@ -169,7 +179,7 @@ def rule_results(
                 "evaluated": evaluated.get((account, region), 0),
                 "failed": n_failed,
                 "missing_sources": ",".join(sorted(missing)),
-                "reason": None,
+                "reason": "; ".join(notes) or None,
             }
         )
     if not rows:

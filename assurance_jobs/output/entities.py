@@ -50,6 +50,7 @@ PERMISSION_FACTS: tuple[tuple[str, str], ...] = (
     ("unapproved_trust_principals", "Trust principals beyond the baseline"),
     ("policy_parse_errors", "Policy documents that did not parse"),
     ("policy_documents_missing", "Attached policies missing from the snapshot"),
+    ("rt_granted_vs_used", "Granted vs used (stored CloudTrail activity)"),
 )
 """Identity fact columns summarised under "Effective permissions", in reading order; absent columns are skipped."""
 

@@ -27,6 +27,7 @@ from assurance_jobs.sources import (
     iam_server_certificates,
     iam_service_last_accessed,
     kms_keys,
+    learned_baseline,
     organizations_accounts,
     organizations_discovery,
     previous_partition,
@@ -56,6 +57,7 @@ SOURCES: tuple[Source, ...] = (
     organizations_discovery.SOURCE,
     kms_keys.SOURCE,
     iam_service_last_accessed.SOURCE,
+    learned_baseline.SOURCE,
 )
 """Append a new source at the end (never reorder: the collector runs them in this order)."""
 

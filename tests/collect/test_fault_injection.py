@@ -66,6 +66,9 @@ CLEAN_INCOMPLETE: frozenset[Scope] = frozenset(
         "NHI-RT-003",
         "NHI-RT-004",
         "NHI-RT-005",
+        "NHI-RT-006",
+        "NHI-RT-007",
+        "NHI-RT-008",
     )
 )
 

@@ -91,7 +91,7 @@ def test_the_names_the_lower_layers_spell_are_the_registered_ones() -> None:
 def test_regional_scopes_and_configured_inputs_come_from_the_registry() -> None:
     regional, inputs = results.REGIONAL_SOURCES, results.CONFIGURED_INPUTS
     assert regional == {"secretsmanager_secrets", "cloudtrail_objects", "cloudtrail_activity", "kms_keys"}
-    assert inputs == {"directory_feed", "baseline", "previous_partition", "cloudtrail_history"}
+    assert inputs == {"directory_feed", "baseline", "previous_partition", "cloudtrail_history", "learned_baseline"}
 
 
 def test_a_synthetic_clean_run_has_an_ok_row_for_every_always_collected_source() -> None:
