@@ -21,13 +21,15 @@ or act as B":
   service accounts. A linked node that is not an IAM principal holds no permission of its own
   (``linked_principal``): its path and its place in the blast radius come from the same search.
 
-Three sinks close the graph. ``ADMIN``: from every effective administrator (NHI-LP-001 sense) and from every
+Sinks close the graph. ``ADMIN``: from every effective administrator (NHI-LP-001 sense) and from every
 principal that can write a policy of itself or of a principal it can act as (Put/Attach*Policy, CreatePolicyVersion
 / SetDefaultPolicyVersion on a customer managed policy attached there). ``LATENT`` and ``UNDECIDABLE``: from every
 node that holds a catalogue method, labelled with what each method lacks (a passable privileged role, a group to
 join…) or with what the snapshot lacks to decide it ("undecidable: needs …"). A principal escalates (NHI-LP-003)
 when it reaches ``ADMIN``; one that does not, but reaches ``UNDECIDABLE`` or ``LATENT``, holds latent escalation
-(NHI-LP-008): the shortest path to each names the method and what is missing. Fan-in is kept linear by hub nodes:
+(NHI-LP-008): the shortest path to each names the method and what is missing. A fourth sink, ``UNREADABLE``, marks
+the undecidable methods whose resource listing was asked for and failed: a principal reaching it has missing
+evidence (``Escalation.unreadable``: its NHI-LP-003/008 read INCOMPLETE). Fan-in is kept linear by hub nodes:
 when a principal may reach *every* member of a group of targets, one edge goes to the group's hub instead of one
 per member.
 """

@@ -3,18 +3,20 @@
 WHY a module of its own: the escalation graph decides a method only where the snapshot holds what the method needs
 (a group to join, an instance profile, a user without a password, a Lambda function that runs as a role). Some of
 that is already in every snapshot (the authorization details' groups and instance profiles, the credential report);
-the rest — the resources that run as roles, and the organization's policies (``privesc_org``) — will come from
-collectors added later through the source registry. This module is the contract between those collectors and the
-analysis: plain frozen dataclasses, no I/O, no pandas.
+the rest — the resources that run as roles, and the organization's policies (``privesc_org``) — comes from the
+registry's resource and Organizations sources (``scan/privesc_snapshot.py`` reads them from the snapshot). This
+module is the contract between those collectors and the analysis: plain frozen dataclasses, no I/O, no pandas.
 
 ``None`` always means "not collected": a method whose prerequisite lives in an input that is ``None`` is reported
 *undecidable* (NHI-LP-008, "undecidable: needs …"), never dropped and never passed. An input that is present but
 empty means "collected, and there is none": the method is *latent* (its prerequisite is missing).
 
-How a collector plugs resources in (docs/privesc.md, "Inputs"): one ``ExistingResource`` per resource, with the
-role it runs as already resolved (an EC2 instance → its instance profile → the profile's role), and one
-``(account_id, kind)`` pair in ``ResourceInventory.collected`` per account and kind it read completely. A kind that
-was denied or failed for an account is simply left out of ``collected``: its methods stay undecidable there.
+How a collector plugs resources in (docs/privesc.md, "Inputs"): its parser returns a ``ResourceListing`` (the
+resources as listed, and why the listing is incomplete); ``resource_inventory_of`` resolves each one's role (an EC2
+instance → its instance profile → the profile's role) into an ``ExistingResource``, with one ``(account_id, kind)``
+pair in ``ResourceInventory.collected`` per account and kind read completely. A kind that was denied or failed
+for an account is in ``unreadable`` instead, with why: its methods stay undecidable there, and the principals
+whose verdict depends on them read INCOMPLETE.
 """
 
 from __future__ import annotations
