@@ -132,6 +132,12 @@ class AccountConfig(_Strict):
         description="Also run IAM Access Advisor jobs per user and role, so NHI-RT-005 is judged before "
         "`activity_lookback_days` of activity are stored (one job per principal: slow on large accounts).",
     )
+    collect_resources: bool = Field(
+        default=True,
+        description="List, per region, the resources that run as IAM roles (Lambda functions, stacks, CodeBuild "
+        "projects, instances, notebooks, Glue and ECS; metadata only), so NHI-LP-003/008 decide existing-resource "
+        "escalation methods; off, those methods are reported undecidable (NHI-LP-008).",
+    )
 
 
 class ScheduleConfig(_Strict):
@@ -506,6 +512,9 @@ class OrganizationConfig(_Strict):
     exclude: AccountSelector = Field(default_factory=AccountSelector)
     collect_service_last_accessed: bool = Field(
         default=False, description="Run IAM Access Advisor in every member account (as `accounts[]` does)."
+    )
+    collect_resources: bool = Field(
+        default=True, description="List the resources that run as IAM roles in every member account (as `accounts[]`)."
     )
 
 

@@ -127,6 +127,8 @@ POLICY_FACT_COLUMNS: Columns = {
     "privesc_undecidable": "bool",
     "privesc_blocked": "object",
     "organization_policies_unreadable": "int64",
+    # 1: no path, and a method on the way needs a resource listing that failed here (NHI-LP-003/008 INCOMPLETE).
+    "privesc_resources_unreadable": "int64",
 }
 
 # Attached policies whose document the snapshot does not hold (scan/facts).

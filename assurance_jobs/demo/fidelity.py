@@ -4,10 +4,14 @@ moto 5.2 answers every server-certificate call with fixed dates (uploaded 2010, 
 a secret's `LastAccessedDate`. Left alone, every certificate in the demo would be "expired" and the secret
 last-access rule (NHI-OFF-005) could never fire, so the demo would show findings AWS would not produce and miss
 one it would. These patches are applied only while `emulated_aws()` is open and are undone on exit.
+
+moto 5.2 does not implement `ssm:DescribeInstanceInformation` at all (`moto_ssm_inventory`): the tests apply
+that one patch to every moto they start, so the collector meets AWS's answer rather than moto's exception.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -20,6 +24,7 @@ from moto.core.utils import utcnow
 from moto.iam.models import Certificate, IAMBackend
 from moto.iam.responses import IamResponse
 from moto.secretsmanager.models import FakeSecret, secretsmanager_backends
+from moto.ssm.responses import SimpleSystemManagerResponse
 
 _LAST_ACCESSED = "_demo_last_accessed_epoch"
 _UPLOADED = "_demo_upload_date"
@@ -90,10 +95,25 @@ def _secret_to_dict(self: FakeSecret) -> dict[str, Any]:
     return body
 
 
+def _describe_instance_information(self: SimpleSystemManagerResponse) -> str:
+    """AWS's answer for an account whose instances run no SSM agent (moto's never do): no managed node."""
+    return json.dumps({"InstanceInformationList": []})
+
+
+@contextmanager
+def moto_ssm_inventory() -> Iterator[None]:
+    """`ssm:DescribeInstanceInformation`, which moto 5.2 lacks, answered as AWS would for moto's estate."""
+    with mock.patch.object(
+        SimpleSystemManagerResponse, "describe_instance_information", _describe_instance_information, create=True
+    ):
+        yield
+
+
 @contextmanager
 def moto_fidelity_patches() -> Iterator[None]:
     """Apply the corrections for the duration of the block (in this process: the threaded server shares it)."""
     with ExitStack() as stack:
+        stack.enter_context(moto_ssm_inventory())
         stack.enter_context(mock.patch.object(IamResponse, "upload_server_certificate", _upload_server_certificate))
         stack.enter_context(mock.patch.object(IamResponse, "list_server_certificates", _list_server_certificates))
         stack.enter_context(mock.patch.object(IamResponse, "get_server_certificate", _get_server_certificate))

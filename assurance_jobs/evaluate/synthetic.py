@@ -102,6 +102,7 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **facts: Any
         "privesc_undecidable": False,
         "privesc_blocked": "",
         "organization_policies_unreadable": 0,
+        "privesc_resources_unreadable": 0,
         "admin_implied": "",
         "trust_open_unconditioned": False,
         "cross_account_without_external_id": "",

@@ -32,7 +32,7 @@ def inventory_with_policy_facts(
 ) -> Inventory:
     """Identities gain effective-permission, escalation and trust facts computed over their combined policies
     (``taken_at``: the snapshot's as-of time, against which date conditions are judged). ``resources`` and
-    ``organization`` are what the resource and Organizations collectors will supply (None: not collected;
+    ``organization`` are what the resource and Organizations sources supplied (None: not collected;
     docs/privesc.md, "Inputs"). The non-IAM nodes of `principal_links` get their verdicts in `linked_reach`."""
     inputs = privesc_inputs_of(inventory, resources, organization)
     computed = principal_facts(

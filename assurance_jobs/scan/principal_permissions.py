@@ -284,6 +284,7 @@ def _escalation_facts(row: dict[str, object], result: Escalation) -> dict[str, o
         "privesc_latent": bool(result.latent),
         "privesc_latent_path": result.latent,
         "privesc_undecidable": result.undecidable,
+        "privesc_resources_unreadable": int(result.unreadable),
         "privesc_conditional": result.conditional,
         "privesc_reachable_by": ",".join(result.reachable_by),
         "privesc_reachable_by_count": result.reachable_count,

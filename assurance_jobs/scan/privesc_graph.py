@@ -21,13 +21,15 @@ or act as B":
   service accounts. A linked node that is not an IAM principal holds no permission of its own
   (``linked_principal``): its path and its place in the blast radius come from the same search.
 
-Three sinks close the graph. ``ADMIN``: from every effective administrator (NHI-LP-001 sense) and from every
+Sinks close the graph. ``ADMIN``: from every effective administrator (NHI-LP-001 sense) and from every
 principal that can write a policy of itself or of a principal it can act as (Put/Attach*Policy, CreatePolicyVersion
 / SetDefaultPolicyVersion on a customer managed policy attached there). ``LATENT`` and ``UNDECIDABLE``: from every
 node that holds a catalogue method, labelled with what each method lacks (a passable privileged role, a group to
 join…) or with what the snapshot lacks to decide it ("undecidable: needs …"). A principal escalates (NHI-LP-003)
 when it reaches ``ADMIN``; one that does not, but reaches ``UNDECIDABLE`` or ``LATENT``, holds latent escalation
-(NHI-LP-008): the shortest path to each names the method and what is missing. Fan-in is kept linear by hub nodes:
+(NHI-LP-008): the shortest path to each names the method and what is missing. A fourth sink, ``UNREADABLE``, marks
+the undecidable methods whose resource listing was asked for and failed: a principal reaching it has missing
+evidence (``Escalation.unreadable``: its NHI-LP-003/008 read INCOMPLETE). Fan-in is kept linear by hub nodes:
 when a principal may reach *every* member of a group of targets, one edge goes to the group's hub instead of one
 per member.
 """
@@ -53,7 +55,8 @@ from assurance_jobs.scan.privesc_org import ResourceGuards
 ADMIN = ("sink", "admin")
 LATENT = ("sink", "latent")  # a held method whose prerequisite is missing from the snapshot
 UNDECIDABLE = ("sink", "undecidable")  # a held method the snapshot cannot decide (an input not collected)
-SINKS = (ADMIN, LATENT, UNDECIDABLE)
+UNREADABLE = ("sink", "unreadable")  # … because a listing it needs failed: missing evidence, not a finding
+SINKS = (ADMIN, LATENT, UNDECIDABLE, UNREADABLE)
 SINK_IDS = {"sink:admin": ADMIN}
 """What a `Link.target` names to end at a sink (e.g. a Kubernetes subject bound to cluster-admin)."""
 # The blast-radius list names at most this many principals (first in ARN order; the count is always exact): with
@@ -141,6 +144,7 @@ class Escalation:
     conditional: bool = False
     latent: str = ""  # shortest paths to held methods the snapshot cannot decide | whose prerequisite is missing
     undecidable: bool = False  # some method on the way cannot be decided from the snapshot
+    unreadable: bool = False  # … because a resource listing it needs failed (the verdicts are INCOMPLETE)
     reachable_by: list[str] = field(default_factory=list)  # sorted; at most REACHABLE_LISTED of them
     reachable_count: int = 0  # exact
 
@@ -376,11 +380,12 @@ def _assume_edges(builder: _Builder, index: _Index, p: Principal) -> None:
 
 
 def _exists(index: _Index, account_id: str, kind: str | None) -> bool:
-    """A resource of ``kind`` exists in the account, as far as a complete collection shows (no kind: True)."""
+    """A resource of ``kind`` exists in the account, as far as a listing shows (no kind: True; a partial listing
+    that names one proves it exists)."""
     resources = index.context.resources
     if kind is None:
         return True
-    return resources is not None and resources.decided(account_id, kind) and bool(resources.of(account_id, kind))
+    return resources is not None and resources.listed(account_id, kind) and bool(resources.of(account_id, kind))
 
 
 def _passable(index: _Index, service: str, members: list[str]) -> list[str]:
@@ -424,8 +429,8 @@ def _resource_edges(builder: _Builder, index: _Index, p: Principal) -> None:
         return
     for method in privesc.resource_methods():
         kind = method.targets.kind  # type: ignore[union-attr]  # resource methods have targets
-        if not p.grants.holds(method.mask) or not resources.decided(p.account_id, kind):
-            continue
+        if not p.grants.holds(method.mask) or not resources.listed(p.account_id, kind):
+            continue  # a partial listing still names real resources: a path through one of them is a path
         members = [r.arn for r in resources.of(p.account_id, kind) if r.role_arn]
         if not members:
             continue
@@ -535,51 +540,57 @@ def _sink_edges(builder: _Builder, index: _Index, p: Principal) -> None:
         builder.edge(p.arn, ADMIN, f"{action}{ARROW}admin", verdict == CONDITIONAL)
 
 
-def _reason(index: _Index, method: privesc.EscalationMethod, account_id: str) -> tuple[str, bool]:
-    """(why a held method leads nowhere, whether the snapshot cannot decide it) in one account."""
+def _reason(index: _Index, method: privesc.EscalationMethod, account_id: str) -> tuple[str, tuple[Any, ...]]:
+    """(why a held method leads nowhere, the sink that says so: LATENT, UNDECIDABLE, or UNREADABLE when a listing
+    the method needs failed) in one account."""
     kind = method.resource_kind
     resources = index.context.resources
+    failed = resources.failed(account_id, kind) if kind and resources is not None else ""
+    if kind and failed:
+        inventory = RESOURCE_KINDS[kind].inventory
+        return f"undecidable: needs {inventory}, whose collection failed here ({failed})", UNREADABLE
     if kind and (resources is None or not resources.decided(account_id, kind)):
-        return f"undecidable: needs {RESOURCE_KINDS[kind].inventory}", True
+        return f"undecidable: needs {RESOURCE_KINDS[kind].inventory}", UNDECIDABLE
     if method.name == privesc.JOIN_GROUP and index.context.groups is None:
-        return UNKNOWN_GROUPS, True
+        return UNKNOWN_GROUPS, UNDECIDABLE
     if method.name == privesc.JOIN_GROUP and not index.groups.get(account_id):
-        return "missing: a group to join (the account has none)", False
+        return "missing: a group to join (the account has none)", LATENT
     if kind and not resources.of(account_id, kind):  # type: ignore[union-attr]  # decided above
-        return f"missing: {RESOURCE_KINDS[kind].label} in the account", False
-    return f"missing: {method.missing}", False
+        return f"missing: {RESOURCE_KINDS[kind].label} in the account", LATENT
+    return f"missing: {method.missing}", LATENT
 
 
-def _latent_labels(index: _Index, p: Principal, cache: dict[tuple[int, str], tuple[str, str]]) -> tuple[str, str]:
-    """(methods whose prerequisite is missing, methods the snapshot cannot decide), each with why and its source."""
+_LatentCache = dict[tuple[int, str], dict[tuple[Any, ...], str]]
+
+
+def _latent_labels(index: _Index, p: Principal, cache: _LatentCache) -> dict[tuple[Any, ...], str]:
+    """Per sink (LATENT, UNDECIDABLE, UNREADABLE), the held methods it names, each with why and its source; the
+    methods a failed listing leaves open are undecidable too (UNREADABLE marks only that the evidence failed)."""
     key = (p.grants.held_mask, p.account_id)
     found = cache.get(key)
     if found is None:
-        missing, undecidable = [], []
+        texts: dict[tuple[Any, ...], list[str]] = {LATENT: [], UNDECIDABLE: [], UNREADABLE: []}
         for name in privesc.held_methods(p.grants.held_mask):
             method = privesc.by_name()[name]
-            text, unknown = _reason(index, method, p.account_id)
-            (undecidable if unknown else missing).append(f"{name} — {text} [{method.source}]")
-        found = cache[key] = ("; ".join(missing), "; ".join(undecidable))
+            text, sink = _reason(index, method, p.account_id)
+            line = f"{name} — {text} [{method.source}]"
+            texts[UNDECIDABLE if sink == UNREADABLE else sink].append(line)
+            texts[UNREADABLE] += [line] if sink == UNREADABLE else []
+        found = cache[key] = {sink: "; ".join(lines) for sink, lines in texts.items()}
     if not p.documents_missing:
         return found
-    return found[0], "; ".join(
-        filter(None, [found[1], "undecidable: its attached policies are not all in the snapshot"])
-    )
+    missing_documents = "undecidable: its attached policies are not all in the snapshot"
+    return {**found, UNDECIDABLE: "; ".join(filter(None, [found[UNDECIDABLE], missing_documents]))}
 
 
-def _latent_edges(
-    builder: _Builder, index: _Index, p: Principal, cache: dict[tuple[int, str], tuple[str, str]]
-) -> None:
-    """p → LATENT and p → UNDECIDABLE, labelled with the methods it holds and what each lacks (read only when p
-    reaches no administrator)."""
+def _latent_edges(builder: _Builder, index: _Index, p: Principal, cache: _LatentCache) -> None:
+    """p → LATENT, p → UNDECIDABLE and p → UNREADABLE, labelled with the methods it holds and what each lacks
+    (read only when p reaches no administrator)."""
     if p.admin:
         return
-    missing, undecidable = _latent_labels(index, p, cache)
-    if missing:
-        builder.edge(p.arn, LATENT, missing, False)
-    if undecidable:
-        builder.edge(p.arn, UNDECIDABLE, undecidable, False)
+    for sink, text in _latent_labels(index, p, cache).items():
+        if text:
+            builder.edge(p.arn, sink, text, False)
 
 
 def _write_mask(actions: Iterable[str]) -> int:
@@ -680,9 +691,7 @@ def _reachers(graph: nx.DiGraph, principals: list[Principal], position: dict[str
     return {p.arn: reach[mapping[p.arn]] & ~(1 << position[p.arn]) for p in principals}
 
 
-def _node_edges(
-    builder: _Builder, index: _Index, p: Principal, latent_cache: dict[tuple[int, str], tuple[str, str]]
-) -> None:
+def _node_edges(builder: _Builder, index: _Index, p: Principal, latent_cache: _LatentCache) -> None:
     """Every edge out of one principal or group node."""
     _assume_edges(builder, index, p)
     _passrole_edges(builder, index, p)
@@ -706,7 +715,7 @@ def build_graph(
     builder.graph.add_nodes_from(p.arn for p in principals)
     _hub_labels(builder, index)
     _resource_nodes(builder, index)
-    latent_cache: dict[tuple[int, str], tuple[str, str]] = {}
+    latent_cache: _LatentCache = {}
     for node in (*principals, *(context.groups or ())):
         _node_edges(builder, index, node, latent_cache)
     for link in context.links:
@@ -742,7 +751,7 @@ def escalations(
     principals = list(principals)
     graph, reachers = build_graph(principals, taken_at, context)
     by_position = sorted({p.arn for p in principals})
-    to_admin, to_latent, to_undecidable = (_paths_to(graph, sink) for sink in SINKS)
+    to_admin, to_latent, to_undecidable, to_unreadable = (_paths_to(graph, sink) for sink in SINKS)
     # Who can reach a principal, not counting routes through an administrator: every administrator (and anyone
     # who can become one, already reported as such) reaches everything, which would drown the blast radius.
     results: dict[str, Escalation] = {}
@@ -755,6 +764,7 @@ def escalations(
             found = [to_undecidable.get(p.arn), to_latent.get(p.arn)]
             result.latent = " | ".join(_path_text(graph, path, p.name)[0] for path in found if path)
             result.undecidable = found[0] is not None
+            result.unreadable = p.arn in to_unreadable
         bits = reachers[p.arn]
         result.reachable_count = bits.bit_count()
         result.reachable_by = [by_position[i] for i in itertools.islice(_bits(bits), REACHABLE_LISTED)]

@@ -3,18 +3,20 @@
 WHY a module of its own: the escalation graph decides a method only where the snapshot holds what the method needs
 (a group to join, an instance profile, a user without a password, a Lambda function that runs as a role). Some of
 that is already in every snapshot (the authorization details' groups and instance profiles, the credential report);
-the rest — the resources that run as roles, and the organization's policies (``privesc_org``) — will come from
-collectors added later through the source registry. This module is the contract between those collectors and the
-analysis: plain frozen dataclasses, no I/O, no pandas.
+the rest — the resources that run as roles, and the organization's policies (``privesc_org``) — comes from the
+registry's resource and Organizations sources (``scan/privesc_snapshot.py`` reads them from the snapshot). This
+module is the contract between those collectors and the analysis: plain frozen dataclasses, no I/O, no pandas.
 
 ``None`` always means "not collected": a method whose prerequisite lives in an input that is ``None`` is reported
 *undecidable* (NHI-LP-008, "undecidable: needs …"), never dropped and never passed. An input that is present but
 empty means "collected, and there is none": the method is *latent* (its prerequisite is missing).
 
-How a collector plugs resources in (docs/privesc.md, "Inputs"): one ``ExistingResource`` per resource, with the
-role it runs as already resolved (an EC2 instance → its instance profile → the profile's role), and one
-``(account_id, kind)`` pair in ``ResourceInventory.collected`` per account and kind it read completely. A kind that
-was denied or failed for an account is simply left out of ``collected``: its methods stay undecidable there.
+How a collector plugs resources in (docs/privesc.md, "Inputs"): its parser returns a ``ResourceListing`` (the
+resources as listed, and why the listing is incomplete); ``resource_inventory_of`` resolves each one's role (an EC2
+instance → its instance profile → the profile's role) into an ``ExistingResource``, with one ``(account_id, kind)``
+pair in ``ResourceInventory.collected`` per account and kind read completely. A kind that was denied or failed
+for an account is in ``unreadable`` instead, with why: its methods stay undecidable there, and the principals
+whose verdict depends on them read INCOMPLETE.
 """
 
 from __future__ import annotations
@@ -113,14 +115,30 @@ class ExistingResource:
 
 @dataclass(frozen=True)
 class ResourceInventory:
-    """The existing resources the collectors read, and which (account, kind) pairs they read completely."""
+    """The existing resources the collectors read, which (account, kind) pairs they read completely, and which
+    they tried to read and could not (denied, throttled, truncated), with why.
+
+    A pair in ``unreadable`` is undecidable like a pair never collected, but the analysis tells them apart: a
+    method left undecidable by a failed listing makes its principal's verdicts INCOMPLETE (missing evidence),
+    whereas a kind nobody asked for is reported undecidable (NHI-LP-008). The resources a partial listing did
+    return are real and keep their edges: a path through one of them is a path.
+    """
 
     resources: tuple[ExistingResource, ...] = ()
     collected: frozenset[tuple[str, str]] = frozenset()
+    unreadable: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (account, kind) -> why
 
     def decided(self, account_id: str, kind: str) -> bool:
         """True when this kind was collected completely in this account (so "none" really means none)."""
         return (account_id, kind) in self.collected
+
+    def failed(self, account_id: str, kind: str) -> str:
+        """Why this kind could not be read completely in this account ('' when it was, or was never asked for)."""
+        return self.unreadable.get((account_id, kind), "")
+
+    def listed(self, account_id: str, kind: str) -> bool:
+        """True when the resources of this kind that exist here were listed, all of them or some (partial)."""
+        return self.decided(account_id, kind) or (account_id, kind) in self.unreadable
 
     def of(self, account_id: str, kind: str) -> tuple[ExistingResource, ...]:
         return self._by_key.get((account_id, kind), ())
@@ -131,6 +149,29 @@ class ResourceInventory:
         for resource in self.resources:
             grouped[(resource.account_id, resource.kind)].append(resource)
         return {key: tuple(sorted(found, key=lambda r: r.arn)) for key, found in grouped.items()}
+
+
+@dataclass(frozen=True)
+class ListedResource:
+    """One resource as its listing names it: the role it runs as when the listing says so (a function's `Role`),
+    or what leads to it — an EC2 instance's instance profile, the EC2 instance an SSM-managed node is."""
+
+    kind: str  # a key of RESOURCE_KINDS
+    arn: str
+    role_arn: str | None = None
+    instance_profile_arn: str | None = None  # EC2: the profile whose role the instance runs as
+    instance_id: str | None = None  # EC2 instances, and SSM-managed nodes that are EC2 instances
+
+
+@dataclass(frozen=True)
+class ResourceListing:
+    """What one resource source read in one account, over every region it was collected in: the resources, the
+    kinds it lists, and why the listing is incomplete ('' when every call answered in full)."""
+
+    account_id: str
+    kinds: tuple[str, ...]
+    resources: tuple[ListedResource, ...] = ()
+    incomplete: str = ""
 
 
 @dataclass(frozen=True)
@@ -221,3 +262,48 @@ def user_credentials_of(
         arn: UserCredentials(password, None if access_keys is None or password is None else access_keys.get(arn, 0))
         for arn, password in users
     }
+
+
+def resource_inventory_of(listings: Iterable[ResourceListing], estate: IamEstate | None) -> ResourceInventory | None:
+    """The resources of every listing with the role each runs as resolved (an EC2 instance through its instance
+    profile, held in the authorization details; an SSM-managed EC2 node through that instance), and per (account,
+    kind) whether it was read completely. None when no resource source was collected at all.
+
+    An SSM-managed node that is an EC2 instance takes its role from the EC2 listing: where that listing is
+    incomplete or was not collected, the node's role is unknown and the SSM kind is unreadable there too."""
+    listings = list(listings)
+    if not listings:
+        return None
+    held = estate.instance_profiles if estate else {}
+    profile_roles = {profile: role for role, profiles in held.items() for profile in profiles}
+    instances = {
+        (listing.account_id, r.instance_id): r
+        for listing in listings
+        for r in listing.resources
+        if r.kind == "ec2_instance" and r.instance_id
+    }
+    why = {(listing.account_id, kind): listing.incomplete for listing in listings for kind in listing.kinds}
+    resolved: list[ExistingResource] = []
+    unknown: dict[tuple[str, str], str] = {}
+    for listing in listings:
+        for item in listing.resources:
+            profile = item.instance_profile_arn
+            if item.kind != "ec2_instance" and item.instance_id:  # an SSM-managed node that is an EC2 instance
+                instance = instances.get((listing.account_id, item.instance_id))
+                if instance is None:
+                    ec2 = why.get((listing.account_id, "ec2_instance"), "ec2:DescribeInstances was not collected")
+                    if ec2:  # the instance may exist unlisted: the node's role is unknown
+                        unknown[(listing.account_id, item.kind)] = f"the roles of its EC2 instances are unknown ({ec2})"
+                    continue  # a complete EC2 listing without it: the instance is gone (terminated)
+                profile = instance.instance_profile_arn
+            role, via = item.role_arn, ""
+            if role is None and profile:
+                role, via = profile_roles.get(profile), f"instance profile {profile.rsplit('/', 1)[-1]}"
+            resolved.append(ExistingResource(item.kind, item.arn, listing.account_id, role, via))
+    for key, text in unknown.items():
+        why[key] = "; ".join(filter(None, (why[key], text)))
+    return ResourceInventory(
+        tuple(resolved),
+        frozenset(key for key, text in why.items() if not text),
+        {key: text for key, text in why.items() if text},
+    )

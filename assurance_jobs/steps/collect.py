@@ -77,7 +77,7 @@ def plan_day(config: AssuranceConfig, partition_date: date, *, only_account: str
                 "a past day cannot be collected from the live estate"
             )
         return DayPlan(partition_date, taken_at, reused=SnapshotOutcome(stored.manifest, stored.location, True))
-    plan = plan_collection(config)
+    plan = plan_collection(config, [source for source in registry.aws_sources() if source.scope == "organization"])
     return DayPlan(partition_date, taken_at, plan, carry_over(storage, partition_date, plan, only_account))
 
 
@@ -171,6 +171,10 @@ def commit_collection(
     if day.plan.discovery is not None:
         blobs.append(day.plan.discovery.blob())
         records.extend(excluded_record(member) for member in day.plan.discovery.excluded)
+        members = {member.account_id for member in day.plan.discovery.members}
+        if day.plan.organization is not None:  # SCPs and RCPs: their status where they bound verdicts
+            blobs.extend(day.plan.organization.blobs)
+            statuses.extend(day.plan.organization.statuses_for(a for a in accounts if a in members))
     duration = (datetime.now(UTC) - day.taken_at).total_seconds()
     for source in registry.file_sources():
         if source.configured(config):
@@ -223,7 +227,11 @@ def carry_over(storage: Storage, partition_date: date, plan: CollectionPlan, onl
     return CarryOver(previous.snapshot_id, keep)
 
 
-_PER_RUN_SOURCES = (*(source.name for source in registry.file_sources()), DISCOVERY_SOURCE)
+_PER_RUN_SOURCES = (
+    *(source.name for source in registry.file_sources()),
+    DISCOVERY_SOURCE,
+    *(source.name for source in registry.aws_sources() if source.scope == "organization"),
+)
 """Collected once per run, not per account: a carried-over account never brings its old copy along."""
 
 

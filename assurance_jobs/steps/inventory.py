@@ -25,6 +25,7 @@ from assurance_jobs.parquet import read_parquet, read_parquet_table, to_parquet
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed_bytes
 from assurance_jobs.scan.policy_join import inventory_with_policy_facts
+from assurance_jobs.scan.privesc_snapshot import CollectedInputs, collected_privesc_inputs
 from assurance_jobs.scan.runtime import (
     RuntimeEvidence,
     services_called,
@@ -84,7 +85,15 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     )
     if directory is not None and directory.parse_warnings:  # shown in the run's output and the report
         inventory = replace(inventory, parse_warnings=[*directory.parse_warnings, *inventory.parse_warnings])
-    inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
+    collected = collected_inputs(config, snapshot, inventory)
+    inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *collected.warnings])
+    inventory = inventory_with_policy_facts(
+        inventory,
+        config.known_accounts,
+        snapshot.manifest.taken_at,
+        resources=collected.resources,
+        organization=collected.organization,
+    )
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
     baseline, agents, taken_at = load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at
@@ -97,6 +106,13 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     if runtime_warnings:
         inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *runtime_warnings])
     return PartitionInventory(inventory, drift, previous_date, evidence)
+
+
+def collected_inputs(config: AssuranceConfig, snapshot: Snapshot, inventory: Inventory) -> CollectedInputs:
+    """The escalation analysis' collected inputs (existing resources, the organization's SCPs and RCPs), from the
+    registry's "privesc" parsers over the snapshot."""
+    ctx = Context(snapshot.manifest.taken_at, list(config.owner_tag_keys), config.human_marker, None)
+    return collected_privesc_inputs(snapshot, registry.parsers("privesc"), inventory.iam_estate, ctx)
 
 
 # ------------------------------------------------------------------------------------------ runtime history

@@ -39,6 +39,7 @@ from assurance_jobs.collect import credential_report
 from assurance_jobs.collect.aws import collect_account
 from assurance_jobs.config import AccountConfig, parse_config
 from assurance_jobs.evaluate import EvaluationInputs, Suite, evaluate, load_suites
+from assurance_jobs.evaluate.results import ROW_EVIDENCE_GAP
 from assurance_jobs.snapshot.store import LocalStorage, read_snapshot, write_snapshot
 from assurance_jobs.sources import registry
 from assurance_jobs.steps.inventory import build_partition_inventory
@@ -89,7 +90,14 @@ ADDED: dict[str, frozenset[Scope]] = {
         (rule, MOTO, "eu-west-1") for rule in ("NHI-OFF-005", "NHI-ROT-003", "NHI-ROT-004")
     ),
     "organizations_accounts": frozenset(),  # recorded as missing evidence, but no rule reads it
+    # only svc-function-updater holds a Lambda method: its escalation verdicts are unknown, nobody else's
+    "lambda_functions": _global("NHI-LP-003", "NHI-LP-008"),
 }
+
+
+# Sources no rule depends on as a whole: their failure reaches a rule through the principals whose verdict needed
+# them (meta `incomplete_if`), and the scope names that row-level gap.
+THROUGH_PRINCIPALS = frozenset({"lambda_functions"})
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,7 @@ APIS = (
     Api("iam_server_certificates", "iam", "ListServerCertificates", list_key="ServerCertificateMetadataList"),
     Api("secretsmanager_secrets", "secretsmanager", "ListSecrets", True, "SecretList", "NextToken", "eu-west-1"),
     Api("organizations_accounts", "organizations", "ListAccounts", True, "Accounts", "NextToken"),
+    Api("lambda_functions", "lambda", "ListFunctions", True, "Functions", "NextMarker", "eu-west-1"),
 )
 
 
@@ -231,6 +240,11 @@ def estate() -> Iterator[None]:
         session = boto3.Session(region_name="us-east-1")
         seed_estate(session)
         session.client("organizations").create_organization(FeatureSet="ALL")
+        iam = session.client("iam")  # a resource method: latent on a clean day (no function), unknown if unlisted
+        iam.create_user(UserName="svc-function-updater", Tags=[{"Key": "owner", "Value": "team@example.com"}])
+        update = {"Effect": "Allow", "Action": "lambda:UpdateFunctionCode", "Resource": "*"}
+        document = json.dumps({"Version": "2012-10-17", "Statement": [update]})
+        iam.put_user_policy(UserName="svc-function-updater", PolicyName="deploy", PolicyDocument=document)
         yield
 
 
@@ -329,4 +343,5 @@ def test_fault_makes_exactly_the_dependent_scopes_incomplete(
         return
     added = ADDED[api.source]
     assert run.incomplete() == CLEAN_INCOMPLETE | added
-    assert all(api.source in run.missing(scope) for scope in added)
+    named = ROW_EVIDENCE_GAP if api.source in THROUGH_PRINCIPALS else api.source
+    assert all(named in run.missing(scope) for scope in added)
