@@ -293,6 +293,7 @@ KUBERNETES_SUBJECT_COLUMNS: Columns = {
     "irsa_status": "str",
     "pod_identity_roles": "str",
     "aws_roles": "str",
+    "aws_roles_unknown_count": "int64",
     "aws_account_id": "str",
     "cluster_arn": "str",
     "source_file": "str",

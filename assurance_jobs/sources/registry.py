@@ -21,12 +21,19 @@ from assurance_jobs.sources import (
     cloudtrail_history,
     cloudtrail_objects,
     directory_feed,
+    eks_cluster,
+    eks_pod_identity_associations,
     iam_authorization_details,
     iam_credential_report,
     iam_roles,
     iam_server_certificates,
     iam_service_last_accessed,
     kms_keys,
+    kubernetes_namespaces,
+    kubernetes_pods,
+    kubernetes_rbac,
+    kubernetes_service_accounts,
+    kubernetes_token_secrets,
     organizations_accounts,
     organizations_discovery,
     previous_partition,
@@ -56,6 +63,13 @@ SOURCES: tuple[Source, ...] = (
     organizations_discovery.SOURCE,
     kms_keys.SOURCE,
     iam_service_last_accessed.SOURCE,
+    kubernetes_namespaces.SOURCE,
+    kubernetes_service_accounts.SOURCE,
+    kubernetes_token_secrets.SOURCE,
+    kubernetes_rbac.SOURCE,
+    kubernetes_pods.SOURCE,
+    eks_cluster.SOURCE,
+    eks_pod_identity_associations.SOURCE,
 )
 """Append a new source at the end (never reorder: the collector runs them in this order)."""
 
@@ -111,6 +125,11 @@ def required_iam_actions() -> tuple[str, ...]:
 def aws_sources() -> tuple[AwsSource, ...]:
     """The sources the day's collection step reads from AWS per account (and per region), in registry order."""
     return tuple(entry for entry in SOURCES if isinstance(entry, AwsSource))
+
+
+def cluster_sources() -> tuple[Source, ...]:
+    """The sources collected once per configured Kubernetes cluster (scope `k8s:<cluster>`)."""
+    return tuple(entry for entry in SOURCES if entry.scope == "cluster")
 
 
 def file_sources() -> tuple[FileSource, ...]:

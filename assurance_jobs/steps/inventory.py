@@ -16,11 +16,13 @@ import pandas as pd
 
 from assurance_jobs.baseline.drift import DriftReport
 from assurance_jobs.baseline.inventory_join import inventory_with_baseline_facts, inventory_with_runtime_facts
+from assurance_jobs.baseline.kubernetes import inventory_with_kubernetes_baseline
 from assurance_jobs.baseline.model import Baseline, baseline_files
 from assurance_jobs.baseline.registry import RegistrySource
 from assurance_jobs.config import AssuranceConfig, DirectoryFeedConfig, HumanMarker
 from assurance_jobs.parquet import read_parquet, to_parquet
 from assurance_jobs.scan.inventory import Inventory, build_inventory
+from assurance_jobs.scan.kubernetes.inventory import cluster_settings, kubernetes_inventory, with_reach
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed_bytes
 from assurance_jobs.scan.policy_join import inventory_with_policy_facts
 from assurance_jobs.scan.runtime import (
@@ -74,17 +76,38 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     )
     if directory is not None and directory.parse_warnings:  # shown in the run's output and the report
         inventory = replace(inventory, parse_warnings=[*directory.parse_warnings, *inventory.parse_warnings])
+    inventory = inventory_with_kubernetes(inventory, snapshot, config)
     inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
+    inventory = replace(
+        inventory, kubernetes_subjects=with_reach(inventory.kubernetes_subjects, inventory.linked_reach)
+    )
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
     baseline, agents, taken_at = load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at
     inventory, drift = inventory_with_baseline_facts(inventory, baseline, agents, taken_at, previous)
+    inventory = inventory_with_kubernetes_baseline(inventory, baseline, previous)
     runtime_warnings: list[str] = []  # a corrupt kms_keys or advisor file: shown like the inventory's own
     evidence = runtime_evidence(config, snapshot, runtime_warnings)
     inventory = inventory_with_runtime_facts(inventory, evidence, baseline, agents, taken_at)
     if runtime_warnings:
         inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *runtime_warnings])
     return PartitionInventory(inventory, drift, previous_date, evidence)
+
+
+def inventory_with_kubernetes(inventory: Inventory, snapshot: Snapshot, config: AssuranceConfig) -> Inventory:
+    """The clusters' subjects and token secrets, and their edges added to `principal_links` before the graph."""
+    ctx = Context(snapshot.manifest.taken_at, list(config.owner_tag_keys), config.human_marker, None)
+    kube = kubernetes_inventory(
+        snapshot, registry.parsers("kubernetes"), cluster_settings(config.clusters), inventory.identities, ctx
+    )
+    links = pd.concat([inventory.principal_links, kube.links], ignore_index=True) if len(kube.links) else None
+    return replace(
+        inventory,
+        kubernetes_subjects=kube.subjects,
+        kubernetes_tokens=kube.tokens,
+        principal_links=inventory.principal_links if links is None else links,
+        parse_warnings=[*inventory.parse_warnings, *ctx.warnings],
+    )
 
 
 # ------------------------------------------------------------------------------------------ runtime history

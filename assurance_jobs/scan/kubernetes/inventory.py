@@ -175,7 +175,7 @@ def cluster_tables(cluster: Cluster, settings: ClusterSettings, roles: AwsRoles,
         for edge in subject.direct + into.get(key, []):
             target = node_id(cluster.scope, edge.into) if edge.into else edge.target
             out.links.append(_link(cluster, key, target, edge, files.get("rbac") or evidence))
-        out.subjects.append(_subject_row(cluster, subject, index, bindings, settings, aws.get(key), evidence, ctx))
+        out.subjects.append(_subject_row(cluster, subject, index, bindings, settings, aws.get(key), evidence, ctx, roles.trust))
     out.tokens = _tokens(cluster, ctx, index)
     for row in out.subjects:
         row["created"] = ctx.time(row["created"], f"{row['arn']} creationTimestamp")
@@ -239,6 +239,7 @@ def _subject_row(
     aws: tuple[str, str, list[str]] | None,
     evidence: Provenance | None,
     ctx: Context,
+    known_roles: Mapping[str, str],
 ) -> dict[str, Any]:
     key = subject.key
     account = index.accounts.get(key)
@@ -282,6 +283,7 @@ def _subject_row(
         "irsa_status": status or None,
         "pod_identity_roles": ", ".join(pod_roles) or None,
         "aws_roles": ", ".join(r for r in [role, *pod_roles] if r) or None,
+        "aws_roles_unknown_count": sum(1 for r in [role, *pod_roles] if r and r not in known_roles),
         "aws_account_id": str(description.get("arn", "")).split(":")[4] if description.get("arn") else None,
         "cluster_arn": description.get("arn"),
         "source_file": evidence.source_file if evidence else None,
@@ -378,4 +380,27 @@ def _trust_by_role(identities: pd.DataFrame) -> dict[str, str]:
         str(arn): str(doc)
         for arn, doc in zip(roles["arn"].tolist(), roles["trust_policy"].tolist(), strict=True)
         if isinstance(doc, str) and doc
+    }
+
+
+REACH_COLUMNS = ("privesc_escalates", "privesc_path", "privesc_conditional")
+
+
+def with_reach(subjects: pd.DataFrame, linked_reach: pd.DataFrame) -> pd.DataFrame:
+    """Subjects with the principal graph's verdict on their node (`linked_reach`); a subject with no edge of its
+    own is no node of the graph and reaches nothing (escalates False, empty path)."""
+    out = subjects.copy()
+    verdicts = linked_reach.set_index("node_id") if len(linked_reach) else pd.DataFrame(columns=list(REACH_COLUMNS))
+    arns = out["arn"]
+    out["privesc_escalates"] = arns.map(verdicts["privesc_escalates"]).fillna(False).astype(bool)
+    out["privesc_path"] = arns.map(verdicts["privesc_path"]).fillna("").astype("str")
+    out["privesc_conditional"] = arns.map(verdicts["privesc_conditional"]).fillna(False).astype(bool)
+    return out
+
+
+def cluster_settings(clusters: Sequence[Any]) -> dict[str, ClusterSettings]:
+    """Scope → settings, from the configuration's `clusters:` entries."""
+    return {
+        cluster.scope: ClusterSettings(tuple(cluster.privileged_namespaces), cluster.oidc_issuer)
+        for cluster in clusters
     }

@@ -306,9 +306,7 @@ def account_edges(cluster: str, facts: Facts, index: ClusterIndex) -> list[Edge]
             edges.append(Edge("", f"create pods {_place(run, key)} as {node_name(cluster, key)}", into=key))
     enter = _merge(facts.get(name) for name in POD_ENTRY)
     for key in index.running_in(enter):
-        edges.append(
-            Edge("", f"exec into a pod {_place(enter, key)} running as {node_name(cluster, key)}", into=key)
-        )
+        edges.append(Edge("", f"exec into a pod {_place(enter, key)} running as {node_name(cluster, key)}", into=key))
     proxy = facts.get("nodes proxy")
     if proxy:
         for key in index.running_in(Reach({CLUSTER: rbac.ALL_NAMES})):
