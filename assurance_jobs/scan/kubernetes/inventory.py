@@ -175,7 +175,8 @@ def cluster_tables(cluster: Cluster, settings: ClusterSettings, roles: AwsRoles,
         for edge in subject.direct + into.get(key, []):
             target = node_id(cluster.scope, edge.into) if edge.into else edge.target
             out.links.append(_link(cluster, key, target, edge, files.get("rbac") or evidence))
-        out.subjects.append(_subject_row(cluster, subject, index, bindings, settings, aws.get(key), evidence, ctx, roles.trust))
+        row = _subject_row(cluster, subject, index, bindings, settings, aws.get(key), evidence, ctx, roles.trust)
+        out.subjects.append(row)
     out.tokens = _tokens(cluster, ctx, index)
     for row in out.subjects:
         row["created"] = ctx.time(row["created"], f"{row['arn']} creationTimestamp")
