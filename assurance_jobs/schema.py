@@ -268,7 +268,7 @@ KUBERNETES_SUBJECT_COLUMNS: Columns = {
     "automount": "boolean",
     "pods_using": "int64",
     "pods_mounting_token": "int64",
-    "bindings": "object",
+    "bindings": "str",
     "binding_count": "int64",
     "rbac_rules": "object",
     "cluster_admin": "bool",

@@ -22,6 +22,8 @@ import pandas as pd
 
 from assurance_jobs.baseline.model import Baseline, ServiceAccountEntry
 from assurance_jobs.scan.inventory import Inventory
+from assurance_jobs.scan.kubernetes.inventory import BINDING_SEPARATOR
+from assurance_jobs.schema import is_missing
 
 BASELINE_COLUMNS = ("in_baseline", "unapproved_bindings", "unapproved_binding_count")
 
@@ -36,6 +38,11 @@ def _approved(patterns: list[str], value: str) -> bool:
 
 def _patterns(entries: list[ServiceAccountEntry], field: str) -> list[str]:
     return [p for entry in entries for p in getattr(entry, field) or []]
+
+
+def _text(value: object) -> str:
+    """A text cell, '' when absent (pandas spells a missing `str` cell NaN, which is truthy)."""
+    return "" if is_missing(value) else str(value)
 
 
 def grant_of(rule_text: str) -> str:
@@ -56,11 +63,14 @@ def subject_baseline_facts(subjects: pd.DataFrame, baseline: Baseline | None) ->
         return out
     in_baseline, bindings, roles = [], [], []
     for row in out.itertuples(index=False):
-        entries = _entries(baseline, row.cluster, row.namespace or "", row.name) if row.kind == "serviceaccount" else []
+        entries = (
+            _entries(baseline, row.cluster, _text(row.namespace), row.name) if row.kind == "serviceaccount" else []
+        )
         in_baseline.append(bool(entries))
         allowed = _patterns(entries, "approved_bindings")
-        bindings.append([b for b in list(row.bindings) if not _approved(allowed, b)])
-        aws = [r.strip() for r in str(row.aws_roles or "").split(",") if r.strip()]
+        own = [b for b in _text(row.bindings).split(BINDING_SEPARATOR) if b]
+        bindings.append([b for b in own if not _approved(allowed, b)])
+        aws = [r.strip() for r in _text(row.aws_roles).split(",") if r.strip()]
         roles.append([r for r in aws if not _approved(_patterns(entries, "approved_aws_roles"), r)])
     out["in_baseline"] = in_baseline
     out["unapproved_bindings"] = ["; ".join(b) for b in bindings]
@@ -86,7 +96,7 @@ def subject_drift_facts(
             gained_texts.append("")
             counts.append(0)
             continue
-        entries = _entries(baseline, row.cluster, row.namespace or "", row.name) if baseline else []
+        entries = _entries(baseline, row.cluster, _text(row.namespace), row.name) if baseline else []
         allowed = _patterns(entries, "approved_bindings")
         gained = sorted(r for r in set(row.rbac_rules) - before[row.arn] if not _approved(allowed, grant_of(r)))
         gained_texts.append("; ".join(gained))

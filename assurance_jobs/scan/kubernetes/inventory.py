@@ -43,6 +43,8 @@ from assurance_jobs.schema import KUBERNETES_SUBJECT_COLUMNS, KUBERNETES_TOKEN_C
 from assurance_jobs.snapshot.model import Snapshot
 
 TOKEN_KIND = "service_account_token"
+BINDING_SEPARATOR = "; "
+"""Between the binding labels of the `bindings` column (`RoleBinding/ci/x → ClusterRole/edit; …`)."""
 TAKEOVER = ("exec", "attach", "ephemeral")
 
 
@@ -273,7 +275,7 @@ def _subject_row(
         "automount": automount if isinstance(automount, bool) else None,
         "pods_using": index.pods_using.get(key, 0),
         "pods_mounting_token": mounting,
-        "bindings": sorted(g.label for g in own),
+        "bindings": BINDING_SEPARATOR.join(sorted(g.label for g in own)),
         "binding_count": len(own),
         **facts,
         "automount_privileged": facts["privileged"]
@@ -391,11 +393,13 @@ def with_reach(subjects: pd.DataFrame, linked_reach: pd.DataFrame) -> pd.DataFra
     """Subjects with the principal graph's verdict on their node (`linked_reach`); a subject with no edge of its
     own is no node of the graph and reaches nothing (escalates False, empty path)."""
     out = subjects.copy()
-    verdicts = linked_reach.set_index("node_id") if len(linked_reach) else pd.DataFrame(columns=list(REACH_COLUMNS))
-    arns = out["arn"]
-    out["privesc_escalates"] = arns.map(verdicts["privesc_escalates"]).fillna(False).astype(bool)
-    out["privesc_path"] = arns.map(verdicts["privesc_path"]).fillna("").astype("str")
-    out["privesc_conditional"] = arns.map(verdicts["privesc_conditional"]).fillna(False).astype(bool)
+    found = {str(row.node_id): row for row in linked_reach.itertuples(index=False)}
+    rows = [found.get(str(arn)) for arn in out["arn"]]
+    out["privesc_escalates"] = pd.Series([bool(r.privesc_escalates) if r else False for r in rows], index=out.index)
+    out["privesc_path"] = pd.Series(
+        [str(r.privesc_path or "") if r else "" for r in rows], index=out.index, dtype="str"
+    )
+    out["privesc_conditional"] = pd.Series([bool(r.privesc_conditional) if r else False for r in rows], index=out.index)
     return out
 
 
