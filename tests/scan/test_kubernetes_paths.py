@@ -120,7 +120,7 @@ def test_a_ci_account_that_creates_pods_in_kube_system_reaches_cluster_admin_in_
     verdict = reach(found.links)[CI]
     assert verdict["privesc_escalates"]
     assert verdict["privesc_path"] == (
-        "prod:serviceaccount/ci/deployer → create pods in kube-system as prod:serviceaccount/kube-system/bootstrap"
+        "prod:serviceaccount/ci/deployer → create pods in kube-system → as prod:serviceaccount/kube-system/bootstrap"
         " → cluster-admin (ClusterRoleBinding/bootstrap-admin → ClusterRole/cluster-admin)"
     )
 
@@ -135,7 +135,8 @@ def test_exec_into_a_running_pod_reaches_the_account_it_runs_as() -> None:
         cluster_role_binding("bootstrap-admin", "cluster-admin", sa_subject("kube-system", "bootstrap")),
         pods=[pod("kube-system", "bootstrap-0", "bootstrap")],
     )
-    assert "exec into a pod in kube-system running as" in reach(found.links)[CI]["privesc_path"]
+    path = reach(found.links)[CI]["privesc_path"]
+    assert "exec into pods in kube-system → running as prod:serviceaccount/kube-system/bootstrap" in path
 
 
 def test_reading_secrets_reaches_the_accounts_whose_legacy_token_is_readable() -> None:

@@ -18,23 +18,31 @@ from assurance_jobs.scan.kubernetes import rbac
 from assurance_jobs.scan.kubernetes.objects import Cluster, cluster_scopes, read_cluster
 from assurance_jobs.scan.kubernetes.rbac import Bindings, SubjectKey
 from assurance_jobs.scan.kubernetes.subjects import (
+    ACCOUNTS,
     CHECKS,
     CLUSTER_CONTROL,
     ESCALATION,
     IMPERSONATION,
     INVALID_SINCE_LABEL,
     LAST_USED_LABEL,
+    RUNNING,
+    TOKENS,
     WORKLOADS,
     AwsRoles,
     ClusterIndex,
     Edge,
     Facts,
-    account_edges,
+    Hub,
+    HubEdge,
+    account_reach,
     admin_edges,
     aws_edges,
     facts_of,
+    hub_members,
+    hub_namespaces,
     impersonation_edges,
     issuer_of,
+    member_label,
     node_id,
     node_name,
 )
@@ -170,7 +178,7 @@ def cluster_tables(cluster: Cluster, settings: ClusterSettings, roles: AwsRoles,
             direct += edges
             aws[key] = (role, status, pod_roles)
         subjects[key] = _Subject(key, facts, direct, admin)
-    into = _into_edges(cluster.name, subjects, index, keys)
+    into, hub_links = _into_edges(cluster, subjects, index, keys)
     files = cluster.files
     for key, subject in subjects.items():
         evidence = files.get("service_accounts" if key in index.accounts else "rbac")
@@ -179,44 +187,108 @@ def cluster_tables(cluster: Cluster, settings: ClusterSettings, roles: AwsRoles,
             out.links.append(_link(cluster, key, target, edge, files.get("rbac") or evidence))
         row = _subject_row(cluster, subject, index, bindings, settings, aws.get(key), evidence, ctx, roles.trust)
         out.subjects.append(row)
+    out.links += hub_links
     out.tokens = _tokens(cluster, ctx, index)
     for row in out.subjects:
         row["created"] = ctx.time(row["created"], f"{row['arn']} creationTimestamp")
     return out
 
 
+@dataclass
+class _Reach:
+    hubs: list[HubEdge]
+    named: list[Edge]
+
+
 def _into_edges(
-    cluster: str, subjects: Mapping[SubjectKey, _Subject], index: ClusterIndex, keys: Sequence[SubjectKey]
-) -> dict[SubjectKey, list[Edge]]:
-    """Edges into other subjects, kept only towards subjects that lead somewhere (to a fixed point): an edge into
-    a subject with nowhere to go changes no verdict. A cluster-admin-equivalent subject needs none (it is done)."""
-    candidates: dict[int, list[Edge]] = {}
+    cluster: Cluster, subjects: Mapping[SubjectKey, _Subject], index: ClusterIndex, keys: Sequence[SubjectKey]
+) -> tuple[dict[SubjectKey, list[Edge]], list[dict[str, Any]]]:
+    """Edges into other subjects and hubs, and the hubs' own edges — kept only towards what leads somewhere (to a
+    fixed point): an edge into a subject with nowhere to go changes no verdict. A cluster-admin-equivalent
+    subject needs none (it is done). Subjects sharing the same grants share one computation."""
+    principals = [k for k in keys if k.kind != "serviceaccount"]
+    reaches: dict[int, _Reach] = {}
     for subject in subjects.values():
         marker = id(subject.facts)
-        if not subject.admin and marker not in candidates:
-            candidates[marker] = account_edges(cluster, subject.facts, index) + impersonation_edges(
-                cluster, subject.facts, keys
-            )
+        if not subject.admin and marker not in reaches:
+            hubs, named = account_reach(cluster.name, subject.facts, index)
+            reaches[marker] = _Reach(hubs, named + impersonation_edges(cluster.name, subject.facts, principals))
     active = {key for key, subject in subjects.items() if subject.direct}
+    live: set[Hub] = set()
     changed = True
     while changed:
+        live = _live_hubs(index, active)
         changed = False
         for key, subject in subjects.items():
             if key in active or subject.admin:
                 continue
-            if any(e.into in active and e.into != key for e in candidates[id(subject.facts)]):
+            found = reaches[id(subject.facts)]
+            if any(h.hub in live for h in found.hubs) or any(e.into in active and e.into != key for e in found.named):
                 active.add(key)
                 changed = True
     kept: dict[SubjectKey, list[Edge]] = {}
+    used: set[Hub] = set()
     for key, subject in subjects.items():
         if subject.admin or key not in active:
             continue
-        seen: set[SubjectKey] = set()
-        for edge in candidates[id(subject.facts)]:
-            if edge.into in active and edge.into != key and edge.into not in seen:
-                seen.add(edge.into)
-                kept.setdefault(key, []).append(edge)
-    return kept
+        found = reaches[id(subject.facts)]
+        edges = [Edge(h.hub.node(cluster.scope), h.label) for h in found.hubs if h.hub in live]
+        used |= {h.hub for h in found.hubs if h.hub in live}
+        edges += [e for e in found.named if e.into in active and e.into != key]
+        if edges:
+            kept[key] = edges
+    return kept, _hub_links(cluster, index, used, live, active)
+
+
+def _live_hubs(index: ClusterIndex, active: set[SubjectKey]) -> set[Hub]:
+    live = set()
+    for kind in (ACCOUNTS, RUNNING, TOKENS):
+        for namespace in hub_namespaces(kind, index):
+            hub = Hub(kind, namespace)
+            if any(member in active for member in hub_members(hub, index)):
+                live.add(hub)
+                live.add(Hub(kind, rbac.CLUSTER))
+    return live
+
+
+def _hub_links(
+    cluster: Cluster, index: ClusterIndex, used: set[Hub], live: set[Hub], active: set[SubjectKey]
+) -> list[dict[str, Any]]:
+    """The hubs' own edges: a cluster hub to its live namespace hubs, a namespace hub to its leading members."""
+    evidence = cluster.files.get("rbac")
+    wanted = set(used)
+    for hub in used:
+        if hub.scope == rbac.CLUSTER:
+            wanted |= {Hub(hub.kind, ns) for ns in hub_namespaces(hub.kind, index) if Hub(hub.kind, ns) in live}
+    rows = []
+    for hub in sorted(wanted, key=lambda h: (h.kind, h.scope)):
+        if hub.scope == rbac.CLUSTER:
+            targets = [
+                (Hub(hub.kind, ns).node(cluster.scope), f"in {ns}")
+                for ns in hub_namespaces(hub.kind, index)
+                if Hub(hub.kind, ns) in live
+            ]
+        else:
+            targets = [
+                (node_id(cluster.scope, key), member_label(hub, cluster.name, key))
+                for key in hub_members(hub, index)
+                if key in active
+            ]
+        for target, label in targets:
+            rows.append(
+                {
+                    "account_id": cluster.scope,
+                    "source_id": hub.node(cluster.scope),
+                    "source_kind": "k8s_hub",
+                    "source_name": hub.name(cluster.name),
+                    "target_id": target,
+                    "label": label,
+                    "conditional": False,
+                    "source_file": evidence.source_file if evidence else None,
+                    "source_sha256": evidence.source_sha256 if evidence else None,
+                }
+            )
+    return rows
 
 
 def _link(cluster: Cluster, key: SubjectKey, target: str, edge: Edge, evidence: Provenance | None) -> dict[str, Any]:

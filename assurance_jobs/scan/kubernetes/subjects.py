@@ -22,7 +22,7 @@ fixed point): the verdicts are the same, and a cluster-wide pod creator does not
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -225,23 +225,27 @@ class ClusterIndex:
                 )
         return index
 
-    def accounts_in(self, reach: Reach) -> list[SubjectKey]:
-        """Service accounts in the namespaces `reach` covers (by name where it names some)."""
-        namespaces = sorted(self.by_namespace) if reach.cluster_wide else reach.namespaces()
-        return [key for ns in namespaces for key in self.by_namespace.get(ns, []) if reach.covers(ns, key.name)]
+    def accounts_in(self, reach: Reach, only: Collection[SubjectKey]) -> list[SubjectKey]:
+        """Service accounts of `only` in the namespaces `reach` covers (by name where it names some). Looking
+        among `only` (the subjects that lead somewhere) keeps a cluster-wide reach linear in those."""
+        if reach.cluster_wide:
+            found = [key for key in only if key.kind == "serviceaccount" and key in self.accounts]
+        else:
+            found = [key for ns in reach.namespaces() for key in self.by_namespace.get(ns, ()) if key in only]
+        return sorted((key for key in found if reach.covers(key.namespace, key.name)), key=_key_order)
 
-    def running_in(self, reach: Reach) -> list[SubjectKey]:
-        namespaces = sorted(self.running) if reach.cluster_wide else reach.namespaces()
-        return sorted({key for ns in namespaces for key in self.running.get(ns, ())}, key=_key_order)
+    def running_in(self, reach: Reach, only: Collection[SubjectKey]) -> list[SubjectKey]:
+        namespaces = self.running if reach.cluster_wide else reach.namespaces()
+        return sorted({key for ns in namespaces for key in self.running.get(ns, ()) if key in only}, key=_key_order)
 
-    def token_owners_in(self, reach: Reach) -> list[SubjectKey]:
-        namespaces = sorted(self.token_secrets) if reach.cluster_wide else reach.namespaces()
+    def token_owners_in(self, reach: Reach, only: Collection[SubjectKey]) -> list[SubjectKey]:
+        namespaces = self.token_secrets if reach.cluster_wide else reach.namespaces()
         return sorted(
             {
                 owner
                 for ns in namespaces
                 for secret, owner in self.token_secrets.get(ns, {}).items()
-                if reach.covers(ns, secret)
+                if owner in only and reach.covers(ns, secret)
             },
             key=_key_order,
         )
@@ -260,10 +264,6 @@ class Edge:
     label: str
     conditional: bool = False
     into: SubjectKey | None = None  # an edge into another subject (kept only if that one leads somewhere)
-
-
-def _in(reach: Reach) -> str:
-    return reach.text()
 
 
 def admin_edges(facts: Facts) -> list[Edge]:
@@ -296,36 +296,94 @@ def _namespace_admin(facts: Facts) -> Reach:
     return _merge(parts)
 
 
-def account_edges(cluster: str, facts: Facts, index: ClusterIndex) -> list[Edge]:
-    """Edges into service accounts (and users/groups it can impersonate)."""
+ACCOUNTS, RUNNING, TOKENS = "accounts", "running", "tokens"
+"""Hub kinds: every service account of a namespace; those its running pods use; those with a legacy token secret."""
+
+
+@dataclass(frozen=True)
+class Hub:
+    """A namespace's (or, scope CLUSTER, every namespace's) service accounts of one kind, as one graph node: a
+    subject that can create pods cluster-wide gets one edge to the hub, not one per account (linear fan-in)."""
+
+    kind: str
+    scope: str
+
+    def node(self, cluster_scope: str) -> str:
+        return f"{cluster_scope}:hub:{self.kind}:{self.scope}"
+
+    def name(self, cluster: str) -> str:
+        place = "every namespace" if self.scope == CLUSTER else self.scope
+        what = {ACCOUNTS: "service accounts", RUNNING: "running pods' accounts", TOKENS: "token secrets"}[self.kind]
+        return f"{cluster}:{what} in {place}"
+
+
+@dataclass(frozen=True)
+class HubEdge:
+    hub: Hub
+    label: str
+
+
+def _hubs(reach: Reach, kind: str, verb: str) -> tuple[list[HubEdge], Reach]:
+    """The all-names part of `reach` as hub edges; the name-restricted part left over."""
+    hubs, named = [], {}
+    for scope, names in reach.where.items():
+        if rbac.ALL in names:
+            place = "cluster-wide" if scope == CLUSTER else f"in {scope}"
+            hubs.append(HubEdge(Hub(kind, scope), f"{verb} {place}"))
+        else:
+            named[scope] = names
+    return hubs, Reach(named)
+
+
+def account_reach(cluster: str, facts: Facts, index: ClusterIndex) -> tuple[list[HubEdge], list[Edge]]:
+    """Where the subject can act as service accounts: hubs for whole namespaces, edges for named accounts."""
+    hubs: list[HubEdge] = []
     edges: list[Edge] = []
     run = _merge(facts.get(f"create {resource}") for _, resource in WORKLOADS)
     run = _merge((run, _namespace_admin(facts)))
-    if run:
-        for key in index.accounts_in(Reach({s: rbac.ALL_NAMES for s in run.where})):
-            edges.append(Edge("", f"create pods {_place(run, key)} as {node_name(cluster, key)}", into=key))
+    found, _ = _hubs(Reach({s: rbac.ALL_NAMES for s in run.where}), ACCOUNTS, "create pods")
+    hubs += found
     enter = _merge(facts.get(name) for name in POD_ENTRY)
-    for key in index.running_in(enter):
-        edges.append(Edge("", f"exec into a pod {_place(enter, key)} running as {node_name(cluster, key)}", into=key))
-    proxy = facts.get("nodes proxy")
-    if proxy:
-        for key in index.running_in(Reach({CLUSTER: rbac.ALL_NAMES})):
-            edges.append(Edge("", f"nodes/proxy into a pod running as {node_name(cluster, key)}", into=key))
-    for key in index.accounts_in(facts.get("token")):
+    found, _ = _hubs(Reach({s: rbac.ALL_NAMES for s in enter.where}), RUNNING, "exec into pods")
+    hubs += found
+    if facts.get("nodes proxy"):
+        hubs.append(HubEdge(Hub(RUNNING, CLUSTER), "nodes/proxy into pods cluster-wide"))
+    found, named = _hubs(facts.get("token"), ACCOUNTS, "create serviceaccounts/token")
+    hubs += found
+    for key in index.accounts_in(named, index.accounts):
         edges.append(Edge("", f"create serviceaccounts/token for {node_name(cluster, key)}", into=key))
-    for key in index.token_owners_in(facts.get("secrets")):
+    found, named = _hubs(facts.get("secrets"), TOKENS, "read secrets")
+    hubs += found
+    for key in index.token_owners_in(named, index.accounts):
         edges.append(Edge("", f"read the token secret of {node_name(cluster, key)}", into=key))
-    for key in index.accounts_in(facts.get("impersonate serviceaccounts")):
+    found, named = _hubs(facts.get("impersonate serviceaccounts"), ACCOUNTS, "impersonate service accounts")
+    hubs += found
+    for key in index.accounts_in(named, index.accounts):
         edges.append(Edge("", f"impersonate {node_name(cluster, key)}", into=key))
-    return edges
+    return hubs, edges
 
 
-def _place(reach: Reach, key: SubjectKey) -> str:
-    return "cluster-wide" if reach.cluster_wide else f"in {key.namespace}"
+def hub_members(hub: Hub, index: ClusterIndex) -> list[SubjectKey]:
+    """The accounts a namespace hub stands for (a cluster hub stands for the namespace hubs of its kind)."""
+    if hub.kind == ACCOUNTS:
+        return list(index.by_namespace.get(hub.scope, ()))
+    if hub.kind == RUNNING:
+        return sorted(index.running.get(hub.scope, ()), key=_key_order)
+    return sorted(set(index.token_secrets.get(hub.scope, {}).values()), key=_key_order)
+
+
+def hub_namespaces(kind: str, index: ClusterIndex) -> list[str]:
+    source = {ACCOUNTS: index.by_namespace, RUNNING: index.running, TOKENS: index.token_secrets}[kind]
+    return sorted(source)
+
+
+def member_label(hub: Hub, cluster: str, key: SubjectKey) -> str:
+    verb = {ACCOUNTS: "as", RUNNING: "running as", TOKENS: "the token of"}[hub.kind]
+    return f"{verb} {node_name(cluster, key)}"
 
 
 def impersonation_edges(cluster: str, facts: Facts, known: Iterable[SubjectKey]) -> list[Edge]:
-    """Edges into the users and groups a binding names that the subject may impersonate."""
+    """Edges into the users and groups among `known` that the subject may impersonate."""
     edges = []
     for check, kind in (("impersonate users", "user"), ("impersonate groups", "group")):
         allowed = facts.get(check)
