@@ -181,3 +181,18 @@ def test_an_irsa_role_outside_the_snapshot_is_counted_as_unknown() -> None:
     found = tables(irsa_account("ci", "deployer", DEPLOYER_ROLE), issuer=ISSUER)
     row = next(r for r in found.subjects if r["arn"] == CI)
     assert (row["irsa_status"], row["aws_roles_unknown_count"]) == ("role not in the snapshot", 1)
+
+
+def test_a_cluster_wide_pod_creator_adds_one_edge_whatever_the_number_of_accounts() -> None:
+    creator = cluster_role("pod-creator", [rule([""], ["pods"], ["create"])])
+    accounts = [service_account(f"team-{i}", "app") for i in range(5)]
+    admins = [cluster_role_binding(f"a{i}", "cluster-admin", sa_subject(f"team-{i}", "app")) for i in range(5)]
+    found = tables(
+        service_account("ci", "deployer"),
+        *accounts,
+        creator,
+        *admins,
+        cluster_role_binding("ci-pods", "pod-creator", sa_subject("ci", "deployer")),
+    )
+    assert [link["label"] for link in found.links if link["source_id"] == CI] == ["create pods cluster-wide"]
+    assert reach(found.links)[CI]["privesc_escalates"]
