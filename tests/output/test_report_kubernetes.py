@@ -11,6 +11,7 @@ from kubernetes_fixtures import analysed, cluster_role_binding, sa_subject, serv
 
 from assurance_jobs.output.html import render_report
 from assurance_jobs.output.kubernetes import header_facts, rbac_facts
+from assurance_jobs.output.status import evidence_gaps
 from assurance_jobs.output.synthetic import ACCOUNT, finding, make_bundle, rule_meta, rule_result
 from assurance_jobs.output.views import identity_href, row_scope
 from assurance_jobs.scan.kubernetes.inventory import frame
@@ -66,3 +67,13 @@ def test_a_cluster_scope_is_no_aws_account_but_keeps_its_row_scope() -> None:
 def test_an_iam_identity_page_gains_no_kubernetes_facts() -> None:
     row = pd.Series({"arn": "arn:aws:iam::1:role/x", "kind": "role"}).to_dict()
     assert (header_facts(row), rbac_facts(row)) == ([], [])
+
+
+def test_without_a_cluster_the_banner_lists_kubernetes_as_not_configured() -> None:
+    reason = "no Kubernetes cluster is configured (clusters:), so none was judged"
+    results = pd.DataFrame(
+        [rule_result("NHI-K8S-001", "INCOMPLETE", account="k8s:*", missing_sources="kubernetes_rbac", reason=reason)]
+    )
+    gaps = evidence_gaps(results, [])
+    assert gaps["could_not_collect"] == []
+    assert [(g["why"], g["rules"]) for g in gaps["not_configured"]] == [(reason, ["NHI-K8S-001"])]
