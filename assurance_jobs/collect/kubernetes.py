@@ -329,7 +329,7 @@ def _pod_identity(eks: EksClient, name: str) -> tuple[list[dict[str, Any]], List
 
 
 def _public_description(description: dict[str, Any]) -> dict[str, Any]:
-    """DescribeCluster without the CA bundle (it connects; it is no evidence) and without tags' noise."""
+    """DescribeCluster without the CA bundle: it is how to connect, not evidence about identities."""
     return {key: value for key, value in description.items() if key != "certificateAuthority"}
 
 
