@@ -485,6 +485,77 @@ class AlertsConfig(_Strict):
         return self
 
 
+_CLUSTER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+DEFAULT_PRIVILEGED_NAMESPACES = ("kube-system",)
+
+
+class EksClusterRef(_Strict):
+    """An EKS cluster: its endpoint, CA and OIDC issuer come from eks:DescribeCluster, its Pod Identity
+    associations from eks:ListPodIdentityAssociations, called with a configured account's credentials."""
+
+    cluster_name: str = Field(min_length=1, max_length=100, description="The EKS cluster's name.")
+    region: str = Field(description="The cluster's region.")
+    account: str = Field(min_length=1, description="Name of the `accounts:` entry whose credentials are used.")
+
+    @field_validator("region")
+    @classmethod
+    def _region_looks_like_a_region(cls, region: str) -> str:
+        if not _REGION.match(region):
+            raise ValueError(f"not an AWS region name: {region}")
+        return region
+
+
+class ClusterConfig(_Strict):
+    """One Kubernetes cluster whose service accounts, RBAC and tokens are snapshotted (docs/kubernetes.md).
+
+    It is reached through exactly one of: a kubeconfig `context`, `in_cluster` (the pod's own service account),
+    or `eks` alone (endpoint, CA and a token built from the AWS credentials as `aws eks get-token` does). With a
+    `context` or `in_cluster`, `eks` still names the cluster's AWS side (OIDC issuer, Pod Identity)."""
+
+    name: str = Field(description="Label of the cluster; its findings' scope is `k8s:<name>`.")
+    context: str | None = Field(default=None, description="kubeconfig context to use.")
+    kubeconfig: str | None = Field(default=None, description="kubeconfig file (default: $KUBECONFIG, ~/.kube/config).")
+    in_cluster: bool = Field(default=False, description="Use the pod's own service account token and CA.")
+    eks: EksClusterRef | None = Field(default=None, description="The EKS cluster this is (AWS side of IRSA).")
+    oidc_issuer: str | None = Field(
+        default=None, description="Service-account token issuer URL of a non-EKS cluster trusted by IAM roles."
+    )
+    privileged_namespaces: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PRIVILEGED_NAMESPACES),
+        description="Namespaces where creating or entering pods counts as node or cluster takeover.",
+    )
+    page_size: int = Field(default=500, ge=1, le=5000, description="`limit` of each list call.")
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_label(cls, name: str) -> str:
+        if not _CLUSTER_NAME.match(name):
+            raise ValueError("must be lower-case letters, digits, '.', '-' or '_' (it names the cluster's scope)")
+        return name
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_is_https(cls, issuer: str | None) -> str | None:
+        if issuer is not None and not issuer.startswith("https://"):
+            raise ValueError("must be the issuer's https:// URL")
+        return issuer
+
+    @model_validator(mode="after")
+    def _reached_one_way(self) -> ClusterConfig:
+        ways = [self.context is not None, self.in_cluster, self.eks is not None and self.context is None]
+        if sum(ways) != 1 or (self.in_cluster and self.context is not None):
+            raise ValueError("give exactly one of context (kubeconfig), in_cluster: true, or eks (alone)")
+        if self.kubeconfig is not None and self.context is None:
+            raise ValueError("kubeconfig needs a context")
+        return self
+
+    @property
+    def scope(self) -> str:
+        """The cluster's scope in collection statuses, rule results and findings (the `account_id` column)."""
+        return f"k8s:{self.name}"
+
+
 _OU_OR_ROOT_ID = r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"
 
 
@@ -616,6 +687,24 @@ class AssuranceConfig(_Strict):
     max_parallel_accounts: int = Field(
         default=8, ge=1, le=256, description="Accounts collected at the same time (threads, or Dagster steps)."
     )
+    clusters: list[ClusterConfig] = Field(
+        default_factory=list, description="Kubernetes clusters whose workload identities are snapshotted."
+    )
+
+    @model_validator(mode="after")
+    def _clusters_are_named_once_and_reach_known_accounts(self) -> AssuranceConfig:
+        names = [cluster.name for cluster in self.clusters]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"cluster names must be unique, repeated: {', '.join(repeated)}")
+        accounts = {account.name for account in self.accounts}
+        for cluster in self.clusters:
+            if cluster.eks is not None and cluster.eks.account not in accounts:
+                raise ValueError(f"clusters '{cluster.name}': eks.account '{cluster.eks.account}' is not in accounts")
+        return self
+
+    def account_named(self, name: str) -> AccountConfig:
+        return next(account for account in self.accounts if account.name == name)
 
     @field_validator("storage_root")
     @classmethod

@@ -20,6 +20,7 @@ from assurance_jobs.app.summary import LABEL_WIDTH, print_json_summary, print_su
 from assurance_jobs.config import AssuranceConfig, load_config
 from assurance_jobs.demo.activity import ACCOUNT, RUNTIME_LEDGER, DemoKeys, history_activity, seed_trail
 from assurance_jobs.demo.builder import Expectation
+from assurance_jobs.demo.cluster import KUBERNETES_LEDGER, demo_cluster, seed_eks, write_kubernetes_baseline
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.history import drift_overnight, seed_baselined_roles, write_baseline, write_registry
 from assurance_jobs.demo.probes import DEMO_TOKEN_LIFETIME_SECONDS, PROBE_LEDGER, demo_token_services
@@ -64,6 +65,7 @@ def demo_config(
     registry: Path,
     probes: dict | None = None,
     trail: dict | None = None,
+    clusters: list[dict] | None = None,
 ) -> dict:
     """The configuration a team would write for this account, pointing every output under `out`."""
     account: dict = {"name": "demo", "regions": DEMO_REGIONS}
@@ -81,6 +83,7 @@ def demo_config(
         "waivers_file": str(out / "waivers.yaml"),
         # The demo stores two days of activity, so unused grants (NHI-RT-005) are judged over those two days.
         "activity_lookback_days": DEMO_LOOKBACK_DAYS,
+        **({"clusters": clusters} if clusters else {}),
     }
 
 
@@ -100,7 +103,7 @@ def planted_defects(defects: Iterable[Expectation], drift: Mapping[str, str]) ->
     The summary's "planted N defects across M rules" counts this, so the drift, runtime and probe rules the demo
     exercises are counted like the rest."""
     planted = {(defect.rule_id, defect.resource) for defect in defects}
-    return planted | set(drift.items()) | set(RUNTIME_LEDGER.items()) | set(PROBE_LEDGER)
+    return planted | set(drift.items()) | set(RUNTIME_LEDGER.items()) | set(PROBE_LEDGER) | set(KUBERNETES_LEDGER)
 
 
 def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool = False) -> int:
@@ -114,18 +117,21 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         print(message, file=notes, flush=True)
 
     note(f"assurance-jobs demo: seeding an emulated AWS account with ~{size} NHIs …")
-    with emulated_aws() as endpoint, demo_token_services() as probes:
+    with emulated_aws() as endpoint, demo_token_services() as probes, demo_cluster(out / "kubernetes", now) as cluster:
         estate = seed_demo_estate(endpoint, now=now, size=size, feed_dir=out)
         seed_baselined_roles(endpoint, now)
         demo_trail = seed_trail(endpoint, now, DEMO_REGIONS)
+        seed_eks(endpoint, now)
         note(f"  seeded {_describe_counts(estate)} in {estate.seed_seconds:.1f} s at {endpoint}")
         baseline_dir, registry = out / "baseline", out / "agent-registry.yaml"
         write_baseline(baseline_dir, now)
+        write_kubernetes_baseline(baseline_dir)
         write_registry(registry, granted_extra=False)
         write_waivers(out / "waivers.yaml", estate, now)
         config_path = out / "assurance.yaml"
         trail = demo_trail.trail.model_dump(exclude_defaults=True)
-        body = demo_config(out, estate, baseline_dir, registry, probes, trail)
+        clusters = [cluster.config_entry("demo")]
+        body = demo_config(out, estate, baseline_dir, registry, probes, trail, clusters)
         config_path.write_text(yaml.safe_dump(body, sort_keys=False))
         config = load_config(config_path)
         store_history(config, now, demo_trail.keys)
@@ -137,6 +143,7 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         definitions = definitions_for(first_day)  # built once: the three runs share the demo's settings
         first = run_with_progress(first_day, verbose=verbose, definitions=definitions)
         drifted = drift_overnight(endpoint)
+        cluster.drift_overnight()
         write_registry(registry, granted_extra=True)
         started = time.monotonic()
         today = RunRequestOptions(config_path=str(config_path), partition_date=now.date())

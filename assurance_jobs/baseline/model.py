@@ -164,8 +164,38 @@ class JitGrant(_Strict):
         return self.elevated_policy in (policy_arn, policy_name)
 
 
+class ServiceAccountEntry(_Strict):
+    """The approved operating model of the Kubernetes service accounts a cluster and `<namespace>/<name>` glob
+    select: the bindings they may have and the AWS roles (IRSA or Pod Identity) they may become.
+
+    A binding is approved when its label — `RoleBinding/<ns>/<name> → ClusterRole/<role>` or
+    `ClusterRoleBinding/<name> → ClusterRole/<role>`, as reports print it — matches one of `approved_bindings`
+    (fnmatch globs, e.g. `RoleBinding/ci/* → ClusterRole/edit`)."""
+
+    name: str | None = Field(default=None, description="Label shown in errors and reports.")
+    cluster: str = Field(default="*", description="fnmatch glob on the cluster's configured name.")
+    service_account: str = Field(min_length=3, description="fnmatch glob on `<namespace>/<name>`.")
+    approved_bindings: list[str] | None = Field(default=None, description="Globs on binding labels.")
+    approved_aws_roles: list[str] | None = Field(default=None, description="IAM role ARNs or ARN globs.")
+
+    @field_validator("service_account")
+    @classmethod
+    def _namespace_and_name(cls, value: str) -> str:
+        if "/" not in value:
+            raise ValueError("must be <namespace>/<name> (globs allowed), e.g. ci/deployer or ci/*")
+        return value
+
+    def selects(self, cluster: str, namespace: str, name: str) -> bool:
+        return fnmatch.fnmatchcase(cluster, self.cluster) and fnmatch.fnmatchcase(
+            f"{namespace}/{name}", self.service_account
+        )
+
+
 class Baseline(_Strict):
     identities: list[IdentityEntry] = Field(default_factory=list)
+    service_accounts: list[ServiceAccountEntry] = Field(
+        default_factory=list, description="Kubernetes service accounts: approved bindings and AWS roles."
+    )
     jit_grants: list[JitGrant] = Field(default_factory=list)
     agents: dict[str, list[str]] = Field(default_factory=dict, description="agent id -> approved tool scopes.")
     secret_key_tags: list[TagSelector] = Field(
@@ -190,7 +220,7 @@ EMPTY_BASELINE = Baseline()
 
 def _entry_label(data: Any, loc: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     """('identities', 2, 'arn') -> ("identities[2] 'ci-deployers'", ('arn',)) using the raw entry for its name."""
-    if len(loc) >= 2 and loc[0] in ("identities", "jit_grants") and isinstance(loc[1], int):
+    if len(loc) >= 2 and loc[0] in ("identities", "jit_grants", "service_accounts") and isinstance(loc[1], int):
         raw = data.get(loc[0]) if isinstance(data, dict) else None
         item = raw[loc[1]] if isinstance(raw, list) and loc[1] < len(raw) else None
         hint = item.get("name") or item.get("identity_arn") or item.get("arn") if isinstance(item, dict) else None
@@ -224,19 +254,23 @@ def parse_baseline(data: object, source: str = "baseline") -> Baseline:
 def merge_baselines(parts: Iterable[tuple[str, Baseline]]) -> Baseline:
     """One baseline from several reviewed files; an agent approved in two files is ambiguous and rejected."""
     identities: list[IdentityEntry] = []
+    accounts: list[ServiceAccountEntry] = []
     grants: list[JitGrant] = []
     key_tags: list[TagSelector] = []
     agents: dict[str, list[str]] = {}
     seen: dict[str, str] = {}
     for source, part in parts:
         identities += part.identities
+        accounts += part.service_accounts
         grants += part.jit_grants
         key_tags += [selector for selector in part.secret_key_tags if selector not in key_tags]
         for agent_id, scopes in part.agents.items():
             if agent_id in seen:
                 raise BaselineError(f"{source}: agents['{agent_id}']: already approved in {seen[agent_id]}")
             seen[agent_id], agents[agent_id] = source, scopes
-    return Baseline(identities=identities, jit_grants=grants, agents=agents, secret_key_tags=key_tags)
+    return Baseline(
+        identities=identities, service_accounts=accounts, jit_grants=grants, agents=agents, secret_key_tags=key_tags
+    )
 
 
 def _read(path: Path) -> Baseline:

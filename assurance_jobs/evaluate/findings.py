@@ -69,7 +69,7 @@ def _objects(values: pd.Series | None, n: int) -> np.ndarray:
 
 def _people_columns(rows: pd.DataFrame, subject: str, lookup: pd.DataFrame) -> dict[str, np.ndarray]:
     n = len(rows)
-    if subject == "identities":
+    if subject in ("identities", "kubernetes_subjects"):
         arns = _objects(rows.get("arn"), n)
         return {
             "resource_arn": arns,

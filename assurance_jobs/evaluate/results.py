@@ -18,6 +18,7 @@ import pandas as pd
 from assurance_jobs import schema
 from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.suites import Rule
+from assurance_jobs.scan.kubernetes.objects import SCOPE_PREFIX as CLUSTER_SCOPE_PREFIX
 from assurance_jobs.sources import registry
 from assurance_jobs.sources.registry import sources_feeding
 
@@ -28,6 +29,9 @@ HISTORY_SOURCES: frozenset[str] = registry.names(("history",))
 # Subject tables whose rows carry a region. A rule over another table (identities: runtime facts sum every region
 # of an account) is judged per account, and a regional source it depends on must be clean in every region.
 REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials"})
+# Collected per Kubernetes cluster, under the scope `k8s:<cluster>`: a rule that needs one is judged per cluster,
+# and only there; every other rule only in AWS accounts (docs/kubernetes.md, "Scopes").
+CLUSTER_SOURCES: frozenset[str] = frozenset(entry.name for entry in registry.cluster_sources())
 RULE_RESULT_COLUMNS: tuple[str, ...] = tuple(schema.RULE_RESULT_COLUMNS)
 
 Scope = tuple[str, str | None]
@@ -130,10 +134,21 @@ def is_regional(rule: Rule) -> bool:
     return rule.subject in REGIONAL_SUBJECTS and any(source in REGIONAL_SOURCES for source in rule.depends_on)
 
 
+def is_cluster_rule(rule: Rule) -> bool:
+    return any(source in CLUSTER_SOURCES for source in required_sources(rule))
+
+
+def is_cluster_scope(account: str) -> bool:
+    return account.startswith(CLUSTER_SCOPE_PREFIX)
+
+
 def _scopes(rule: Rule, evidence: Evidence, seen: Iterable[Scope]) -> list[Scope]:
     regional = [source for source in rule.depends_on if source in REGIONAL_SOURCES] if is_regional(rule) else []
     scopes: set[Scope] = set(seen)
+    cluster_rule = is_cluster_rule(rule)
     for account in evidence.accounts:
+        if is_cluster_scope(account) != cluster_rule:
+            continue  # a cluster is judged by the kubernetes rules only, an AWS account never by them
         if not regional:
             scopes.add((account, None))
             continue
@@ -182,13 +197,19 @@ def rule_results(
                 "reason": "; ".join(notes) or None,
             }
         )
-    if not rows:
+    if not rows and is_cluster_rule(rule):
+        rows.append(not_evaluated(rule, "no Kubernetes cluster is configured (clusters:), so none was judged"))
+    elif not rows:
         rows.append(not_evaluated(rule, "no account was collected, so no scope could be judged"))
     return rows
 
 
 # The scope of a rule that reached nothing: no account was collected, or no probe target is in its scope.
-UNEVALUATED_SCOPE: dict[str, str] = {"probes": "probe:*"}
+UNEVALUATED_SCOPE: dict[str, str] = {
+    "probes": "probe:*",
+    "kubernetes_subjects": f"{CLUSTER_SCOPE_PREFIX}*",
+    "kubernetes_tokens": f"{CLUSTER_SCOPE_PREFIX}*",
+}
 ANY_ACCOUNT = "*"
 
 

@@ -18,10 +18,17 @@ from assurance_jobs.assets import EXPECTATIONS, asset_folder
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.sources import registry
 
-Subject = Literal["identities", "credentials", "agents", "probes"]
+Subject = Literal["identities", "credentials", "agents", "probes", "kubernetes_subjects", "kubernetes_tokens"]
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
-SUBJECTS: tuple[str, ...] = ("identities", "credentials", "agents", "probes")
+SUBJECTS: tuple[str, ...] = (
+    "identities",
+    "credentials",
+    "agents",
+    "probes",
+    "kubernetes_subjects",
+    "kubernetes_tokens",
+)
 REQUIRED_META: tuple[str, ...] = (
     "rule_id",
     "title",

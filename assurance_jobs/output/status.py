@@ -151,6 +151,8 @@ def _configurable(source: str, account: str) -> bool:
         return False
     if entry.kind == "probe":
         return not account.startswith("probe:") or account == "probe:*"
+    if entry.scope == "cluster":  # no cluster configured (scope k8s:*), not a cluster that failed
+        return account == "k8s:*"
     return entry.optional or entry.kind in ("input", "history")
 
 

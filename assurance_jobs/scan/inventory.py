@@ -51,6 +51,8 @@ from assurance_jobs.schema import (
     COLLECTION_STATUS_COLUMNS,
     CREDENTIAL_COLUMNS,
     IDENTITY_COLUMNS,
+    KUBERNETES_SUBJECT_COLUMNS,
+    KUBERNETES_TOKEN_COLUMNS,
     LINKED_REACH_COLUMNS,
     POLICY_COLUMNS,
     PRINCIPAL_LINK_COLUMNS,
@@ -93,6 +95,10 @@ class Inventory:
     """Edges other analyses add to the escalation graph (schema.PRINCIPAL_LINK_COLUMNS)."""
     linked_reach: pd.DataFrame = field(default_factory=lambda: empty_table(LINKED_REACH_COLUMNS))
     """The graph's verdict on each non-IAM node of those links (filled in by scan/policy_join)."""
+    kubernetes_subjects: pd.DataFrame = field(default_factory=lambda: empty_table(KUBERNETES_SUBJECT_COLUMNS))
+    """Kubernetes subjects of the configured clusters, scope `k8s:<cluster>` (scan/kubernetes)."""
+    kubernetes_tokens: pd.DataFrame = field(default_factory=lambda: empty_table(KUBERNETES_TOKEN_COLUMNS))
+    """Their service-account token secrets, metadata only (scan/kubernetes)."""
     iam_estate: IamEstate | None = None
     """Every IAM group (members or not) and every role's instance profiles: read by the escalation analysis."""
 

@@ -26,6 +26,8 @@ from assurance_jobs.sources import (
     directory_feed,
     ec2_instances,
     ecs_clusters,
+    eks_cluster,
+    eks_pod_identity_associations,
     glue_dev_endpoints,
     glue_jobs,
     iam_authorization_details,
@@ -34,6 +36,11 @@ from assurance_jobs.sources import (
     iam_server_certificates,
     iam_service_last_accessed,
     kms_keys,
+    kubernetes_namespaces,
+    kubernetes_pods,
+    kubernetes_rbac,
+    kubernetes_service_accounts,
+    kubernetes_token_secrets,
     lambda_functions,
     learned_baseline,
     organizations_accounts,
@@ -80,6 +87,13 @@ SOURCES: tuple[Source, ...] = (
     glue_jobs.SOURCE,
     ecs_clusters.SOURCE,
     organizations_policies.SOURCE,
+    kubernetes_namespaces.SOURCE,
+    kubernetes_service_accounts.SOURCE,
+    kubernetes_token_secrets.SOURCE,
+    kubernetes_rbac.SOURCE,
+    kubernetes_pods.SOURCE,
+    eks_cluster.SOURCE,
+    eks_pod_identity_associations.SOURCE,
 )
 """Append a new source at the end (never reorder: the collector runs them in this order)."""
 
@@ -135,6 +149,11 @@ def required_iam_actions() -> tuple[str, ...]:
 def aws_sources() -> tuple[AwsSource, ...]:
     """The sources the day's collection step reads from AWS per account (and per region), in registry order."""
     return tuple(entry for entry in SOURCES if isinstance(entry, AwsSource))
+
+
+def cluster_sources() -> tuple[Source, ...]:
+    """The sources collected once per configured Kubernetes cluster (scope `k8s:<cluster>`)."""
+    return tuple(entry for entry in SOURCES if entry.scope == "cluster")
 
 
 def file_sources() -> tuple[FileSource, ...]:

@@ -30,6 +30,7 @@ from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, 
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, read_manifest, read_snapshot, write_snapshot
 from assurance_jobs.sources import registry
+from assurance_jobs.steps.clusters import collect_cluster_evidence
 from assurance_jobs.steps.layout import snapshot_prefix
 
 
@@ -181,6 +182,9 @@ def commit_collection(
             file_blobs, file_statuses = source.collect(config, accounts)
             blobs.extend(file_blobs)
             statuses.extend(file_statuses)
+    cluster_blobs, cluster_statuses = collect_cluster_evidence(config)  # once per run, scope k8s:<cluster>
+    blobs.extend(cluster_blobs)
+    statuses.extend(cluster_statuses)
     return write_snapshot(
         storage,
         day.partition_date,

@@ -40,6 +40,8 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
                 "identities": inventory.identities,
                 "credentials": inventory.credentials,
                 "agents": inventory.agents,
+                "kubernetes_subjects": inventory.kubernetes_subjects,
+                "kubernetes_tokens": inventory.kubernetes_tokens,
             },
             collection_status=inventory.collection_status,
             suites=suites,

@@ -17,12 +17,14 @@ import pyarrow as pa
 
 from assurance_jobs.baseline.drift import DriftReport
 from assurance_jobs.baseline.inventory_join import inventory_with_baseline_facts, inventory_with_runtime_facts
+from assurance_jobs.baseline.kubernetes import inventory_with_kubernetes_baseline
 from assurance_jobs.baseline.model import Baseline, baseline_files
 from assurance_jobs.baseline.registry import RegistrySource
 from assurance_jobs.collect.activity import from_parquet
 from assurance_jobs.config import AssuranceConfig, DirectoryFeedConfig, HumanMarker
 from assurance_jobs.parquet import read_parquet, read_parquet_table, to_parquet
 from assurance_jobs.scan.inventory import Inventory, build_inventory
+from assurance_jobs.scan.kubernetes.inventory import cluster_settings, kubernetes_inventory, with_reach
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed_bytes
 from assurance_jobs.scan.policy_join import inventory_with_policy_facts
 from assurance_jobs.scan.privesc_snapshot import CollectedInputs, collected_privesc_inputs
@@ -87,6 +89,7 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
         inventory = replace(inventory, parse_warnings=[*directory.parse_warnings, *inventory.parse_warnings])
     collected = collected_inputs(config, snapshot, inventory)
     inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *collected.warnings])
+    inventory = inventory_with_kubernetes(inventory, snapshot, config)
     inventory = inventory_with_policy_facts(
         inventory,
         config.known_accounts,
@@ -94,10 +97,14 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
         resources=collected.resources,
         organization=collected.organization,
     )
+    inventory = replace(
+        inventory, kubernetes_subjects=with_reach(inventory.kubernetes_subjects, inventory.linked_reach)
+    )
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
     baseline, agents, taken_at = load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at
     inventory, drift = inventory_with_baseline_facts(inventory, baseline, agents, taken_at, previous)
+    inventory = inventory_with_kubernetes_baseline(inventory, baseline, previous)
     runtime_warnings: list[str] = []  # a corrupt kms_keys or advisor file: shown like the inventory's own
     evidence = runtime_evidence(config, snapshot, runtime_warnings, inventory.identities)
     learned = learned_history(config, partition_date, evidence, inventory.identities, taken_at)
@@ -113,6 +120,22 @@ def collected_inputs(config: AssuranceConfig, snapshot: Snapshot, inventory: Inv
     registry's "privesc" parsers over the snapshot."""
     ctx = Context(snapshot.manifest.taken_at, list(config.owner_tag_keys), config.human_marker, None)
     return collected_privesc_inputs(snapshot, registry.parsers("privesc"), inventory.iam_estate, ctx)
+
+
+def inventory_with_kubernetes(inventory: Inventory, snapshot: Snapshot, config: AssuranceConfig) -> Inventory:
+    """The clusters' subjects and token secrets, and their edges added to `principal_links` before the graph."""
+    ctx = Context(snapshot.manifest.taken_at, list(config.owner_tag_keys), config.human_marker, None)
+    kube = kubernetes_inventory(
+        snapshot, registry.parsers("kubernetes"), cluster_settings(config.clusters), inventory.identities, ctx
+    )
+    links = pd.concat([inventory.principal_links, kube.links], ignore_index=True) if len(kube.links) else None
+    return replace(
+        inventory,
+        kubernetes_subjects=kube.subjects,
+        kubernetes_tokens=kube.tokens,
+        principal_links=inventory.principal_links if links is None else links,
+        parse_warnings=[*inventory.parse_warnings, *ctx.warnings],
+    )
 
 
 # ------------------------------------------------------------------------------------------ runtime history

@@ -110,6 +110,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         input_warnings=list(source.get("warnings") or []),
         incomplete_resources=read_incomplete_resources(storage, partition_date),
         disabled_rules=disabled_rule_records(config, every_rule),
+        kubernetes_subjects=inventory.kubernetes_subjects,
     )
 
 

@@ -161,8 +161,10 @@ def _security_audit_actions() -> list[str]:
 def test_security_audit_grants_every_required_call_but_the_ones_the_readme_names() -> None:
     granted = _security_audit_actions()
     missing = {a for a in registry.required_iam_actions() if not any(fnmatch.fnmatchcase(a, g) for g in granted)}
-    # sts:GetCallerIdentity needs no permission; sts:AssumeRole is the caller's side; s3:GetObject the trail bucket
-    assert missing == {"sts:GetCallerIdentity", "sts:AssumeRole", "s3:GetObject"}
+    # sts:GetCallerIdentity needs no permission; sts:AssumeRole is the caller's side; s3:GetObject the trail bucket;
+    # SecurityAudit has no EKS Pod Identity action (the README says to add them)
+    pod_identity = {"eks:ListPodIdentityAssociations", "eks:DescribePodIdentityAssociation"}
+    assert missing == {"sts:GetCallerIdentity", "sts:AssumeRole", "s3:GetObject", *pod_identity}
 
 
 def _design_source_table() -> dict[str, tuple[str, str]]:
