@@ -132,6 +132,12 @@ class AccountConfig(_Strict):
         description="Also run IAM Access Advisor jobs per user and role, so NHI-RT-005 is judged before "
         "`activity_lookback_days` of activity are stored (one job per principal: slow on large accounts).",
     )
+    collect_agents: bool = Field(
+        default=False,
+        description="Also discover AI agents per region: Amazon Bedrock Agents and Bedrock AgentCore (runtimes, "
+        "gateways and their targets, workload identities, credential providers, memory), metadata only "
+        "(docs/agents.md). Off: the agent rules read INCOMPLETE.",
+    )
 
 
 class ScheduleConfig(_Strict):
@@ -398,6 +404,9 @@ class OrganizationConfig(_Strict):
     exclude: AccountSelector = Field(default_factory=AccountSelector)
     collect_service_last_accessed: bool = Field(
         default=False, description="Run IAM Access Advisor in every member account (as `accounts[]` does)."
+    )
+    collect_agents: bool = Field(
+        default=False, description="Discover AI agents in every member account (as `accounts[]` does)."
     )
 
 

@@ -48,8 +48,9 @@ SourceKind = Literal["aws", "file", "input", "history", "probe"]
 Scope = Literal["account", "trail", "organization"]
 """`account`: collected for every account; `trail`: only where the account's CloudTrail is read, in the trail's
 regions (what activity is judged with); `organization`: once per run from the management account."""
-ParsedIn = Literal["inventory", "runtime", "agents", "none"]
-"""Which step consumes the parser's result: the inventory tables, the runtime evidence, or the agents table."""
+ParsedIn = Literal["inventory", "runtime", "agents", "agent_platform", "none"]
+"""Which step consumes the parser's result: the inventory tables, the runtime evidence, the agent registry, or the
+agent-platform analysis (scan/agents.py: agents, their tools, credentials and links across sources)."""
 
 MakeClient = Callable[[], Any]
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from assurance_jobs.baseline.agents import discovered_scope_masks
 from assurance_jobs.baseline.approvals import agent_facts, baseline_identity_facts, resolve_approvals, tags_of
 from assurance_jobs.baseline.drift import DriftReport, compute_drift
 from assurance_jobs.baseline.model import EMPTY_BASELINE, Baseline
@@ -96,7 +97,7 @@ def agent_scope_masks(agents: list[RegistryAgent], baseline: Baseline) -> dict[s
     for agent in agents:
         arn = _role_of(agent.runtime_identity_arn)
         mask = 0
-        for scope in baseline.agents.get(agent.id, []):
+        for scope in baseline.agent_approvals([agent.id, agent.name], name=agent.name) or []:
             mask |= actions.expand_mask(scope)
         masks[arn] = masks.get(arn, 0) | mask
     return masks
@@ -119,6 +120,8 @@ def runtime_approvals(
     identities = inventory.identities
     resolved = resolve_approvals(identities, inventory.policies, baseline, taken_at)
     agent_masks = agent_scope_masks(registry.agents if registry else [], baseline)
+    for role, mask in discovered_scope_masks(inventory.agents).items():  # the discovered agents' tool scopes
+        agent_masks[role] = agent_masks.get(role, 0) | mask
     approvals = {}
     for arn, tags in zip(identities["arn"], identities["tags"], strict=True):
         entries = baseline.entries_for(arn, tags_of(tags))

@@ -24,9 +24,10 @@ from assurance_jobs.sources.registry import sources_feeding
 REGIONAL_SOURCES: frozenset[str] = registry.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
 CONFIGURED_INPUTS: frozenset[str] = registry.configured_input_names()
-# Subject tables whose rows carry a region. A rule over another table (identities: runtime facts sum every region
-# of an account) is judged per account, and a regional source it depends on must be clean in every region.
-REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials"})
+# Subject tables whose rows carry a region (credentials; agents: discovered agents and gateways, registry entries
+# with none). A rule over another table (identities: runtime facts sum every region of an account) is judged per
+# account, and a regional source it depends on must be clean in every region.
+REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials", "agents"})
 RULE_RESULT_COLUMNS: tuple[str, ...] = tuple(schema.RULE_RESULT_COLUMNS)
 
 Scope = tuple[str, str | None]

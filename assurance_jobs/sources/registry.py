@@ -16,7 +16,11 @@ from collections.abc import Iterable
 from assurance_jobs.source import AwsSource, FileSource, ParsedIn, Parser, Source, SourceKind
 from assurance_jobs.sources import (
     agent_registry,
+    agentcore_gateways,
+    agentcore_identities,
+    agentcore_runtimes,
     baseline,
+    bedrock_agents,
     cloudtrail_activity,
     cloudtrail_history,
     cloudtrail_objects,
@@ -56,6 +60,10 @@ SOURCES: tuple[Source, ...] = (
     organizations_discovery.SOURCE,
     kms_keys.SOURCE,
     iam_service_last_accessed.SOURCE,
+    bedrock_agents.SOURCE,
+    agentcore_runtimes.SOURCE,
+    agentcore_gateways.SOURCE,
+    agentcore_identities.SOURCE,
 )
 """Append a new source at the end (never reorder: the collector runs them in this order)."""
 

@@ -14,12 +14,14 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from assurance_jobs.baseline.agents import inventory_with_agent_facts, with_agent_runtime_facts
 from assurance_jobs.baseline.drift import DriftReport
 from assurance_jobs.baseline.inventory_join import inventory_with_baseline_facts, inventory_with_runtime_facts
 from assurance_jobs.baseline.model import Baseline, baseline_files
 from assurance_jobs.baseline.registry import RegistrySource
 from assurance_jobs.config import AssuranceConfig, DirectoryFeedConfig, HumanMarker
 from assurance_jobs.parquet import read_parquet, to_parquet
+from assurance_jobs.scan.agents import AgentTables, agent_platform_of, agent_tables, with_platform_rows
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed_bytes
 from assurance_jobs.scan.policy_join import inventory_with_policy_facts
@@ -74,17 +76,38 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     )
     if directory is not None and directory.parse_warnings:  # shown in the run's output and the report
         inventory = replace(inventory, parse_warnings=[*directory.parse_warnings, *inventory.parse_warnings])
+    discovered = discovered_agents(config, snapshot, inventory, directory)
+    inventory = with_platform_rows(inventory, discovered.tables, discovered.warnings)
     inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
     baseline, agents, taken_at = load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at
     inventory, drift = inventory_with_baseline_facts(inventory, baseline, agents, taken_at, previous)
-    runtime_warnings: list[str] = []  # a corrupt kms_keys or advisor file: shown like the inventory's own
+    inventory, merge_warnings = inventory_with_agent_facts(
+        inventory, discovered.tables.agents, inventory.agent_tools, baseline, agents, directory, taken_at
+    )
+    runtime_warnings: list[str] = [*merge_warnings]  # a corrupt kms_keys or advisor file: shown like the inventory's
     evidence = runtime_evidence(config, snapshot, runtime_warnings)
-    inventory = inventory_with_runtime_facts(inventory, evidence, baseline, agents, taken_at)
+    inventory = with_agent_runtime_facts(inventory_with_runtime_facts(inventory, evidence, baseline, agents, taken_at))
     if runtime_warnings:
         inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *runtime_warnings])
     return PartitionInventory(inventory, drift, previous_date, evidence)
+
+
+@dataclass(frozen=True)
+class DiscoveredAgents:
+    tables: AgentTables
+    warnings: list[str]
+
+
+def discovered_agents(
+    config: AssuranceConfig, snapshot: Snapshot, inventory: Inventory, directory: DirectoryFeed | None
+) -> DiscoveredAgents:
+    """The agents, gateways, tools and credential providers the agent-platform sources hold (docs/agents.md)."""
+    ctx = Context(snapshot.manifest.taken_at, list(config.owner_tag_keys), config.human_marker, directory)
+    platform = agent_platform_of(snapshot, registry.parsers("agent_platform"), ctx)
+    tables = agent_tables(platform, inventory.policies, inventory.collection_status, ctx)
+    return DiscoveredAgents(tables, ctx.warnings)
 
 
 # ------------------------------------------------------------------------------------------ runtime history

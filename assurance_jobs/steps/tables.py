@@ -27,8 +27,9 @@ INVENTORY_TABLES = (
     "activity",
     "principal_links",
     "linked_reach",
+    "agent_tools",
 )
-OPTIONAL_TABLES = ("agents", "activity", "principal_links", "linked_reach")
+OPTIONAL_TABLES = ("agents", "activity", "principal_links", "linked_reach", "agent_tools")
 """Tables a day may lack: no agent registry configured, no trail read, no linked nodes (older days stored none)."""
 INCOMPLETE_RESOURCES = "incomplete_resources"
 DRIFT_TABLES = (
