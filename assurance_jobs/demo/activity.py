@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 
 from assurance_jobs.config import TrailConfig
+from assurance_jobs.demo.agents import planted_agent_calls, routine_agent_calls
 from assurance_jobs.demo.cloudtrail_logs import console_login, kms_key_resource, put_log_object, record
 
 ACCOUNT = "123456789012"
@@ -176,7 +177,7 @@ def _ordinary(at: datetime, region: str, keys: DemoKeys) -> list[dict[str, Any]]
         ]
     if region == "us-east-1" and at.hour == 9:
         records.append(console_login(ALICE, at + minute, "192.0.2.10"))
-    return records
+    return records + routine_agent_calls(at, region)
 
 
 def _planted(at: datetime, region: str, keys: DemoKeys) -> list[dict[str, Any]]:
@@ -198,6 +199,7 @@ def _planted(at: datetime, region: str, keys: DemoKeys) -> list[dict[str, Any]]:
             for m in (11, 12, 14)
         ]
         found.append(_decrypt(keys.ledger, at + timedelta(minutes=16), THIEF_IP, "aws-cli/2.17.20"))
+    found += planted_agent_calls(at)  # the research agent's role rewrites its own policy (demo/agents.py)
     if at.hour == 13:  # a person signs in as the Jenkins service user
         found.append(console_login(JENKINS, at + timedelta(minutes=40), JENKINS_LOGIN_IP))
     if at.hour == 16:  # the support agent invokes a refund tool it was never approved for

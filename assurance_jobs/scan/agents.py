@@ -76,6 +76,7 @@ BEDROCK_AGENTS = "bedrock-agents"
 AGENTCORE = "agentcore"
 DISPLAY_CAP = 25
 GATEWAYS_SOURCE = "agentcore_gateways"
+GATEWAY_OWN_TARGET = "a target of this gateway"
 
 INVOKE_GATEWAY = "bedrock-agentcore:InvokeGateway"
 FETCH_OAUTH2_TOKEN = "bedrock-agentcore:GetResourceOauth2Token"
@@ -393,7 +394,7 @@ def runtime_row(
 
 def gateway_row(gateway: Gateway, grants: _RoleGrants, ctx: Context) -> dict[str, Any]:
     owner, status = _owner(gateway.tags, ctx)
-    tools = _target_rows(gateway.arn, gateway.name, gateway.origin, gateway, "the gateway's own target")
+    tools = _target_rows(gateway.arn, gateway.name, gateway.origin, gateway, GATEWAY_OWN_TARGET)
     api_keys = [
         f"{t.name} ({c.provider_arn.rpartition('/')[2] if c.provider_arn else 'API key'})"
         for t in gateway.targets
@@ -498,6 +499,7 @@ def agent_tables(
     for gateway in platform.gateways:
         gateways_by_account.setdefault(gateway.origin.account_id, []).append(gateway)
         agents.append(gateway_row(gateway, grants, ctx))
+        tools += _target_rows(gateway.arn, gateway.name, gateway.origin, gateway, GATEWAY_OWN_TARGET)
     for runtime in platform.runtimes:
         found, reached, gaps = [], [], unreadable.get(runtime.origin.account_id, 0)
         for gateway in gateways_by_account.get(runtime.origin.account_id, []):
