@@ -103,46 +103,50 @@ def _tone(approved: list[Any]) -> str:
     return "ok" if all(known) else "bad"
 
 
+def _hub(tool: Mapping[str, Any]) -> str:
+    gateway = _text(tool.get("gateway_name"))
+    return f"gateway {gateway}" if gateway else f"action group {_text(tool.get('target_name'))}"
+
+
+def _target_box(column: int, row: int, name: str, tools: Sequence[Mapping[str, Any]]) -> Box:
+    first = tools[0]
+    label = f"{name} ({_text(first.get('target_type'))}, {len(tools)} tool{'s' if len(tools) != 1 else ''})"
+    return _box(column, row, label, _text(first.get("endpoint")) or label, _tone([t.get("approved") for t in tools]))
+
+
+def _credential_box(column: int, row: int, tool: Mapping[str, Any]) -> Box:
+    provider = _text(tool.get("credential_arn"))
+    api_key = "API_KEY" in _text(tool.get("credential_type"))
+    label = f"{'API key' if api_key else 'OAuth2'} {provider.rpartition('/')[2]}"
+    return _box(column, row, label, provider, "key" if api_key else "plain")
+
+
 def tool_graph(agent: Mapping[str, Any], tools: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Boxes and edges of agent → gateway / action group → target → credential, one row per target."""
+    """Boxes and edges of agent → gateway / action group → target → credential, one row per target; on a
+    gateway's own page its targets hang off the gateway itself."""
     groups: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for tool in tools:
-        hub = _text(tool.get("gateway_name")) and f"gateway {_text(tool.get('gateway_name'))}"
-        hub = hub or f"action group {_text(tool.get('target_name'))}"
-        groups.setdefault(hub, {}).setdefault(_text(tool.get("target_name")), []).append(tool)
+        groups.setdefault(_hub(tool), {}).setdefault(_text(tool.get("target_name")), []).append(tool)
     rows = max(1, sum(len(targets) for targets in groups.values()))
-    root = _box(
-        0,
-        (rows - 1) // 2,
-        _text(agent.get("name")) or _text(agent.get("agent_id")),
-        _text(agent.get("agent_id")),
-        "agent",
-    )
+    name = _text(agent.get("name")) or _text(agent.get("agent_id"))
+    root = _box(0, (rows - 1) // 2, name, _text(agent.get("agent_id")), "agent")
+    own = _text(agent.get("kind")) == "agent_gateway"
     boxes, edges, row = [root], [], 0
     credentials: dict[str, Box] = {}
-    own = _text(agent.get("kind")) == "agent_gateway"  # a gateway's page: its targets hang off the gateway itself
     for hub, targets in sorted(groups.items()):
-        hub_box = root if own else _box(1, row + (len(targets) - 1) // 2, hub, hub, "plain")
+        hub_box = root
         if not own:
+            hub_box = _box(1, row + (len(targets) - 1) // 2, hub, hub, "plain")
             boxes.append(hub_box)
             edges.append(_edge(root, hub_box, _text(next(iter(targets.values()))[0].get("reachable_via"))))
-        for target, rows_of_target in sorted(targets.items()):
-            first = rows_of_target[0]
-            kind = _text(first.get("target_type"))
-            label = f"{target} ({kind}, {len(rows_of_target)} tool{'s' if len(rows_of_target) != 1 else ''})"
-            box = _box(
-                2, row, label, _text(first.get("endpoint")) or label, _tone([t.get("approved") for t in rows_of_target])
-            )
+        for target, of_target in sorted(targets.items()):
+            box = _target_box(2 - own, row, target, of_target)
             boxes.append(box)
             edges.append(_edge(hub_box, box))
-            provider = _text(first.get("credential_arn"))
+            provider = _text(of_target[0].get("credential_arn"))
             if provider:
                 if provider not in credentials:
-                    api_key = "API_KEY" in _text(first.get("credential_type"))
-                    name = provider.rpartition("/")[2]
-                    credentials[provider] = _box(
-                        3, row, f"{'API key' if api_key else 'OAuth2'} {name}", provider, "key" if api_key else "plain"
-                    )
+                    credentials[provider] = _credential_box(3 - own, row, of_target[0])
                     boxes.append(credentials[provider])
                 edges.append(_edge(box, credentials[provider]))
             row += 1
