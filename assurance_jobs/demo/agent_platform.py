@@ -362,7 +362,9 @@ _PAGED_BY_MOTO = {
 @contextmanager
 def agent_platform_emulation() -> Iterator[None]:
     """Serve the operations moto lacks (and page its AgentCore lists) for the duration of the block."""
+    global _COUNTER
     _STATE.clear()
+    _COUNTER = itertools.count(1)  # the same calls give the same ids, run after run
     with ExitStack() as stack:
         for name, method in _BEDROCK_AGENT.items():
             stack.enter_context(mock.patch.object(AgentsforBedrockResponse, name, method, create=True))

@@ -19,6 +19,7 @@ Identity are canaries: they must never appear in any output.
 from __future__ import annotations
 
 import json
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ AGENT_UA = "Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#5.10 lang/python#3
 AGENTCORE_IP = "52.94.133.88"
 MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 IDP = "https://auth.partner.example/.well-known/openid-configuration"
+FLEET_SEED = 20261206
 
 
 def _arn(kind: str, name: str) -> str:
@@ -285,7 +287,13 @@ def _research(endpoint: str) -> tuple[str, str]:
 
 
 def seed_agent_fleet(endpoint: str, now: datetime) -> AgentFleet:
-    """Create the fleet as it stood three days before `now` (before both demo snapshots)."""
+    """Create the fleet as it stood three days before `now` (before both demo snapshots).
+
+    moto's identifiers (agent, runtime and gateway ids) are seeded first through its own `/moto-api/seed`
+    endpoint, so the fleet's ARNs — and its report pages and findings — are the same on every run."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/seed?a={FLEET_SEED}", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
     with freeze_time(now - timedelta(days=3)):
         helpdesk = _helpdesk(endpoint)
         orders, orders_gateway = _orders(endpoint)
