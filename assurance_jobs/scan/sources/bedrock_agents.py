@@ -36,8 +36,9 @@ def _agent(summary: Mapping[str, Any], origin: Origin, ctx: Context) -> BedrockA
     detail = summary.get("agent") if isinstance(summary.get("agent"), Mapping) else {}
     agent_id = text(summary.get("agentId")) or text(detail.get("agentId"))
     arn = text(detail.get("agentArn")) or f"arn:aws:bedrock:{origin.region}:{origin.account_id}:agent/{agent_id}"
-    guardrail = detail.get("guardrailConfiguration") or summary.get("guardrailConfiguration") or {}
-    versions = [v for v in dicts(summary.get("versions"))]
+    guardrail = detail.get("guardrailConfiguration") or summary.get("guardrailConfiguration")
+    guardrail_id = text(guardrail.get("guardrailIdentifier")) if isinstance(guardrail, Mapping) else ""
+    versions = dicts(summary.get("versions"))
     return BedrockAgent(
         origin=origin,
         agent_id=agent_id,
@@ -46,13 +47,9 @@ def _agent(summary: Mapping[str, Any], origin: Origin, ctx: Context) -> BedrockA
         status=text(detail.get("agentStatus")) or text(summary.get("agentStatus")),
         role_arn=text(detail.get("agentResourceRoleArn")) or None,
         foundation_model=text(detail.get("foundationModel")) or None,
-        guardrail=text(guardrail.get("guardrailIdentifier")) or None if isinstance(guardrail, Mapping) else None,
+        guardrail=guardrail_id or None,
         versions=tuple(text(v.get("agentVersion")) for v in versions),
-        action_groups=tuple(
-            _action_group(group, text(v.get("agentVersion")))
-            for v in versions
-            for group in dicts(v.get("actionGroups"))
-        ),
+        action_groups=tuple(_action_group(group, version) for version, group in _groups(versions)),
         knowledge_bases=tuple(
             sorted({text(kb.get("knowledgeBaseId")) for v in versions for kb in dicts(v.get("knowledgeBases"))})
         ),
@@ -62,12 +59,13 @@ def _agent(summary: Mapping[str, Any], origin: Origin, ctx: Context) -> BedrockA
         ),
         tags=labels(summary.get("tags")),
         created=ctx.time(detail.get("createdAt"), f"{arn} createdAt"),
-        errors=errors_of(summary) + tuple(e for group in _groups(versions) for e in errors_of(group)),
+        errors=errors_of(summary) + tuple(e for _, group in _groups(versions) for e in errors_of(group)),
     )
 
 
-def _groups(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [group for v in versions for group in dicts(v.get("actionGroups"))]
+def _groups(versions: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """(version, action group) of every version an alias routes to."""
+    return [(text(v.get("agentVersion")), group) for v in versions for group in dicts(v.get("actionGroups"))]
 
 
 def _action_group(group: Mapping[str, Any], version: str) -> ActionGroup:
