@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from assurance_jobs.output.agents import page_file, tool_graph
 from assurance_jobs.output.html import render_report
+from assurance_jobs.output.status import evidence_gaps
 from assurance_jobs.output.synthetic import ACCOUNT, finding, make_bundle
 from assurance_jobs.scan.agents import frame_of
 from assurance_jobs.schema import AGENT_COLUMNS, AGENT_TOOL_COLUMNS
@@ -118,3 +120,17 @@ def test_a_target_with_an_unapproved_tool_is_drawn_red_and_an_api_key_amber() ->
 def test_a_day_without_agent_discovery_says_so(tmp_path: Path) -> None:
     render_report(make_bundle(), tmp_path)
     assert "No agent discovery in this inventory" in (tmp_path / "agents.html").read_text(encoding="utf-8")
+
+
+def test_agent_rules_without_discovery_are_one_not_configured_line_naming_the_setting() -> None:
+    missing = "agentcore_gateways,agentcore_runtimes,bedrock_agents"
+    results = pd.DataFrame(
+        [
+            {"rule_id": "NHI-AG-001", "account_id": ACCOUNT, "region": None, "status": "INCOMPLETE",
+             "missing_sources": missing, "reason": None},
+            {"rule_id": "NHI-AG-002", "account_id": ACCOUNT, "region": None, "status": "INCOMPLETE",
+             "missing_sources": "agentcore_gateways", "reason": None},
+        ]
+    )  # fmt: skip
+    (entry,) = evidence_gaps(results, [])["not_configured"]
+    assert "collect_agents" in entry["why"] and entry["rules"] == ["NHI-AG-001", "NHI-AG-002"]
