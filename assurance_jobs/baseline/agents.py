@@ -151,7 +151,7 @@ def _with_reach(agents: list[dict[str, Any]], inventory: Inventory) -> None:
             verdict = reach.loc[row["agent_id"]]
             row["privesc_escalates"] = bool(verdict["privesc_escalates"])
             row["privesc_path"] = _value(verdict["privesc_path"]) or ""
-        elif row.get("role_unknown_count") == 0:
+        else:  # no path found; a role missing from the inventory reads INCOMPLETE (`role_unknown_count`)
             row["privesc_escalates"], row["privesc_path"] = False, ""
 
 

@@ -229,6 +229,23 @@ def test_runtime_calls_outside_the_tool_scope_fail_and_calls_inside_it_pass() ->
     assert verdict(evaluation, "NHI-AG-007") == ("FAIL", 2)
 
 
+def test_without_a_feed_an_unowned_agent_still_fails_and_an_owned_one_is_not_judged() -> None:
+    rows = [
+        {"account_id": ACCOUNT, "agent_id": name, "kind": "ai_agent", "region": HOME, "owner_status": status}
+        for name, status in (("orphan", "no_owner"), ("owned", "not_checked"))
+    ]
+    statuses = synthetic.all_ok(ACCOUNT, regions=(HOME,))
+    statuses += [synthetic.status(s, ACCOUNT, HOME) for s in ("bedrock_agents", "agentcore_runtimes")]
+    tables = {
+        "identities": synthetic.identities([]),
+        "credentials": synthetic.credentials([]),
+        "agents": frame_of(rows, AGENT_COLUMNS),
+    }
+    evaluation = evaluate(EvaluationInputs(tables, synthetic.collection_status(statuses), SUITES, "s", DAY))
+    assert failed(evaluation, "NHI-AG-006") == {"orphan"}
+    assert verdict(evaluation, "NHI-AG-006") == ("INCOMPLETE", 1)
+
+
 # ------------------------------------------------------------------------------------------ incomplete
 
 
