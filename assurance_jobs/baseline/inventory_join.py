@@ -97,7 +97,7 @@ def agent_scope_masks(agents: list[RegistryAgent], baseline: Baseline) -> dict[s
     for agent in agents:
         arn = _role_of(agent.runtime_identity_arn)
         mask = 0
-        for scope in baseline.agent_approvals([agent.id, agent.name], name=agent.name) or []:
+        for scope in baseline.agents.get(agent.id, []):
             mask |= actions.expand_mask(scope)
         masks[arn] = masks.get(arn, 0) | mask
     return masks
