@@ -138,6 +138,12 @@ class AccountConfig(_Strict):
         "projects, instances, notebooks, Glue and ECS; metadata only), so NHI-LP-003/008 decide existing-resource "
         "escalation methods; off, those methods are reported undecidable (NHI-LP-008).",
     )
+    collect_agents: bool = Field(
+        default=False,
+        description="Also discover AI agents per region: Amazon Bedrock Agents and Bedrock AgentCore (runtimes, "
+        "gateways and their targets, workload identities, credential providers, memory), metadata only "
+        "(docs/agents.md). Off: the agent rules read INCOMPLETE.",
+    )
 
 
 class ScheduleConfig(_Strict):
@@ -586,6 +592,9 @@ class OrganizationConfig(_Strict):
     )
     collect_resources: bool = Field(
         default=True, description="List the resources that run as IAM roles in every member account (as `accounts[]`)."
+    )
+    collect_agents: bool = Field(
+        default=False, description="Discover AI agents in every member account (as `accounts[]` does)."
     )
 
 

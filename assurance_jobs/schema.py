@@ -72,6 +72,10 @@ CREDENTIAL_COLUMNS: Columns = {
     "never_used": "boolean",
     "days_since_rotation": "float64",
     "days_to_expiry": "float64",
+    # Credential providers of an agent platform (kinds oauth2_client / api_key, scan/agents.py): the agents whose
+    # tools use them; NA for every other kind.
+    "used_by": "object",
+    "used_by_count": "Int64",
 }
 
 # `policies`: one row per (principal, policy document).
@@ -377,7 +381,69 @@ AGENT_COLUMNS: Columns = {
     "approved_scopes": "object",
     "in_baseline": "bool",
     "unapproved_scopes": "object",
-    "unapproved_scope_count": "int64",
+    "unapproved_scope_count": "Int64",
+    "source_file": "object",
+    "source_sha256": "object",
+    # Agents discovered on an agent platform (scan/agents.py, docs/agents.md) and their approvals (baseline/agents).
+    # `kind`: ai_agent (a Bedrock agent or an AgentCore runtime, with `arn` its execution role), agent_gateway (an
+    # AgentCore gateway, `arn` its role) or registered_agent (a registry entry no platform listed).
+    "kind": "object",
+    "platform": "object",
+    "region": "object",
+    "name": "object",
+    "status": "object",
+    "created": UTC_TIME,
+    "tags": "object",
+    "foundation_model": "object",
+    "guardrail": "object",
+    "network_mode": "object",
+    "workload_identity": "object",
+    "endpoints": "object",
+    "knowledge_bases": "object",
+    "role_unknown_count": "Int64",
+    "effective_admin": "boolean",
+    "privesc_escalates": "boolean",
+    "privesc_path": "object",
+    "owner_status": "object",
+    "tools": "object",
+    "tool_count": "Int64",
+    "tool_actions": "object",
+    "approved_tools": "object",
+    "unapproved_tools": "object",
+    "unapproved_tool_count": "Int64",
+    "credentials": "object",
+    "inbound_auth": "object",
+    "api_key_targets": "object",
+    "api_key_target_count": "Int64",
+    "evidence_gap_count": "Int64",
+    "registry_id": "object",
+    "registry_conflicts": "object",
+    "rt_calls_outside_scope": "object",
+    "rt_calls_outside_scope_count": "Int64",
+    "rt_source_file": "object",
+    "rt_source_sha256": "object",
+}
+
+# `agent_tools`: one row per (agent, tool) an agent can reach — an action group (or each of its operations), a
+# gateway target (or each of its tools) on a gateway its runtime may call — with how it is reached, the target's
+# outbound credential and whether the baseline approves it (scan/agents.py, baseline/agents.py).
+AGENT_TOOL_COLUMNS: Columns = {
+    "account_id": "object",
+    "region": "object",
+    "agent_id": "object",
+    "agent_name": "object",
+    "tool": "object",
+    "tool_kind": "object",
+    "gateway_arn": "object",
+    "gateway_name": "object",
+    "target_id": "object",
+    "target_name": "object",
+    "target_type": "object",
+    "endpoint": "object",
+    "credential_type": "object",
+    "credential_arn": "object",
+    "reachable_via": "object",
+    "approved": "boolean",
     "source_file": "object",
     "source_sha256": "object",
 }

@@ -17,7 +17,14 @@ Caveats, printed too: moto never truncates GetAccountAuthorizationDetails, so it
 report poll delay (moto answers the first GenerateCredentialReport with STARTED). moto lacks
 ssm:DescribeInstanceInformation: the demo's patch answers it (no managed node), as for the tests.
 
-Run: python benchmarks/bench_collect.py [--sizes 100,1000,5000]
+Agents (`--agents N --targets T`, issue 20): N Amazon Bedrock agents with T action groups each (one `live` alias, so
+two versions are read: DRAFT through the test alias and version 1) and N AgentCore runtimes, each with its own
+gateway of T targets, created through the emulated APIs in one region (moto in process plus
+demo/agent_platform.py, which pages every list by `maxResults`). The four agent sources are collected for that
+account and region and the requests per API are printed against the bound: one call per page of each list plus one
+per item that needs a Get (or a per-item list / tags call).
+
+Run: python benchmarks/bench_collect.py [--sizes 100,1000,5000] [--agents 1000 --targets 10] [--only-agents]
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from moto.iam.models import iam_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
 
+from assurance_jobs.collect.agents import page_size
 from assurance_jobs.collect.aws import collect_account, new_session
 from assurance_jobs.collect.requests import RequestCounter
 from assurance_jobs.config import AccountConfig
@@ -241,10 +249,130 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             print(f"N={row['n']}: sources not ok: {', '.join(row['not_ok'])}")
 
 
+# ------------------------------------------------------------------------------------------------ agents
+
+AGENT_SOURCES = ("bedrock_agents", "agentcore_runtimes", "agentcore_gateways", "agentcore_identities")
+AGENT_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/agent-exec"
+
+
+def seed_agents(n: int, targets: int) -> None:
+    """N Bedrock agents with `targets` action groups and a `live` alias; N runtimes, each with a gateway of `targets`
+    MCP targets; two credential providers and a workload identity."""
+    bedrock = boto3.client("bedrock-agent", region_name=REGION)
+    control = boto3.client("bedrock-agentcore-control", region_name=REGION)
+    function = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:tools"
+    tools = json.dumps([{"name": "run", "inputSchema": {"type": "object"}}])
+    for index in range(n):
+        agent = bedrock.create_agent(agentName=f"agent-{index:05d}", agentResourceRoleArn=AGENT_ROLE)["agent"]
+        for group in range(targets):
+            bedrock.create_agent_action_group(
+                agentId=agent["agentId"], agentVersion="DRAFT", actionGroupName=f"group-{group:02d}",
+                actionGroupExecutor={"lambda": function},
+                functionSchema={"functions": [{"name": "run"}]},
+            )  # fmt: skip
+        bedrock.create_agent_alias(agentId=agent["agentId"], agentAliasName="live")
+        artifact = {"containerConfiguration": {"containerUri": f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/a:1"}}
+        control.create_agent_runtime(
+            agentRuntimeName=f"runtime_{index:05d}", agentRuntimeArtifact=artifact, roleArn=AGENT_ROLE,
+            networkConfiguration={"networkMode": "PUBLIC"},
+        )  # fmt: skip
+        gateway = control.create_gateway(
+            name=f"gw-{index:05d}", roleArn=AGENT_ROLE, protocolType="MCP", authorizerType="AWS_IAM"
+        )
+        for target in range(targets):
+            server = {"endpoint": f"https://mcp{target}.example.com/mcp", "mcpToolSchema": {"inlinePayload": tools}}
+            control.create_gateway_target(
+                gatewayIdentifier=gateway["gatewayId"], name=f"target-{target:02d}",
+                targetConfiguration={"mcp": {"mcpServer": server}},
+                credentialProviderConfigurations=[{"credentialProviderType": "GATEWAY_IAM_ROLE"}],
+            )  # fmt: skip
+    control.create_api_key_credential_provider(name="bench-key", apiKey="not-a-real-key")
+    control.create_workload_identity(name="bench")
+
+
+def _pages(items: int, size: int | None) -> int:
+    return max(1, -(-items // size)) if size else 1
+
+
+def agent_bound(n: int, targets: int) -> dict[str, int]:
+    """Per API, the requests the collection may make: one per page of each list, one per item needing a call."""
+    bedrock = boto3.client("bedrock-agent", region_name=REGION)
+    control = boto3.client("bedrock-agentcore-control", region_name=REGION)
+    versions = 2  # DRAFT (the test alias) and version 1 (`live`)
+
+    def pages(client: Any, operation: str, items: int) -> int:
+        return _pages(items, page_size(client, operation))
+
+    return {
+        "bedrock-agent:ListAgents": pages(bedrock, "ListAgents", n),
+        "bedrock-agent:GetAgent": n,
+        "bedrock-agent:ListAgentAliases": n * pages(bedrock, "ListAgentAliases", 2),
+        "bedrock-agent:ListAgentActionGroups": n * versions * pages(bedrock, "ListAgentActionGroups", targets),
+        "bedrock-agent:GetAgentActionGroup": n * versions * targets,
+        "bedrock-agent:ListAgentKnowledgeBases": n * versions,
+        "bedrock-agent:ListTagsForResource": n,
+        "bedrock-agentcore-control:ListAgentRuntimes": pages(control, "ListAgentRuntimes", n),
+        "bedrock-agentcore-control:GetAgentRuntime": n,
+        "bedrock-agentcore-control:ListAgentRuntimeEndpoints": n,
+        "bedrock-agentcore-control:ListMemories": 1,
+        "bedrock-agentcore-control:ListGateways": pages(control, "ListGateways", n),
+        "bedrock-agentcore-control:GetGateway": n,
+        "bedrock-agentcore-control:ListGatewayTargets": n * pages(control, "ListGatewayTargets", targets),
+        "bedrock-agentcore-control:GetGatewayTarget": n * targets,
+        "bedrock-agentcore-control:ListTagsForResource": 2 * n,  # runtimes and gateways
+        "bedrock-agentcore-control:ListWorkloadIdentities": 1,
+        "bedrock-agentcore-control:ListOauth2CredentialProviders": 1,
+        "bedrock-agentcore-control:ListApiKeyCredentialProviders": 1,
+    }
+
+
+def measure_agents(n: int, targets: int) -> None:
+    from moto import mock_aws
+
+    from assurance_jobs.demo.agent_platform import agent_platform_emulation
+
+    with mock_aws(), agent_platform_emulation():
+        started = time.perf_counter()
+        seed_agents(n, targets)
+        seeded = time.perf_counter() - started
+        session = boto3.Session(region_name=REGION)
+        counter = RequestCounter().attach(session)
+        sources = [s for s in registry.aws_sources() if s.name in (*AGENT_SOURCES, "sts_caller_identity")]
+        account = AccountConfig(name="bench", regions=[REGION], collect_agents=True)
+        started = time.perf_counter()
+        blobs, statuses, _ = collect_account(session, account, sources, max_attempts=5)
+        seconds = time.perf_counter() - started
+        bound = agent_bound(n, targets)
+    print(
+        f"\nagents: N={n} Bedrock agents with {targets} action groups, N runtimes with a gateway of {targets} targets"
+    )
+    print(f"(seeded in {seeded:.1f} s; collected in process in {seconds:.1f} s; one account, one region)")
+    print(f"{'API':58}{'requests':>10}{'bound':>10}")
+    for api in sorted(set(bound) | {a for a in counter.counts if not a.startswith("sts:")}):
+        print(f"{api:58}{counter.counts.get(api, 0):>10}{bound.get(api, 0):>10}")
+    made = sum(count for api, count in counter.counts.items() if not api.startswith("sts:"))
+    within = all(counter.counts.get(api, 0) <= limit for api, limit in bound.items()) and set(
+        a for a in counter.counts if not a.startswith("sts:")
+    ) <= set(bound)
+    print(f"{'total':58}{made:>10}{sum(bound.values()):>10}   within the bound: {'yes' if within else 'NO'}")
+    bad = [f"{s.source}:{s.status}" for s in statuses if s.status != "ok"]
+    size = sum(len(blob.content) for blob in blobs if blob.source in AGENT_SOURCES)
+    print(f"snapshot bytes of the agent sources: {size:,}" + (f"; not ok: {', '.join(bad)}" if bad else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,5000", help="comma-separated identity counts")
-    sizes = [int(size) for size in parser.parse_args().sizes.split(",")]
+    parser.add_argument("--agents", type=int, default=1000, help="agents (and runtimes) to discover")
+    parser.add_argument("--targets", type=int, default=10, help="action groups per agent, targets per gateway")
+    parser.add_argument("--only-agents", action="store_true", help="measure the agent sources alone")
+    arguments = parser.parse_args()
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    if arguments.only_agents:
+        measure_agents(arguments.agents, arguments.targets)
+        return
+    sizes = [int(size) for size in arguments.sizes.split(",")]
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     os.environ.update(
@@ -272,6 +400,9 @@ def main() -> None:
         print("(50 functions, 100 project names a page): add about N/250 + 2 x N/5000 requests for a real account.")
     finally:
         server.stop()
+    for name in ("AWS_ENDPOINT_URL",):
+        os.environ.pop(name, None)  # the agent measurement runs moto in process
+    measure_agents(arguments.agents, arguments.targets)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from assurance_jobs.app.runner import RunRequestOptions, definitions_for, materi
 from assurance_jobs.app.summary import LABEL_WIDTH, print_json_summary, print_summary
 from assurance_jobs.config import AssuranceConfig, load_config
 from assurance_jobs.demo.activity import ACCOUNT, RUNTIME_LEDGER, DemoKeys, history_activity, seed_trail
+from assurance_jobs.demo.agents import seed_agent_fleet
 from assurance_jobs.demo.builder import Expectation
 from assurance_jobs.demo.cluster import KUBERNETES_LEDGER, demo_cluster, seed_eks, write_kubernetes_baseline
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
@@ -68,7 +69,7 @@ def demo_config(
     clusters: list[dict] | None = None,
 ) -> dict:
     """The configuration a team would write for this account, pointing every output under `out`."""
-    account: dict = {"name": "demo", "regions": DEMO_REGIONS}
+    account: dict = {"name": "demo", "regions": DEMO_REGIONS, "collect_agents": True}
     if trail:
         account["cloudtrail"] = trail
     return {
@@ -97,13 +98,23 @@ def store_history(config: AssuranceConfig, now: datetime, keys: DemoKeys) -> Non
         store_activity_history(config, partition, activity, [ACCOUNT], [ACCOUNT])
 
 
-def planted_defects(defects: Iterable[Expectation], drift: Mapping[str, str]) -> set[tuple[str, str]]:
-    """Every (rule id, resource) the demo planted: the estate's, the overnight drift's, CloudTrail's, the probes'.
+def planted_defects(
+    defects: Iterable[Expectation], drift: Mapping[str, str], agents: Iterable[tuple[str, str]] = ()
+) -> set[tuple[str, str]]:
+    """Every (rule id, resource) the demo planted: the estate's, the overnight drift's, CloudTrail's, the probes',
+    the agent fleet's.
 
-    The summary's "planted N defects across M rules" counts this, so the drift, runtime and probe rules the demo
-    exercises are counted like the rest."""
+    The summary's "planted N defects across M rules" counts this, so the drift, runtime, probe and agent rules the
+    demo exercises are counted like the rest."""
     planted = {(defect.rule_id, defect.resource) for defect in defects}
-    return planted | set(drift.items()) | set(RUNTIME_LEDGER.items()) | set(PROBE_LEDGER) | set(KUBERNETES_LEDGER)
+    return (
+        planted
+        | set(drift.items())
+        | set(RUNTIME_LEDGER.items())
+        | set(PROBE_LEDGER)
+        | set(KUBERNETES_LEDGER)
+        | set(agents)
+    )
 
 
 def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool = False) -> int:
@@ -120,6 +131,7 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
     with emulated_aws() as endpoint, demo_token_services() as probes, demo_cluster(out / "kubernetes", now) as cluster:
         estate = seed_demo_estate(endpoint, now=now, size=size, feed_dir=out)
         seed_baselined_roles(endpoint, now)
+        fleet = seed_agent_fleet(endpoint, now)
         demo_trail = seed_trail(endpoint, now, DEMO_REGIONS)
         seed_eks(endpoint, now)
         note(f"  seeded {_describe_counts(estate)} in {estate.seed_seconds:.1f} s at {endpoint}")
@@ -155,7 +167,7 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         note(f"day 2 ({now.date()}): the estate drifted overnight; the daily job runs")
         outcome = run_with_progress(today, verbose=verbose, definitions=definitions)
     failures = [run for run in (first, probed, outcome) if not run.success]
-    planted = planted_defects(estate.defects, drifted)
+    planted = planted_defects(estate.defects, drifted, fleet.ledger)
     planted_rules = {rule_id for rule_id, _ in planted}
     demo_facts = {
         "config": str(config_path),

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from assurance_jobs.baseline.agents import discovered_scope_masks
 from assurance_jobs.baseline.approvals import (
     agent_facts,
     baseline_identity_facts,
@@ -161,6 +162,8 @@ def runtime_approvals(
     static = resolve_approvals(identities, inventory.policies, baseline.model_copy(update={"jit_grants": []}), taken_at)
     agent_masks = agent_scope_masks(registry.agents if registry else [], baseline, identities)
     grants = jit_windows(baseline, [inventory.policies, *([previous.policies] if previous is not None else [])])
+    for role, mask in discovered_scope_masks(inventory.agents).items():  # the discovered agents' tool scopes
+        agent_masks[role] = agent_masks.get(role, 0) | mask
     approvals = {}
     for arn, tags in zip(identities["arn"], identities["tags"], strict=True):
         entries = baseline.entries_for(arn, tags_of(tags))

@@ -13,7 +13,11 @@ Semantics (documented here because reviewers read this file):
   approved". ``approved_actions`` patterns must match at least one action of the policy engine's catalogue, so
   a typo fails review instead of approving nothing.
 * ``jit_grants`` approve an elevated policy for one identity inside a time window (timezone required).
-* ``agents`` maps an AI agent id to the tool scopes it is approved to hold or request (fnmatch globs allowed).
+* ``agents`` maps an AI agent to the tools (or registry scopes) it is approved to reach, fnmatch globs allowed.
+  The key names the agent — its registry id, its name or its ARN — and the value is the approved list; or the value
+  is a mapping ``{approved_tools: [...]}`` that may also select agents itself by ``arn`` / ``name`` (globs) and/or
+  ``tag``, the key then being a label. Tools are named as docs/agents.md says (``gateway/<gateway>/<target>/<tool>``,
+  ``action-group/<group>/<operation>``); a pattern that matches a tool's target or group approves its tools.
 * ``approved_networks``, ``approved_actions`` and ``approved_regions`` are the runtime baseline: an identity
   governed by one is judged against it (NHI-RT-001/003/008) before its learned behaviour.
 * ``secret_key_tags`` classifies KMS keys, estate-wide: a key with a matching tag (key equals, value glob) is
@@ -191,18 +195,73 @@ class ServiceAccountEntry(_Strict):
         )
 
 
+class AgentEntry(_Strict):
+    """Approved tools for the AI agents an entry selects (by ARN glob, name glob and/or tag; all that are given)."""
+
+    arn: str | None = Field(default=None, description="fnmatch glob on the agent's ARN.")
+    name: str | None = Field(default=None, description="fnmatch glob on the agent's name.")
+    tag: TagSelector | None = None
+    approved_tools: list[str] = Field(default_factory=list, description="Tool (or registry scope) globs.")
+
+    @property
+    def has_selector(self) -> bool:
+        return self.arn is not None or self.name is not None or self.tag is not None
+
+    def selects(self, arn: str | None, name: str | None, tags: Mapping[str, str]) -> bool:
+        if self.arn is not None and not (arn and fnmatch.fnmatchcase(arn, self.arn)):
+            return False
+        if self.name is not None and not (name and fnmatch.fnmatchcase(name, self.name)):
+            return False
+        if self.tag is not None:
+            value = tags.get(self.tag.key)
+            return value is not None and fnmatch.fnmatchcase(value, self.tag.value)
+        return True
+
+
 class Baseline(_Strict):
     identities: list[IdentityEntry] = Field(default_factory=list)
     service_accounts: list[ServiceAccountEntry] = Field(
         default_factory=list, description="Kubernetes service accounts: approved bindings and AWS roles."
     )
     jit_grants: list[JitGrant] = Field(default_factory=list)
-    agents: dict[str, list[str]] = Field(default_factory=dict, description="agent id -> approved tool scopes.")
+    agents: dict[str, list[str]] = Field(
+        default_factory=dict, description="agent (registry id, name or ARN) -> approved tools or scopes."
+    )
+    agent_entries: dict[str, AgentEntry] = Field(
+        default_factory=dict,
+        description="The `agents:` entries that select agents themselves (arn / name / tag); filled from `agents:`.",
+    )
     secret_key_tags: list[TagSelector] = Field(
         default_factory=list,
         description="KMS key tags (key equals, value glob) that make a key secret-bearing: a kms:Decrypt on such "
         "a key is a secrets-store read for NHI-RT-001. None listed: no Decrypt counts.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _agent_forms(cls, data: Any) -> Any:
+        """`agents:` values are lists (the first form, kept in `agents`) or mappings (kept in `agent_entries`)."""
+        if not isinstance(data, dict) or not isinstance(data.get("agents"), dict):
+            return data
+        mappings = {key: value for key, value in data["agents"].items() if isinstance(value, dict)}
+        lists = {key: value for key, value in data["agents"].items() if key not in mappings}
+        return {**data, "agents": lists, "agent_entries": {**(data.get("agent_entries") or {}), **mappings}}
+
+    def agent_approvals(
+        self,
+        keys: Iterable[str | None],
+        arn: str | None = None,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> list[str] | None:
+        """The approved tools of every entry that selects an agent (united), or None when none does. `keys` are what
+        the agent is called by (registry id, name, ARN): an entry without selectors selects the agent its key names."""
+        names = {key for key in keys if key}
+        lists = [tools for key, tools in self.agents.items() if key in names]
+        for key, entry in self.agent_entries.items():
+            if (key in names) if not entry.has_selector else entry.selects(arn, name, tags or {}):
+                lists.append(entry.approved_tools)
+        return None if not lists else [tool for tools in lists for tool in tools]
 
     @property
     def secret_key_selectors(self) -> list[tuple[str, str]]:
@@ -225,7 +284,7 @@ def _entry_label(data: Any, loc: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]
         item = raw[loc[1]] if isinstance(raw, list) and loc[1] < len(raw) else None
         hint = item.get("name") or item.get("identity_arn") or item.get("arn") if isinstance(item, dict) else None
         return f"{loc[0]}[{loc[1]}]" + (f" '{hint}'" if hint else ""), loc[2:]
-    if len(loc) >= 2 and loc[0] == "agents":
+    if len(loc) >= 2 and loc[0] in ("agents", "agent_entries"):
         return f"agents['{loc[1]}']", loc[2:]
     return "(top level)", loc
 
@@ -258,18 +317,28 @@ def merge_baselines(parts: Iterable[tuple[str, Baseline]]) -> Baseline:
     grants: list[JitGrant] = []
     key_tags: list[TagSelector] = []
     agents: dict[str, list[str]] = {}
+    entries: dict[str, AgentEntry] = {}
     seen: dict[str, str] = {}
     for source, part in parts:
         identities += part.identities
         accounts += part.service_accounts
         grants += part.jit_grants
         key_tags += [selector for selector in part.secret_key_tags if selector not in key_tags]
-        for agent_id, scopes in part.agents.items():
+        for agent_id, scopes in [*part.agents.items(), *part.agent_entries.items()]:
             if agent_id in seen:
                 raise BaselineError(f"{source}: agents['{agent_id}']: already approved in {seen[agent_id]}")
-            seen[agent_id], agents[agent_id] = source, scopes
+            seen[agent_id] = source
+            if isinstance(scopes, AgentEntry):
+                entries[agent_id] = scopes
+            else:
+                agents[agent_id] = scopes
     return Baseline(
-        identities=identities, service_accounts=accounts, jit_grants=grants, agents=agents, secret_key_tags=key_tags
+        identities=identities,
+        service_accounts=accounts,
+        jit_grants=grants,
+        agents=agents,
+        agent_entries=entries,
+        secret_key_tags=key_tags,
     )
 
 

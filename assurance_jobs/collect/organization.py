@@ -90,6 +90,7 @@ def member_account(org: OrganizationConfig, member: Member, partition: str = "aw
         regions=org.regions,
         collect_service_last_accessed=org.collect_service_last_accessed,
         collect_resources=org.collect_resources,
+        collect_agents=org.collect_agents,
     )
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 
 from assurance_jobs.collect.activity import reduce_files
 from assurance_jobs.config import TrailConfig
+from assurance_jobs.demo.agents import planted_agent_calls, routine_agent_calls
 from assurance_jobs.demo.cloudtrail_logs import console_login, kms_key_resource, log_object, put_log_object, record
 
 ACCOUNT = "123456789012"
@@ -199,7 +200,7 @@ def _ordinary(at: datetime, region: str, keys: DemoKeys) -> list[dict[str, Any]]
         records.append(console_login(ALICE, at + minute, "192.0.2.10"))
     if region == "us-east-1" and at.hour == 6:
         records.append(_checkout_secret_read(at + minute, CHECKOUT_IP, LAMBDA_UA))
-    return records
+    return records + routine_agent_calls(at, region)
 
 
 def _checkout_secret_read(at: datetime, source_ip: str, user_agent: str) -> dict[str, Any]:
@@ -233,6 +234,7 @@ def _planted(at: datetime, region: str, keys: DemoKeys) -> list[dict[str, Any]]:
             for m in (11, 12, 14)
         ]
         found.append(_decrypt(keys.ledger, at + timedelta(minutes=16), THIEF_IP, "aws-cli/2.17.20"))
+    found += planted_agent_calls(at)  # the research agent's role rewrites its own policy (demo/agents.py)
     if at.hour == 13:  # a person signs in as the Jenkins service user
         found.append(console_login(JENKINS, at + timedelta(minutes=40), JENKINS_LOGIN_IP))
     if at.hour == 16:  # the support agent invokes a refund tool it was never approved for

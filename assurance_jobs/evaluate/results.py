@@ -26,9 +26,10 @@ REGIONAL_SOURCES: frozenset[str] = registry.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
 CONFIGURED_INPUTS: frozenset[str] = registry.configured_input_names()
 HISTORY_SOURCES: frozenset[str] = registry.names(("history",))
-# Subject tables whose rows carry a region. A rule over another table (identities: runtime facts sum every region
-# of an account) is judged per account, and a regional source it depends on must be clean in every region.
-REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials"})
+# Subject tables whose rows carry a region (credentials; agents: discovered agents and gateways, registry entries
+# with none). A rule over another table (identities: runtime facts sum every region of an account) is judged per
+# account, and a regional source it depends on must be clean in every region.
+REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials", "agents"})
 # Collected per Kubernetes cluster, under the scope `k8s:<cluster>`: a rule that needs one is judged per cluster,
 # and only there; every other rule only in AWS accounts (docs/kubernetes.md, "Scopes").
 CLUSTER_SOURCES: frozenset[str] = frozenset(entry.name for entry in registry.cluster_sources())

@@ -113,3 +113,7 @@ class ReportBundle:
     """Rules the configuration's `disabled_rules` took out (rule_id, title, justification, approver): not
     evaluated, and listed on the summary so the exception is as visible as a waiver."""
     """Warnings about the day's inputs (duplicate HR feed rows, unreadable dates in the snapshot), shown as-is."""
+    agents: pd.DataFrame | None = None
+    """The inventory's `agents` table (discovered agents and gateways, registry entries): the "AI agents" pages."""
+    agent_tools: pd.DataFrame | None = None
+    """The tools each discovered agent can reach, with `approved` (the agents' tool graphs)."""

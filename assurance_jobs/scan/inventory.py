@@ -48,6 +48,7 @@ from assurance_jobs.scan.sources.iam_authorization_details import (
 from assurance_jobs.scan.sources.iam_credential_report import CredentialReport, report_credentials, user_use
 from assurance_jobs.scan.sources.iam_roles import RoleSessions
 from assurance_jobs.schema import (
+    AGENT_TOOL_COLUMNS,
     COLLECTION_STATUS_COLUMNS,
     CREDENTIAL_COLUMNS,
     IDENTITY_COLUMNS,
@@ -101,6 +102,8 @@ class Inventory:
     """Their service-account token secrets, metadata only (scan/kubernetes)."""
     iam_estate: IamEstate | None = None
     """Every IAM group (members or not) and every role's instance profiles: read by the escalation analysis."""
+    agent_tools: pd.DataFrame = field(default_factory=lambda: empty_table(AGENT_TOOL_COLUMNS))
+    """The tools each discovered AI agent can reach (scan/agents.py; `approved` from baseline/agents.py)."""
 
 
 # ---------------------------------------------------------------------------------------------------- identities

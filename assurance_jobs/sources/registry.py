@@ -16,7 +16,11 @@ from collections.abc import Iterable
 from assurance_jobs.source import AwsSource, FileSource, ParsedIn, Parser, Source, SourceKind
 from assurance_jobs.sources import (
     agent_registry,
+    agentcore_gateways,
+    agentcore_identities,
+    agentcore_runtimes,
     baseline,
+    bedrock_agents,
     cloudformation_stack_sets,
     cloudformation_stacks,
     cloudtrail_activity,
@@ -94,6 +98,10 @@ SOURCES: tuple[Source, ...] = (
     kubernetes_pods.SOURCE,
     eks_cluster.SOURCE,
     eks_pod_identity_associations.SOURCE,
+    bedrock_agents.SOURCE,
+    agentcore_runtimes.SOURCE,
+    agentcore_gateways.SOURCE,
+    agentcore_identities.SOURCE,
 )
 """Append a new source at the end (never reorder: the collector runs them in this order)."""
 

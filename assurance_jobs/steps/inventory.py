@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pyarrow as pa
 
+from assurance_jobs.baseline.agents import inventory_with_agent_facts, with_agent_runtime_facts
 from assurance_jobs.baseline.drift import DriftReport
 from assurance_jobs.baseline.inventory_join import inventory_with_baseline_facts, inventory_with_runtime_facts
 from assurance_jobs.baseline.kubernetes import inventory_with_kubernetes_baseline
@@ -23,6 +24,7 @@ from assurance_jobs.baseline.registry import RegistrySource
 from assurance_jobs.collect.activity import from_parquet
 from assurance_jobs.config import AssuranceConfig, DirectoryFeedConfig, HumanMarker
 from assurance_jobs.parquet import read_parquet, read_parquet_table, to_parquet
+from assurance_jobs.scan.agents import AgentTables, agent_platform_of, agent_tables, with_platform_rows
 from assurance_jobs.scan.inventory import Inventory, build_inventory
 from assurance_jobs.scan.kubernetes.inventory import cluster_settings, kubernetes_inventory, with_reach
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed_bytes
@@ -90,6 +92,8 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     collected = collected_inputs(config, snapshot, inventory)
     inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *collected.warnings])
     inventory = inventory_with_kubernetes(inventory, snapshot, config)
+    discovered = discovered_agents(config, snapshot, inventory, directory)
+    inventory = with_platform_rows(inventory, discovered.tables, discovered.warnings)
     inventory = inventory_with_policy_facts(
         inventory,
         config.known_accounts,
@@ -105,10 +109,15 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     baseline, agents, taken_at = load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at
     inventory, drift = inventory_with_baseline_facts(inventory, baseline, agents, taken_at, previous)
     inventory = inventory_with_kubernetes_baseline(inventory, baseline, previous)
-    runtime_warnings: list[str] = []  # a corrupt kms_keys or advisor file: shown like the inventory's own
+    inventory, merge_warnings = inventory_with_agent_facts(
+        inventory, discovered.tables.agents, inventory.agent_tools, baseline, agents, directory, taken_at
+    )
+    runtime_warnings: list[str] = [*merge_warnings]  # a corrupt kms_keys or advisor file: shown like the inventory's
     evidence = runtime_evidence(config, snapshot, runtime_warnings, inventory.identities)
     learned = learned_history(config, partition_date, evidence, inventory.identities, taken_at)
-    inventory = inventory_with_runtime_facts(inventory, evidence, baseline, agents, taken_at, learned, previous)
+    inventory = with_agent_runtime_facts(
+        inventory_with_runtime_facts(inventory, evidence, baseline, agents, taken_at, learned, previous)
+    )
     inventory = replace(inventory, collection_status=with_learning_statuses(inventory.collection_status, learned))
     if runtime_warnings:
         inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *runtime_warnings])
@@ -136,6 +145,22 @@ def inventory_with_kubernetes(inventory: Inventory, snapshot: Snapshot, config: 
         principal_links=inventory.principal_links if links is None else links,
         parse_warnings=[*inventory.parse_warnings, *ctx.warnings],
     )
+
+
+@dataclass(frozen=True)
+class DiscoveredAgents:
+    tables: AgentTables
+    warnings: list[str]
+
+
+def discovered_agents(
+    config: AssuranceConfig, snapshot: Snapshot, inventory: Inventory, directory: DirectoryFeed | None
+) -> DiscoveredAgents:
+    """The agents, gateways, tools and credential providers the agent-platform sources hold (docs/agents.md)."""
+    ctx = Context(snapshot.manifest.taken_at, list(config.owner_tag_keys), config.human_marker, directory)
+    platform = agent_platform_of(snapshot, registry.parsers("agent_platform"), ctx)
+    tables = agent_tables(platform, inventory.policies, inventory.collection_status, ctx)
+    return DiscoveredAgents(tables, ctx.warnings)
 
 
 # ------------------------------------------------------------------------------------------ runtime history

@@ -111,6 +111,8 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         incomplete_resources=read_incomplete_resources(storage, partition_date),
         disabled_rules=disabled_rule_records(config, every_rule),
         kubernetes_subjects=inventory.kubernetes_subjects,
+        agents=inventory.agents if len(inventory.agents.columns) else None,
+        agent_tools=inventory.agent_tools if len(inventory.agent_tools.columns) else None,
     )
 
 

@@ -94,7 +94,9 @@ def test_the_names_the_lower_layers_spell_are_the_registered_ones() -> None:
 def test_regional_scopes_and_configured_inputs_come_from_the_registry() -> None:
     regional, inputs = results.REGIONAL_SOURCES, results.CONFIGURED_INPUTS
     resources = {e.name for e in registry.SOURCES if e.enabled_by == "collect_resources"}
-    assert regional == {"secretsmanager_secrets", "cloudtrail_objects", "cloudtrail_activity", "kms_keys"} | resources
+    agents = {"bedrock_agents", "agentcore_runtimes", "agentcore_gateways", "agentcore_identities"}
+    trail = {"cloudtrail_objects", "cloudtrail_activity", "kms_keys"}
+    assert regional == {"secretsmanager_secrets", *trail} | resources | agents
     assert inputs == {"directory_feed", "baseline", "previous_partition", "cloudtrail_history", "learned_baseline"}
 
 
@@ -144,7 +146,7 @@ def test_trail_scoped_sources_are_not_planned_with_the_account() -> None:
 def _readme_required_calls() -> set[str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     sentence = readme.split("read-only access to exactly these", 1)[1].split("It never calls", 1)[0]
-    return set(re.findall(r"`([a-z0-9-]+:[A-Za-z]+)`", sentence))
+    return set(re.findall(r"`([a-z0-9-]+:[A-Za-z0-9]+)`", sentence))  # ListOauth2CredentialProviders
 
 
 def test_the_readme_lists_exactly_the_required_iam_calls() -> None:
