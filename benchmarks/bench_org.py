@@ -21,6 +21,7 @@ Run: python benchmarks/bench_org.py [--accounts 50,200] [--identities 100] [--la
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import logging
@@ -128,10 +129,14 @@ def serve(accounts: int, identities: int, latency: float, ready: Any, stop: Any)
     from moto.secretsmanager.models import secretsmanager_backends
     from moto.server import ThreadedMotoServer
 
+    from assurance_jobs.demo.fidelity import moto_ssm_inventory
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto_port, proxy_port = free_port(), free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
+    patched = contextlib.ExitStack()  # moto lacks ssm:DescribeInstanceInformation: answered while this serves
+    patched.enter_context(moto_ssm_inventory())
     os.environ.update(FAKE_CREDENTIALS, AWS_ENDPOINT_URL=f"http://127.0.0.1:{moto_port}")
     org = boto3.client("organizations", region_name=REGION)
     org.create_organization(FeatureSet="ALL")

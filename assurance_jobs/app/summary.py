@@ -140,6 +140,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
             f"{_total(identities, inventory['identities'], 'identity', 'identities')}; "
             f"{_total(credentials, inventory['credentials'], 'credential')}",
         )
+    lines += runtime_coverage_lines(summary.get("runtime_coverage"))
     rules = summary.get("rules")
     if rules:
         row(
@@ -211,6 +212,16 @@ def _total(totals: dict[str, Any], by_kind: dict[str, int], one: str, many: str 
     total = int(totals.get("total", sum(by_kind.values())))
     kinds = ", ".join(f"{count} {kind}" for kind, count in by_kind.items())
     return plural(total, one, many) + (f" ({kinds})" if kinds else "")
+
+
+def runtime_coverage_lines(coverage: dict[str, Any] | None) -> list[str]:
+    """How many NHIs runtime judges against an approved baseline, only against learned behaviour, not at all."""
+    if not coverage or not coverage.get("nhis"):
+        return []
+    head = f"  {'runtime':<{LABEL_WIDTH}}{coverage['nhis']} NHIs: {coverage['approved']} against an approved baseline, "
+    head += f"{coverage['learned']} against learned behaviour only, {coverage['not_judged']} not judged"
+    reasons = [[f"{count:,}", why] for why, count in coverage.get("why_not_judged", {}).items()]
+    return [head, *_table(reasons, right={0})]
 
 
 def _table(rows: list[list[str]], right: frozenset[int] | set[int] = frozenset()) -> list[str]:

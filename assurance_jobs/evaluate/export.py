@@ -79,9 +79,11 @@ def findings_json(
     evaluation: Evaluation,
     disabled_rules: Sequence[Mapping[str, Any]] = (),
     lifecycle: Mapping[str, Any] | None = None,
+    runtime_coverage: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The day's findings and rule results; with `lifecycle` (the published report's), also what the day was
-    compared with (`compared_with`, `missing_days`), the SLAs, and the findings resolved on the day."""
+    compared with (`compared_with`, `missing_days`), the SLAs, and the findings resolved on the day; with
+    `runtime_coverage`, how many NHIs runtime judged against which baseline."""
     body: dict[str, Any] = {
         "schema_version": EXPORT_SCHEMA_VERSION,
         "findings": records(evaluation.findings, finding_columns(evaluation.findings)),
@@ -99,6 +101,9 @@ def findings_json(
             "sla_days": dict(lifecycle.get("sla_days") or {}),
             "resolved": [] if resolved is None else records(resolved, RESOLVED_COLUMNS),
         }
+    if runtime_coverage is not None:
+        # NHIs judged at runtime against an approved baseline, only against learned behaviour, not at all (why).
+        body["runtime_coverage"] = dict(runtime_coverage)
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -129,12 +134,13 @@ def write_findings_exports(
     out_dir: str | Path,
     disabled_rules: Sequence[Mapping[str, Any]] = (),
     lifecycle: Mapping[str, Any] | None = None,
+    runtime_coverage: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write findings.json (findings + rule_results) and findings.csv (findings) into `out_dir`."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    document = findings_json(evaluation, disabled_rules, lifecycle)
+    document = findings_json(evaluation, disabled_rules, lifecycle, runtime_coverage)
     contents = ((FINDINGS_JSON, document), (FINDINGS_CSV, findings_csv(evaluation)))
     for name, content in contents:
         path = folder / name

@@ -16,6 +16,7 @@ from collections import Counter
 from typing import Any
 
 from assurance_jobs.output import status as st
+from assurance_jobs.scan.runtime_learned import runtime_coverage
 
 SUMMARY_VERSION = 2
 
@@ -111,6 +112,7 @@ def day_summary(model: Any) -> dict[str, Any]:
             "by_kind": _by_kind(model.bundle.identities),
         },
         "credentials": {"total": counts["credentials"], "by_kind": _by_kind(model.bundle.credentials)},
+        "runtime_coverage": runtime_coverage(model.bundle.identities),
         "rules": _rules(model),
         "findings": findings,
         "open_by_severity": {row["key"]: row["open"] for row in model.severity_table()},

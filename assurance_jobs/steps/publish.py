@@ -29,7 +29,7 @@ from assurance_jobs.evaluate.lifecycle import (
     published_lifecycle,
     resolved_on,
 )
-from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
+from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites, rule_windows
 from assurance_jobs.output.bundle import (
     FAMILIES,
     DriftDay,
@@ -50,6 +50,7 @@ from assurance_jobs.output.sealed_folder import PROVENANCE_FILE, seal, staged_fo
 from assurance_jobs.output.status import open_counts_by_family, with_waived_scopes
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
 from assurance_jobs.probes.evidence import latest_probe_run, stored_records
+from assurance_jobs.scan.runtime_learned import runtime_coverage
 from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.signing import Signer
 from assurance_jobs.snapshot.storage import Storage, storage_for
@@ -137,7 +138,7 @@ def build_bundle(
     inventory = load_inventory(config, partition_date)
     source = inventory_source(config, partition_date)
     manifest = read_manifest(storage, partition_date, str(source["snapshot_id"]))
-    suites = load_suites(config.expectations_dir)
+    suites = load_suites(config.expectations_dir, windows=rule_windows(config))
     every_rule = all_rules(suites)
     waivers = _waivers(config, every_rule)  # a waiver of a rule disabled later is not an error
     rules = [rule for rule in every_rule if rule.rule_id not in config.disabled_rule_ids]
@@ -173,6 +174,9 @@ def build_bundle(
         disabled_rules=disabled_rule_records(config, every_rule),
         lifecycle=replace(lifecycle, resolved=_resolved_rows(storage, partition_date, lifecycle, waivers)),
         previous_report=lifecycle.previous_day,
+        kubernetes_subjects=inventory.kubernetes_subjects,
+        agents=inventory.agents if len(inventory.agents.columns) else None,
+        agent_tools=inventory.agent_tools if len(inventory.agent_tools.columns) else None,
     )
 
 
@@ -416,7 +420,10 @@ def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage
         "sla_days": dict(lifecycle.sla_days),
         "resolved": lifecycle.resolved,
     }
-    plain = write_findings_exports(evaluation, out_dir, disabled_rules=bundle.disabled_rules, lifecycle=life)
+    coverage = runtime_coverage(bundle.identities)
+    plain = write_findings_exports(
+        evaluation, out_dir, disabled_rules=bundle.disabled_rules, lifecycle=life, runtime_coverage=coverage
+    )
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(
         out_dir / OCSF_FILE,
