@@ -36,9 +36,15 @@ PROBE_STEPS: dict[str, str] = {
     "issue": "token issued",
     "valid_use": "used while valid",
     "cross_audience": "sent to a resource of another audience",
-    "revoke": "session revoked",
+    "revoke": "revoked",
     "after_revoke": "used after revocation",
     "expired_replay": "replayed after expiry",
+    "control_no_token": "control: request without a token",
+    "control_garbage_token": "control: request with a garbage token",
+    "revocation_issue": "second token issued (to revoke)",
+    "before_revoke": "second token used before revocation",
+    "introspect_before_revoke": "introspected before revocation",
+    "introspect_after_revoke": "introspected after revocation",
 }
 """The steps of a token probe (probes/record.py `ProbeEvent.phase`) in words."""
 

@@ -25,6 +25,7 @@ from assurance_jobs.output.day_summary import day_summary
 from assurance_jobs.output.drift import DRIFT_SECTIONS, drift_cell, drift_changes, drift_header
 from assurance_jobs.output.entities import IdentityIndex, identity_context, policy_pages
 from assurance_jobs.output.kubernetes import cluster_scopes
+from assurance_jobs.output.kubernetes import subject_rows as k8s_subject_rows
 from assurance_jobs.output.trend import trend_svg
 from assurance_jobs.output.waivers import expired_waivers
 
@@ -440,15 +441,17 @@ class ReportModel:
             if row["status"] != "waived":
                 open_by[row["identity"]] += 1
         known = {vw.text(arn) for arn in self.bundle.identities.get("arn", [])}
+        kubernetes = set(k8s_subject_rows(self.bundle.kubernetes_subjects)) - known
         return [
             {
                 "prefix": vw.split_arn(arn)[0],
                 "rest": vw.split_arn(arn)[1],
                 "href": vw.identity_href(arn).removeprefix("ids/"),
                 "open": open_by.get(arn, 0),
-                "known": arn in known,
+                "known": arn in known or arn in kubernetes,
+                "kubernetes": arn in kubernetes,
             }
-            for arn in sorted(known | set(open_by))
+            for arn in sorted(known | kubernetes | set(open_by))
         ]
 
     # ---- waivers -------------------------------------------------------------------------------------------
@@ -508,9 +511,16 @@ def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, 
         waived = len(all_rows) - len(rows)
         yield from _series(f"rules/{meta['file']}", "rule.html.j2", rows, page_size, rule=meta, waived=waived)
     identities = model.identity_list()
-    known = sum(1 for row in identities if row["known"])
+    kubernetes = sum(1 for row in identities if row["kubernetes"])
+    known = sum(1 for row in identities if row["known"]) - kubernetes
     yield from _series(
-        "ids/index", "identity_list.html.j2", identities, page_size, heading="Identities", inventory_count=known
+        "ids/index",
+        "identity_list.html.j2",
+        identities,
+        page_size,
+        heading="Identities",
+        inventory_count=known,
+        kubernetes_count=kubernetes,
     )
     series = {
         "changes-new": (model.new or [], "New or re-opened findings since the previous stored day", False, False),

@@ -93,10 +93,11 @@ def verify_store(
     configured signing key's public half, if any)."""
     storage = storage_for(config.storage_root)
     result = Verification(days=[day] if day is not None else stored_days(storage))
+    recorded = _recorded_links(storage)
     for each in result.days:
         for root in ROOTS:
             for snapshot_id in list_snapshots(storage, each, root):
-                _verify_snapshot(storage, each, snapshot_id, root, public_key, result)
+                _verify_snapshot(storage, each, snapshot_id, root, public_key, result, recorded)
         _verify_inputs(storage, each, result)
         folder = output_day_dir(config.output_dir, each)
         if folder.is_dir():
@@ -111,14 +112,22 @@ def _verify_snapshot(
     root: str,
     public_key: Ed25519PublicKey | None,
     result: Verification,
+    recorded: dict[str, str],
 ) -> None:
+    """The manifest itself first (the hash the next manifest recorded for it), then what it lists: an altered
+    manifest is named as the cause, not the files it now lists wrongly."""
     prefix = snapshot_prefix(day, snapshot_id, root)
-    raw = storage.read_bytes(f"{prefix}/{MANIFEST_NAME}")
+    key = f"{prefix}/{MANIFEST_NAME}"
+    raw = storage.read_bytes(key)
     result.manifests += 1
+    digest = hashlib.sha256(raw).hexdigest()
+    if key in recorded and recorded[key] != digest:
+        chained = recorded[key]
+        result.fail(storage.location(key), f"sha256 {digest}, but the next manifest in the chain recorded {chained}")
     try:
         manifest = Manifest.from_json(raw)
     except (ValueError, KeyError, TypeError) as error:
-        result.fail(storage.location(f"{prefix}/{MANIFEST_NAME}"), f"not a readable manifest ({type(error).__name__})")
+        result.fail(storage.location(key), f"not a readable manifest ({type(error).__name__})")
         return
     listed = {entry.path for entry in manifest.files}
     for entry in manifest.files:
@@ -205,10 +214,36 @@ def _verify_link(
             f"missing: the chain breaks here (the manifest of {day} {snapshot_id} links to it)",
         )
         return
+    if digest != link["sha256"] and _stored_day(previous, result.days):
+        return  # named when that manifest itself was checked, before the files it lists
     if digest != link["sha256"]:
         result.fail(
             storage.location(previous), f"sha256 {digest}, but the next manifest in the chain recorded {link['sha256']}"
         )
+
+
+def _stored_day(key: str, days: list[date]) -> bool:
+    """Whether the manifest at `key` belongs to one of the days being verified."""
+    return any(f"/{day.isoformat()}/" in f"/{key}" for day in days)
+
+
+def _recorded_links(storage: Storage) -> dict[str, str]:
+    """Manifest key → the sha256 the next manifest in its chain recorded for it, over every stored day: what a
+    manifest's bytes are checked against before anything it lists is trusted."""
+    recorded: dict[str, str] = {}
+    for day in stored_days(storage):
+        for root in ROOTS:
+            for snapshot_id in list_snapshots(storage, day, root):
+                try:
+                    link = json.loads(storage.read_bytes(f"{snapshot_prefix(day, snapshot_id, root)}/{MANIFEST_NAME}"))
+                    previous = link.get("previous_manifest")
+                    if previous:
+                        linked = date.fromisoformat(previous["partition_date"])
+                        where = f"{snapshot_prefix(linked, previous['snapshot_id'], root)}/{MANIFEST_NAME}"
+                        recorded[where] = str(previous["sha256"])
+                except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                    continue  # an unreadable manifest is reported where it is checked
+    return recorded
 
 
 def _earlier_exists(storage: Storage, root: str, day: date, snapshot_id: str) -> bool:
