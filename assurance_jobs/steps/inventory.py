@@ -427,6 +427,28 @@ def _input_citations(
             storage.write_bytes(key, content)
             copies.append({"path": key, "sha256": hashlib.sha256(content).hexdigest()})
         cited["baseline"] = copies
+    history = _history_citations(config, storage, partition_date)
+    if history:
+        cited[ACTIVITY_HISTORY_INPUT] = history
+    return cited
+
+
+ACTIVITY_HISTORY_INPUT = "activity_history"
+"""The stored activity history of earlier days the runtime rules read (NHI-RT-005's look-back, the learned
+baseline): cited by the day's source note, so `verify` proves it, but not by each finding."""
+HISTORY_FILES = ("coverage.json", "activity.parquet", PROFILE_FILE)
+
+
+def _history_citations(config: AssuranceConfig, storage: Storage, partition_date: date) -> list[dict[str, str]]:
+    """Every stored history file of the days before `partition_date` that the runtime rules may read, hashed: an
+    edit to an earlier day's history (a network or action slipped into what counts as usual) breaks `verify`."""
+    window = max(config.activity_lookback_days, config.learned_baseline_days)
+    cited = []
+    for offset in range(1, window + 1):
+        for name in HISTORY_FILES:
+            key = activity_key(partition_date - timedelta(days=offset), name)
+            if storage.exists(key):
+                cited.append({"path": key, "sha256": hashlib.sha256(storage.read_bytes(key)).hexdigest()})
     return cited
 
 

@@ -6,7 +6,8 @@ What is checked, per stored day (or one `--date`):
   manifest does not list, the manifest's signature when it names a signing key, and the hash chain — each manifest
   names the one committed before it with the sha256 of its bytes, so an altered or removed earlier day breaks the
   link of the next one;
-* **inputs**: the baseline copies and directory feed the day's inventory cites (`source_snapshot.json`);
+* **inputs**: the baseline copies, directory feed and earlier days' stored activity history the day's inventory
+  cites (`source_snapshot.json`);
 * **reports**: every file of `output_dir/<day>/` against its `SHA256SUMS` (and no unlisted file), its signature,
   and the snapshot manifest its `provenance.json` names.
 

@@ -53,6 +53,11 @@ def a_baseline_copy(root: Path) -> Path:
     return next((root / "data" / "inventory").rglob("inputs/baseline/*.yaml"))
 
 
+def an_activity_history_file(root: Path) -> Path:
+    """An earlier day's stored activity (what the learned baseline counts as usual)."""
+    return sorted((root / "data" / "activity").rglob("profile.parquet"))[0]
+
+
 def a_report_page(root: Path) -> Path:
     return sorted((root / "reports").glob("*/rules/NHI-LP-005.html"))[-1]
 
@@ -78,7 +83,15 @@ def test_signatures_are_checked_with_the_configured_key(copy: Path) -> None:
 
 @pytest.mark.parametrize(
     "stored_file",
-    [a_snapshot_file, a_manifest, a_manifest_signature, a_baseline_copy, a_report_page, a_probe_record],
+    [
+        a_snapshot_file,
+        a_manifest,
+        a_manifest_signature,
+        a_baseline_copy,
+        an_activity_history_file,
+        a_report_page,
+        a_probe_record,
+    ],
     ids=lambda pick: pick.__name__,
 )
 def test_one_flipped_byte_in_any_stored_file_fails_verify_naming_it(
