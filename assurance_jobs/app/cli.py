@@ -78,7 +78,7 @@ def _baseline_commands(commands: argparse._SubParsersAction) -> None:
     propose.add_argument("--config", type=Path, help="YAML configuration (default: $ASSURANCE_CONFIG or built-ins)")
     propose.add_argument("--date", type=_date, help="last day of the window (default: the latest stored)")
     propose.add_argument(
-        "--out", type=Path, help="folder for the drafts (default: <output_dir>/<day>/baseline-proposal/)"
+        "--out", type=Path, help="folder for the drafts (default: <output_dir>/baseline-proposals/<day>/)"
     )
 
 

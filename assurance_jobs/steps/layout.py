@@ -90,8 +90,10 @@ def activity_days(names: list[str]) -> list[date]:
 
 
 def baseline_proposal_dir(output_dir: str | Path, day: date) -> Path:
-    """Where `assurance-jobs baseline propose` writes its drafts for review (never the baseline folder)."""
-    return output_day_dir(output_dir, day) / "baseline-proposal"
+    """Where `assurance-jobs baseline propose` writes its drafts for review: never the baseline folder, and never
+    inside a day's report folder, which is sealed (`verify` would find files its SHA256SUMS does not list) and
+    replaced whole when the day is republished."""
+    return Path(output_dir) / "baseline-proposals" / day.isoformat()
 
 
 def snapshot_file_key(day: date, snapshot_id: str, path: str) -> str:

@@ -145,7 +145,7 @@ def _propose(stored: Path, *extra: str) -> int:
 
 def test_a_known_history_gives_exactly_the_expected_yaml_and_json(stored: Path, capsys) -> None:
     assert _propose(stored) == 0
-    folder = stored.parent / "out" / LAST.isoformat() / "baseline-proposal"
+    folder = stored.parent / "out" / "baseline-proposals" / LAST.isoformat()
     assert (folder / "baseline-proposal.yaml").read_text() == EXPECTED_YAML
     assert json.loads((folder / "baseline-proposal.json").read_text()) == {
         "window": {
@@ -163,7 +163,7 @@ def test_a_known_history_gives_exactly_the_expected_yaml_and_json(stored: Path, 
 
 def test_the_drafted_yaml_is_a_valid_baseline_file(stored: Path) -> None:
     assert _propose(stored) == 0
-    text = (stored.parent / "out" / LAST.isoformat() / "baseline-proposal" / "baseline-proposal.yaml").read_text()
+    text = (stored.parent / "out" / "baseline-proposals" / LAST.isoformat() / "baseline-proposal.yaml").read_text()
     assert parse_baseline(yaml.safe_load(text)).identities[0].approved_regions == ["eu-west-1", "us-east-1"]
 
 

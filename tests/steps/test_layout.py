@@ -67,3 +67,12 @@ def test_the_check_sees_a_key_spelled_in_an_f_string(tmp_path: Path) -> None:
 
 def test_a_days_table_lives_under_its_inventory_folder() -> None:
     assert layout.table_key(date(2026, 12, 6), "findings") == "inventory/2026-12-06/findings.parquet"
+
+
+def test_baseline_proposals_are_written_beside_the_sealed_report_folders_never_inside_one() -> None:
+    """A day's report folder is sealed by its SHA256SUMS and replaced whole on republish: a draft inside it would
+    fail `verify` and be lost."""
+    day = date(2026, 12, 6)
+    proposals = layout.baseline_proposal_dir("out", day)
+    assert not proposals.is_relative_to(layout.output_day_dir("out", day))
+    assert proposals.is_relative_to(Path("out"))
