@@ -93,14 +93,17 @@ def open_then_fix_overnight(endpoint: str) -> tuple[Callable[[], None], Callable
 
 def write_signing_key(out: Path) -> Path:
     """An Ed25519 key pair for the demo's store and reports: `signing-key.pem` (private, what `signing_key` names)
-    and `signing-key.pub.pem` (what an auditor is handed to check a report)."""
+    and `signing-key.pub.pem` (what an auditor is handed to check a report). A demo re-run in the same folder keeps
+    the pair it made before: the store it adds to was signed with it, and `verify` checks the whole store."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from assurance_jobs.snapshot.signing import public_key_pem
 
-    key = Ed25519PrivateKey.generate()
     private = out / "signing-key.pem"
+    if private.is_file() and (out / "signing-key.pub.pem").is_file():
+        return private
+    key = Ed25519PrivateKey.generate()
     private.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
