@@ -47,7 +47,18 @@ def run_verify(
         raise InputError("verify: give --config (the store to check) or --report <folder>")
     else:
         result = verify_store(config, day, key)
+        _something_was_stored(config, day, result)
     return _print(result)
+
+
+def _something_was_stored(config: AssuranceConfig, day: date | None, result: Verification) -> None:
+    """Nothing checked is not "every hash matches": a day that was never stored, or an empty store, is a user error
+    (wrong `--date`, wrong `storage_root`), never a clean verification."""
+    if result.manifests or result.reports or result.files:
+        return
+    if day is not None:
+        raise InputError(f"verify --date {day}: nothing is stored for that day under {config.storage_root}")
+    raise InputError(f"{config.storage_root}: storage_root holds no stored day to verify (run the daily job first)")
 
 
 def _print(result: Verification) -> int:

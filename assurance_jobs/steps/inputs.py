@@ -103,16 +103,19 @@ def agent_registry_warning(path: str) -> str | None:
 
 
 def check_schedule(config: AssuranceConfig, where: str) -> None:
+    """The cron expression and the time zone, both checked: a bad cron does not hide a bad time zone."""
     from dagster._utils.schedules import is_valid_cron_string
 
+    problems = []
     if not is_valid_cron_string(config.schedule.cron):
-        raise InputError(f"{where}: field 'schedule.cron': {config.schedule.cron!r} is not a cron expression")
+        problems.append(f"{where}: field 'schedule.cron': {config.schedule.cron!r} is not a cron expression")
     try:
         zoneinfo.ZoneInfo(config.schedule.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"{where}: field 'schedule.timezone': unknown time zone {config.schedule.timezone!r} (e.g. Europe/Paris)"
-        ) from None
+        zone = config.schedule.timezone
+        problems.append(f"{where}: field 'schedule.timezone': unknown time zone {zone!r} (e.g. Europe/Paris)")
+    if problems:
+        raise InputError("\n".join(problems))
 
 
 def check_accounts(config: AssuranceConfig, where: str, *, every_problem: bool = False) -> None:

@@ -231,6 +231,15 @@ def test_check_config_rejects_what_a_run_would_reject(
     assert run_line(capsys, "check-config", str(config)) == (EXIT_USAGE, f"assurance-jobs: {config}: {message}")
 
 
+def test_check_config_lists_a_bad_cron_and_a_bad_time_zone_together(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(workdir, schedule={"cron": "every day", "timezone": "Mars/Olympus"})
+    assert main(["check-config", str(config)]) == EXIT_USAGE
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(": field ")[1].split("'")[1] for line in lines] == ["schedule.cron", "schedule.timezone"]
+
+
 # ------------------------------------------------------------------------------------------ dates, credentials
 
 
@@ -294,3 +303,19 @@ def test_run_still_reports_one_line_counting_the_other_problems(
         EXIT_USAGE,
         f"assurance-jobs: {config}: field 'ouput_dir': did you mean 'output_dir'? (and 1 more problem)",
     )
+
+
+def test_verify_of_an_empty_store_is_one_line_not_a_clean_verification(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, line = run_line(capsys, "verify", "--config", str(write_config(workdir)))
+    assert code == EXIT_USAGE
+    assert "holds no stored day to verify" in line
+
+
+def test_verify_of_a_day_never_stored_is_one_line_naming_the_day(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, line = run_line(capsys, "verify", "--config", str(write_config(workdir)), "--date", "2026-11-01")
+    assert code == EXIT_USAGE
+    assert "verify --date 2026-11-01: nothing is stored for that day" in line
