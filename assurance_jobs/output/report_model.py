@@ -276,6 +276,19 @@ class ReportModel:
         return sorted(rows, key=lambda r: (r["account_id"], r["source"], r["region"]))
 
     # ---- summary -------------------------------------------------------------------------------------------
+    def open_outside_accounts(self) -> dict[str, int]:
+        """Open findings of no AWS account, by what they belong to: Kubernetes clusters (`k8s:…`) and token-probe
+        targets (`probe:…`); the summary says which page explains each."""
+        tally = {"clusters": 0, "probes": 0}
+        for row in self.rows:
+            if row["status"] == "waived":
+                continue
+            if row["account"].startswith("k8s:"):
+                tally["clusters"] += 1
+            elif row["account"].startswith("probe:"):
+                tally["probes"] += 1
+        return tally
+
     def account_rows(self) -> list[dict[str, Any]]:
         """One row per account the run had to cover: where it sits, how it was collected, what it holds."""
         identities = _per_account(self.bundle.identities)
@@ -582,7 +595,12 @@ def _changes(
         opened = set(ledger.loc[ledger["status"].isin(("new", "reopened")), "finding_id"]) if len(ledger) else set()
         new = [row for row in rows if row["finding_id"] in opened]
         resolved_frame = lifecycle.resolved
-        resolved = [vw.finding_row(r, ous, kinds) for r in vw.records(resolved_frame, st.CHANGE_KEY)]
+        # A resolved finding was last seen in the previous day's evidence: its source link goes to that day's page.
+        evidence_page = f"../{lifecycle.previous_day.isoformat()}/evidence.html"
+        resolved = [
+            {**vw.finding_row(r, ous, kinds), "evidence_page": evidence_page}
+            for r in vw.records(resolved_frame, st.CHANGE_KEY)
+        ]
         return sorted(new, key=lambda row: (row["rule_id"], row["arn"])), resolved
     if bundle.previous_findings is None:
         return None, None

@@ -220,12 +220,12 @@ def runs_by_source(rows: Sequence[Mapping[str, str]]) -> list[tuple[dict[str, st
     account part of the ARNs and the file (with its sha256 prefix, linked to the evidence page) every row below
     it was found in — printed once per run instead of once per row, which keeps 100k-row tables small."""
 
-    def key(row: Mapping[str, str]) -> tuple[str, str, str]:
-        return row["prefix"], row.get("source", ""), row.get("sha12", "")
+    def key(row: Mapping[str, str]) -> tuple[str, str, str, str]:
+        return row["prefix"], row.get("source", ""), row.get("sha12", ""), row.get("evidence_page", "")
 
     return [
-        ({"prefix": prefix, "source": source, "sha12": sha12}, list(group))
-        for (prefix, source, sha12), group in itertools.groupby(rows, key=key)
+        ({"prefix": prefix, "source": source, "sha12": sha12, "evidence_page": page}, list(group))
+        for (prefix, source, sha12, page), group in itertools.groupby(rows, key=key)
     ]
 
 

@@ -181,3 +181,13 @@ def test_what_the_team_fixed_overnight_is_closed_today_and_counts_towards_remedi
     assert re.search(
         r"<td>least privilege</td>(<td class=\"n\">\d+</td>){2}<td class=\"n\">1</td><td class=\"n\">1\.0<", remediation
     )
+
+
+def test_open_findings_of_no_aws_account_are_counted_by_what_they_belong_to(demo_run: DemoRun) -> None:  # noqa: F811
+    open_findings = [f for f in _findings(demo_run.day) if f.get("waiver_status") != "waived"]
+    clusters = sum(1 for f in open_findings if str(f["account_id"]).startswith("k8s:"))
+    probes = sum(1 for f in open_findings if str(f["account_id"]).startswith("probe:"))
+    summary = (demo_run.day / "index.html").read_text(encoding="utf-8")
+    line = re.search(r'id="open-outside-accounts">(.*?)</p>', summary).group(1)
+    assert clusters and probes
+    assert f"{clusters} to Kubernetes clusters" in line and f"{probes} to runtime probe targets" in line

@@ -96,3 +96,23 @@ def test_no_internal_name_is_printed_as_a_label(demo_run: DemoRun) -> None:  # n
         if found:
             leaks[str(page.relative_to(demo_run.day))] = sorted(found)
     assert leaks == {}
+
+
+def test_every_link_to_a_piece_of_evidence_lands_on_that_file_of_the_day_it_was_seen(
+    demo_run: DemoRun,  # noqa: F811
+) -> None:
+    """A finding resolved today was last seen in yesterday's evidence: its source link must reach that day's
+    evidence page at the file's anchor, not today's page (where the file may not be)."""
+    anchors: dict[Path, set[str]] = {}
+    missing = []
+    for page in published_pages(demo_run.reports):
+        for href in HREF.findall(page.read_text(encoding="utf-8")):
+            path, _, anchor = href.partition("#")
+            if not path.endswith("evidence.html") or not anchor.startswith("f-"):
+                continue
+            target = (page.parent / path).resolve()
+            if target not in anchors:
+                anchors[target] = set(re.findall(r'id="(f-[0-9a-f]+)"', target.read_text(encoding="utf-8")))
+            if anchor not in anchors[target]:
+                missing.append(f"{page.relative_to(demo_run.reports)} → {href}")
+    assert anchors and missing == []
