@@ -187,7 +187,7 @@ def _evidence_lines(evidence: dict[str, Any], row: Any) -> list[str]:
     ]
     for number, gap in enumerate(unrecorded):
         where = f"{gap['source']} ({gap.get('region') or 'global'}, account {gap.get('account_id')})"
-        row("" if number else "not collected", f"{where} {gap.get('status')}: {', '.join(gap['rules'])} INCOMPLETE")
+        row("" if number else "uncollected", f"{where} {gap.get('status')}: {', '.join(gap['rules'])} INCOMPLETE")
     for number, gap in enumerate(evidence.get("not_configured") or []):
         row("" if number else "not given", f"{gap['why']}: {', '.join(gap['rules'])} INCOMPLETE")
     return lines
