@@ -28,9 +28,15 @@ class RunRequestOptions:
     evaluate_only: bool = False
 
     def settings(self) -> AssuranceSettings:
-        """The settings the run's definitions are built from (and the run config a UI re-execution reads)."""
+        """The settings the run's definitions are built from (and the run config a UI re-execution reads).
+
+        The command line executes the job in its own process, so every account is collected by one step's
+        threads (shards there would run one after another)."""
         return AssuranceSettings(
-            config_path=self.config_path, storage_root=self.storage_root, output_dir=self.output_dir
+            config_path=self.config_path,
+            storage_root=self.storage_root,
+            output_dir=self.output_dir,
+            collect_in_one_step=True,
         )
 
 
@@ -126,7 +132,7 @@ def run_config(options: RunRequestOptions, verbose: bool = False) -> dict:
         )
         if value
     }
-    config: dict = {"resources": {"settings": {"config": settings}}}
+    config: dict = {"resources": {"settings": {"config": {**settings, "collect_in_one_step": True}}}}
     if not verbose:
         config["loggers"] = QUIET_LOGGERS
     return config
@@ -157,6 +163,7 @@ def materialize_partition(
     run_id = make_new_run_id()
     if listener is not None:
         instance.add_event_listener(run_id, listener)
+    prepare_evaluation()
     result = definitions.resolve_job_def(job_name(options)).execute_in_process(
         run_config=run_config(options, verbose),
         instance=instance,
@@ -167,6 +174,25 @@ def materialize_partition(
     )
     errors = [_root_cause(event.event_specific_data.error) for event in result.get_step_failure_events()]
     return PartitionRun(result.success, result.run_id, partition_key, settings, errors)
+
+
+def prepare_evaluation() -> None:
+    """Import Great Expectations in a thread while the run's first steps wait on AWS and on the event log's disk
+    writes (the import is ~2 CPU-s; those waits are seconds on one account), so the evaluation step starts ready.
+
+    Safe to lose: if the thread has not finished, the evaluation step waits for it; if it failed, the step
+    imports GX itself and reports whatever fails there."""
+    import threading
+
+    from assurance_jobs.evaluate.gx_runner import prepare
+
+    def quietly() -> None:
+        try:
+            prepare()
+        except Exception:  # the evaluation step repeats the import and reports its error in the run
+            return
+
+    threading.Thread(target=quietly, name="prepare-great-expectations", daemon=True).start()
 
 
 def job_steps(options: RunRequestOptions) -> list[str]:

@@ -10,7 +10,7 @@ make its rules INCOMPLETE. Tasks hold no credentials, so a plan can be pickled b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,12 +18,20 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assurance_jobs.collect.aws import collect_account, new_session, session_for
-from assurance_jobs.collect.organization import Discovery, Member, discover, management_session, member_account
+from assurance_jobs.collect.aws import Throttling, collect_account, new_session, session_for
+from assurance_jobs.collect.organization import (
+    MANAGEMENT_QUOTA,
+    Discovery,
+    Member,
+    discover,
+    management_session,
+    member_account,
+)
 from assurance_jobs.config import AccountConfig, AssuranceConfig
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, SourceBlob
 from assurance_jobs.source import AwsSource
 
+MEMBER_PREFIX = "acct"  # task keys of organization members: acct_<account id>; configured accounts: cfg_<name>
 ASSUME_ROLE_SOURCE = STS_ASSUME_ROLE
 ASSUME_ROLE_API = "sts:AssumeRole"
 SUSPENDED_CODE = "AccountSuspended"
@@ -61,10 +69,16 @@ def plan_collection(config: AssuranceConfig) -> CollectionPlan:
     tasks = [AccountTask(task_key("cfg", account.name), account) for account in config.accounts]
     discovery = None
     if config.organization is not None:
-        org = config.organization
-        discovery = discover(management_session(org), org, max_attempts=config.max_attempts)
+        org, throttling = config.organization, Throttling()
+        discovery = discover(
+            management_session(org, throttling),
+            org,
+            max_attempts=config.max_attempts,
+            max_parallel=config.max_parallel_accounts,
+            throttling=throttling,
+        )
         tasks += [
-            AccountTask(task_key("acct", m.account_id), member_account(org, m, discovery.partition), m)
+            AccountTask(task_key(MEMBER_PREFIX, m.account_id), member_account(org, m, discovery.partition), m)
             for m in discovery.members
         ]
     return CollectionPlan(tuple(tasks), discovery)
@@ -74,14 +88,23 @@ def task_key(prefix: str, label: str) -> str:
     return f"{prefix}_{_KEY_UNSAFE.sub('_', label)}"
 
 
-def base_sessions(config: AssuranceConfig) -> SessionFactory | None:
+def organization_members(account_status: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every account the organization listed, from a manifest's account records: collected, suspended,
+    unreachable and excluded alike (configured accounts outside the organization are not members)."""
+    return sorted(
+        {str(r["account_id"]) for r in account_status if str(r.get("key", "")).startswith(f"{MEMBER_PREFIX}_")}
+    )
+
+
+def base_sessions(config: AssuranceConfig, throttling: Throttling | None = None) -> SessionFactory | None:
     """Fresh sessions carrying the management credentials, resolved once (one AssumeRole per process).
 
-    boto3 sessions are not thread-safe, so each task gets its own; the credentials stay in memory only.
+    boto3 sessions are not thread-safe, so each task (thread) gets its own, and makes its own clients; the
+    credentials stay in memory only.
     """
     if config.organization is None:
         return None
-    frozen = management_session(config.organization).get_credentials().get_frozen_credentials()
+    frozen = management_session(config.organization, throttling).get_credentials().get_frozen_credentials()
 
     def fresh() -> boto3.Session:
         return new_session(
@@ -100,8 +123,12 @@ def collect_task(
     sources: Sequence[AwsSource],
     base: SessionFactory | None = None,
     on_status: Callable[[CollectionStatus], None] | None = None,
+    throttling: Throttling | None = None,
 ) -> AccountResult:
-    """Enter the account and collect it; a suspended or unenterable account becomes status rows, not an error."""
+    """Enter the account and collect it; a suspended or unenterable account becomes status rows, not an error.
+
+    `throttling` holds the collection's rate limiters: members' AssumeRole calls share the management
+    credentials' limiter, each account's own calls its own."""
     member = task.member
     if member is not None and not member.active:
         status = _entry_failure(
@@ -109,8 +136,16 @@ def collect_task(
         )
         return _result(task, member.account_id, [], [status])
     known_id = member.account_id if member is not None else f"unreachable:{task.account.name}"
+    throttling = throttling or Throttling()
+    from_management = base is not None and member is not None
     try:
-        session = session_for(task.account, base() if (base and member is not None) else None)
+        session = session_for(
+            task.account,
+            base() if from_management else None,
+            throttling=throttling,
+            caller=MANAGEMENT_QUOTA if from_management else None,
+            max_attempts=config.max_attempts,
+        )
     except (ClientError, BotoCoreError) as error:
         return _result(task, known_id, [], [_entry_failure(known_id, _code(error), str(error))])
     blobs, statuses, account_id = collect_account(
@@ -121,6 +156,7 @@ def collect_task(
         trail=config.trail_for(task.account),  # members read the organization trail
         partition_date=partition_date,
         on_status=on_status,
+        throttling=throttling,
     )
     return _result(task, account_id, blobs, statuses)
 
@@ -149,7 +185,7 @@ def account_record(task: AccountTask, account_id: str, state: str, carried_over_
 
 def excluded_record(member: Member) -> dict:
     """An account the configuration leaves out: listed in the manifest for coverage, never a rule scope."""
-    task = AccountTask(task_key("acct", member.account_id), AccountConfig(name=member.account_id), member)
+    task = AccountTask(task_key(MEMBER_PREFIX, member.account_id), AccountConfig(name=member.account_id), member)
     return account_record(task, member.account_id, "excluded")
 
 
