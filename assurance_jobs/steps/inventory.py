@@ -18,6 +18,7 @@ from assurance_jobs.baseline.drift import DriftReport
 from assurance_jobs.baseline.inventory_join import inventory_with_baseline_facts, inventory_with_runtime_facts
 from assurance_jobs.baseline.model import Baseline, baseline_files
 from assurance_jobs.baseline.registry import RegistrySource
+from assurance_jobs.collect.plan import organization_members
 from assurance_jobs.config import AssuranceConfig, DirectoryFeedConfig, HumanMarker
 from assurance_jobs.parquet import read_parquet, to_parquet
 from assurance_jobs.scan.inventory import Inventory, build_inventory
@@ -74,7 +75,9 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     )
     if directory is not None and directory.parse_warnings:  # shown in the run's output and the report
         inventory = replace(inventory, parse_warnings=[*directory.parse_warnings, *inventory.parse_warnings])
-    inventory = inventory_with_policy_facts(inventory, config.known_accounts, snapshot.manifest.taken_at)
+    inventory = inventory_with_policy_facts(
+        inventory, known_accounts(config, snapshot.manifest), snapshot.manifest.taken_at
+    )
     previous_date = previous_inventory_date(config, partition_date)
     previous = load_inventory(config, previous_date) if previous_date else None
     baseline, agents, taken_at = load_configured_baseline(config), _registry(snapshot), snapshot.manifest.taken_at
@@ -85,6 +88,15 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     if runtime_warnings:
         inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *runtime_warnings])
     return PartitionInventory(inventory, drift, previous_date, evidence)
+
+
+def known_accounts(config: AssuranceConfig, manifest: Manifest) -> list[str]:
+    """`known_accounts`, plus every account of the organization the snapshot's discovery listed (unless
+    `organization.members_are_known_accounts` is off): members trusting each other are not third parties."""
+    known = list(config.known_accounts)
+    if config.organization is not None and config.organization.members_are_known_accounts:
+        known += organization_members(manifest.account_status)
+    return sorted(set(known))
 
 
 # ------------------------------------------------------------------------------------------ runtime history
