@@ -180,11 +180,14 @@ def prepare_evaluation() -> None:
     """Import Great Expectations in a thread while the run's first steps wait on AWS and on the event log's disk
     writes (the import is ~2 CPU-s; those waits are seconds on one account), so the evaluation step starts ready.
 
-    Safe to lose: if the thread has not finished, the evaluation step waits for it; if it failed, the step
-    imports GX itself and reports whatever fails there."""
+    The steps' own modules (which the definitions no longer import) are imported first, here: the run needs them
+    all, and two threads importing the same packages at once could deadlock on their module locks. Safe to lose:
+    if the thread has not finished, the evaluation step waits for it; if it failed, the step imports GX itself and
+    reports whatever fails there."""
     import threading
 
     from assurance_jobs.evaluate.gx_runner import prepare
+    from assurance_jobs.steps import evaluate, inventory, publish  # noqa: F401  (see above)
 
     def quietly() -> None:
         try:

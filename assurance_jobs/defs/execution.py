@@ -25,6 +25,7 @@ FORKSERVER_PRELOAD = [
     "assurance_jobs.definitions",  # the code location every step process loads
     "assurance_jobs.steps.collect",  # boto3 and the collectors: most steps of an organization's run
     "dagster._core.storage.sqlite_storage",  # the embedded instance each step opens
+    "assurance_jobs.defs.forkserver",  # last: freezes what the others loaded (see its docstring)
 ]
 
 

@@ -8,9 +8,6 @@ import dagster as dg
 
 from assurance_jobs.config import AssuranceConfig, ConfigError, ProbesConfig, ScheduleConfig
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.snapshot.storage import storage_for
-from assurance_jobs.steps.probes import probe_partition
-from assurance_jobs.steps.tables import has_table
 
 PROBE_ASSET = "probe_results"
 PROBES_GROUP = "probes"
@@ -37,6 +34,8 @@ def probe_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         if not_probed is not None:  # nothing to try now: the day's evaluation judges whatever probe run is stored
             context.log.info(f"no probe run: {not_probed}")
             return dg.MaterializeResult(metadata={"probed": False, "reason": not_probed, "targets": 0})
+        from assurance_jobs.steps.probes import probe_partition  # only a probe run needs the probes
+
         outcome = probe_partition(config, partition_date)
         statuses = outcome.manifest.collection_status
         for status in statuses:
@@ -71,6 +70,9 @@ def _why_not_probed(config: AssuranceConfig, partition_date: date, today: date) 
 def probe_selection(config: AssuranceConfig, day: date) -> list[str]:
     """The probes, plus re-evaluation and the report when the day's inventory is stored (else the day's
     daily run will evaluate them)."""
+    from assurance_jobs.snapshot.storage import storage_for
+    from assurance_jobs.steps.tables import has_table
+
     if has_table(storage_for(config.storage_root), day, "identities"):
         return [PROBE_ASSET, *REEVALUATED_ASSETS]
     return [PROBE_ASSET]
