@@ -12,6 +12,7 @@ Used by the tests that run the real command line against an emulated organizatio
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import threading
 import time
@@ -25,6 +26,7 @@ from typing import Any
 _ROLE_ACCOUNT = re.compile(r"arn(?:%3A|:)aws(?:%3A|:)iam(?:%3A|:)(?:%3A|:)(\d{12})(?:%3A|:)role")
 _ISSUED_KEY = re.compile(rb"<AccessKeyId>([A-Z0-9]+)</AccessKeyId>")
 _SIGNED_KEY = re.compile(r"Credential=([A-Z0-9]+)/")
+COUNTS_PATH = "/__latency_proxy/counts"
 THROTTLED_BODY = (
     b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
     b"<RequestId>latency-proxy</RequestId></ErrorResponse>"
@@ -61,12 +63,13 @@ class LatencyProxy(ThreadingHTTPServer):
         with self.lock:
             self.in_flight -= 1
 
-    def reset_counts(self) -> dict[str, int]:
-        """The requests by operation since the last reset (the benchmark measures one run at a time)."""
+    def reset_counts(self) -> tuple[dict[str, int], int]:
+        """The requests by operation and the most held at once since the last reset (the benchmark measures one
+        run at a time)."""
         with self.lock:
-            counts, self.counts = dict(self.counts), Counter()
-            self.max_in_flight = self.in_flight
-            return counts
+            counts, most = dict(self.counts), self.max_in_flight
+            self.counts, self.max_in_flight = Counter(), self.in_flight
+            return counts, most
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -78,6 +81,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == COUNTS_PATH:  # the benchmark, asking from another process
+            requests, most = self.server.reset_counts()
+            counts = {"requests": requests, "max_in_flight": most, "throttled": dict(self.server.throttled)}
+            return self._answer(200, json.dumps(counts).encode(), [("Content-Type", "application/json")])
         operation = operation_of(self.headers, body)
         self.server.enter(operation)
         try:
