@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -216,15 +217,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(accounts: int, identities: int, latency: float, path: str, parallel: int, per_step: int) -> dict:
-    """One path against a freshly seeded estate."""
+def measure(
+    accounts: int, identities: int, latency: float, path: str, parallel: int, per_step: int, keep: Path | None = None
+) -> dict:
+    """One path against a freshly seeded estate (its folder kept under `keep`, if given, to look into)."""
     context = mp.get_context("spawn")
     ready, stop = context.Queue(), context.Event()
     estate = context.Process(target=serve, args=(accounts, identities, latency, ready, stop))
     estate.start()
     where = ready.get(timeout=3600)
     try:
-        with tempfile.TemporaryDirectory() as scratch:
+        kept = nullcontext(tempfile.mkdtemp(dir=keep, prefix=f"{path}-")) if keep else tempfile.TemporaryDirectory()
+        with kept as scratch:
             folder = Path(scratch)
             write_config(folder, 1 if path == "cli-1" else parallel, 1 if path == "dagster-1" else per_step)
             proxy_counts(where["endpoint"])
@@ -302,13 +306,15 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=16, help="max_parallel_accounts of the parallel paths")
     parser.add_argument("--accounts-per-step", type=int, default=50, help="accounts_per_step of the Dagster path")
     parser.add_argument("--paths", default="cli-1,cli-N,dagster", help="cli-1, cli-N, dagster, dagster-1, in order")
+    parser.add_argument("--keep", type=Path, help="keep each path's folder (data, output, DAGSTER_HOME) under this one")
     args = parser.parse_args()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # orphaned step processes are reaped (and counted) here
     rows = []
     for path in args.paths.split(","):
+        latency = args.latency_ms / 1000
         rows.append(
-            measure(args.accounts, args.identities, args.latency_ms / 1000, path, args.parallel, args.accounts_per_step)
+            measure(args.accounts, args.identities, latency, path, args.parallel, args.accounts_per_step, args.keep)
         )
         print(f"measured {label(rows[-1], args)}: {rows[-1]['wall']:.1f} s", flush=True)
     print_rows(rows, args)

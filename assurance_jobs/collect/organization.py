@@ -5,7 +5,8 @@ Why it looks like this:
   account is scanned the day it appears and a suspended one is reported, not silently dropped.
 * The OU tree is walked from the root (`ListRoots`, then `ListOrganizationalUnitsForParent` and
   `ListAccountsForParent` per OU) so OU filters include child OUs, and every account carries its OU path for the
-  report. That costs about two requests per OU, whatever the number of accounts.
+  report. That costs about two requests per OU, whatever the number of accounts; the OUs of one level of the tree
+  are read at the same time, and the account list (one chain of pages) beside the walk.
 * Tags (`ListTagsForResource`, one request per account) are read only when a filter uses them, several accounts
   at a time (`max_parallel_accounts`) through one client: they wait on round trips, and the client's adaptive
   limiter keeps them within the organization's request rate.
@@ -111,11 +112,14 @@ def discover(
     def client(service: str) -> Any:
         return limiters.client(session, service, ORGANIZATIONS_REGION, MANAGEMENT_QUOTA, max_attempts)
 
+    workers = max(2, max_parallel)
     try:
         caller = client("sts").get_caller_identity()
         organizations = client("organizations")
-        account_pages = _pages(organizations, "list_accounts")
-        placement, ou_names, tree_pages = _walk_tree(organizations)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discovery") as pool:
+            listing = pool.submit(_pages, organizations, "list_accounts")  # its pages chain: one after another
+            placement, ou_names, tree_pages = _walk_tree(organizations, pool)  # meanwhile, the OU tree
+            account_pages = listing.result()
         accounts = [account for page in account_pages for account in page.get("Accounts", [])]
         needs_tags = bool(org.include.tags or org.exclude.tags)
         tags = _all_tags(organizations, [str(a["Id"]) for a in accounts], max_parallel) if needs_tags else {}
@@ -161,28 +165,41 @@ def _pages(client: Any, method: str, **parameters: Any) -> list[dict[str, Any]]:
     return [{key: value for key, value in page.items() if key != "ResponseMetadata"} for page in pages]
 
 
-def _walk_tree(client: Any) -> tuple[dict[str, tuple[str, ...]], dict[str, str], list[dict[str, Any]]]:
-    """Each account's chain of ancestors (root first), the names of roots and OUs, and the raw pages."""
+def _walk_tree(
+    client: Any, pool: ThreadPoolExecutor
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str], list[dict[str, Any]]]:
+    """Each account's chain of ancestors (root first), the names of roots and OUs, and the raw pages.
+
+    Breadth first, one level of the tree at a time, the parents of a level read at the same time (their accounts
+    and their child OUs too): the raw pages come out in the same order as a one-at-a-time walk would give them,
+    so the same organization still yields the same bytes."""
     placement: dict[str, tuple[str, ...]] = {}
     names: dict[str, str] = {}
     raw: list[dict[str, Any]] = []
-    queue: list[tuple[str, ...]] = []
+    level: list[tuple[str, ...]] = []
     for page in _pages(client, "list_roots"):
         raw.append({"operation": "ListRoots", "page": page})
         for root in page.get("Roots", []):
             names[root["Id"]] = root.get("Name") or "Root"
-            queue.append((root["Id"],))
-    while queue:
-        chain = queue.pop(0)
-        parent = chain[-1]
-        for page in _pages(client, "list_accounts_for_parent", ParentId=parent):
-            raw.append({"operation": "ListAccountsForParent", "parent": parent, "page": page})
-            placement.update({str(account["Id"]): chain for account in page.get("Accounts", [])})
-        for page in _pages(client, "list_organizational_units_for_parent", ParentId=parent):
-            raw.append({"operation": "ListOrganizationalUnitsForParent", "parent": parent, "page": page})
-            for unit in page.get("OrganizationalUnits", []):
-                names[unit["Id"]] = unit.get("Name") or unit["Id"]
-                queue.append((*chain, unit["Id"]))
+            level.append((root["Id"],))
+    while level:
+        parents = [chain[-1] for chain in level]
+        accounts = pool.map(lambda parent: _pages(client, "list_accounts_for_parent", ParentId=parent), parents)
+        units = pool.map(
+            lambda parent: _pages(client, "list_organizational_units_for_parent", ParentId=parent), parents
+        )
+        below: list[tuple[str, ...]] = []
+        for chain, account_pages, unit_pages in zip(level, accounts, units, strict=True):
+            parent = chain[-1]
+            for page in account_pages:
+                raw.append({"operation": "ListAccountsForParent", "parent": parent, "page": page})
+                placement.update({str(account["Id"]): chain for account in page.get("Accounts", [])})
+            for page in unit_pages:
+                raw.append({"operation": "ListOrganizationalUnitsForParent", "parent": parent, "page": page})
+                for unit in page.get("OrganizationalUnits", []):
+                    names[unit["Id"]] = unit.get("Name") or unit["Id"]
+                    below.append((*chain, unit["Id"]))
+        level = below
     return placement, names, raw
 
 
