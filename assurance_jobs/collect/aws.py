@@ -112,20 +112,23 @@ def session_for(
     throttling: Throttling | None = None,
     caller: str | None = None,
     max_attempts: int = 10,
+    sts: Any | None = None,
 ) -> boto3.Session:
     """A session for `account`: its profile (or the standard chain), then its role if it names one.
 
     No endpoint_url is passed anywhere, so AWS_ENDPOINT_URL / AWS_PROFILE behave exactly as for the AWS CLI.
     The assumed-role credentials last one hour (the STS default), ample for one account's collection. `caller`
     names whose STS quota the AssumeRole draws on (the management credentials of an organization: all accounts'
-    threads share its limiter); by default the account's profile, else the ambient credentials.
+    threads share its limiter); by default the account's profile, else the ambient credentials. `sts`, a client
+    that may assume the role (an organization's, shared by the accounts' threads: clients are thread-safe), saves
+    making a session and a client per account (~10 ms of CPU each time).
     """
-    if base is None:
-        base = new_session(profile_name=account.profile) if account.profile else new_session()
-    if account.role_arn is None:
-        return base
-    quota = caller or f"caller:{account.profile or 'ambient'}"
-    sts = (throttling or Throttling()).client(base, "sts", account.regions[0], quota, max_attempts)
+    if account.role_arn is None or sts is None:
+        base = base or (new_session(profile_name=account.profile) if account.profile else new_session())
+        if account.role_arn is None:
+            return base
+        quota = caller or f"caller:{account.profile or 'ambient'}"
+        sts = (throttling or Throttling()).client(base, "sts", account.regions[0], quota, max_attempts)
     request: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
     if account.external_id:
         request["ExternalId"] = account.external_id
@@ -134,7 +137,7 @@ def session_for(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
-        region_name=base.region_name,
+        region_name=base.region_name if base else None,
     )
 
 

@@ -6,9 +6,10 @@ There is one collection path: `collect_snapshot` is `plan_day`, `collect_tasks` 
 same three steps the Dagster graph runs as separate ops (there, `collect_tasks` runs once per shard of accounts).
 
 Concurrency, and what it must not change: each account runs in its own thread with its own boto3 session and
-clients; the accounts of one collection share botocore's adaptive rate limiters per AWS quota
-(`collect.aws.Throttling`); an account's outcome — complete, incomplete, unreachable, failed — depends only on its
-own calls, so a throttled account reads INCOMPLETE alone however many others run beside it.
+clients (members are entered through one STS client on the management credentials, which the threads share); the
+accounts of one collection share botocore's adaptive rate limiters per AWS quota (`collect.aws.Throttling`); an
+account's outcome — complete, incomplete, unreachable, failed — depends only on its own calls, so a throttled
+account reads INCOMPLETE alone however many others run beside it.
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ from assurance_jobs.collect.plan import (
     AccountResult,
     AccountTask,
     CollectionPlan,
-    SessionFactory,
-    base_sessions,
     collect_task,
     excluded_record,
     failed_result,
+    management_sts,
     plan_collection,
 )
 from assurance_jobs.config import AssuranceConfig
@@ -183,12 +183,12 @@ def collect_tasks(
     (a Dagster step stages the files there and keeps only their key, so memory holds only the accounts in
     flight); by default the result itself. Returned in task order."""
     throttling = Throttling()
-    base = base_sessions(config, throttling) if any(task.member is not None for task in tasks) else None
+    management = management_sts(config, throttling) if any(task.member is not None for task in tasks) else None
     sources = registry.aws_sources()
     finish: Callable[[AccountResult], Any] = keep or (lambda result: result)
 
     def run(task: AccountTask) -> Kept:
-        result = collect_with_retries(config, task, partition_date, sources, base, throttling, on_progress)
+        result = collect_with_retries(config, task, partition_date, sources, management, throttling, on_progress)
         return finish(result)
 
     workers = min(config.max_parallel_accounts, len(tasks))
@@ -203,7 +203,7 @@ def collect_with_retries(
     task: AccountTask,
     partition_date: date,
     sources: Sequence[AwsSource],
-    base: SessionFactory | None,
+    management: Any | None,
     throttling: Throttling,
     on_progress: Progress | None = None,
 ) -> AccountResult:
@@ -217,7 +217,7 @@ def collect_with_retries(
 
     for attempt in range(ACCOUNT_ATTEMPTS):
         try:
-            result = collect_task(config, task, partition_date, sources, base, heard, throttling)
+            result = collect_task(config, task, partition_date, sources, management, heard, throttling)
             break
         except Exception as error:  # a bug in one account's collection must not lose the others
             if attempt + 1 == ACCOUNT_ATTEMPTS:
