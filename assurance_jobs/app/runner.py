@@ -163,7 +163,6 @@ def materialize_partition(
     run_id = make_new_run_id()
     if listener is not None:
         instance.add_event_listener(run_id, listener)
-    prepare_evaluation()
     result = definitions.resolve_job_def(job_name(options)).execute_in_process(
         run_config=run_config(options, verbose),
         instance=instance,
@@ -174,28 +173,6 @@ def materialize_partition(
     )
     errors = [_root_cause(event.event_specific_data.error) for event in result.get_step_failure_events()]
     return PartitionRun(result.success, result.run_id, partition_key, settings, errors)
-
-
-def prepare_evaluation() -> None:
-    """Import Great Expectations in a thread while the run's first steps wait on AWS and on the event log's disk
-    writes (the import is ~2 CPU-s; those waits are seconds on one account), so the evaluation step starts ready.
-
-    The steps' own modules (which the definitions no longer import) are imported first, here: the run needs them
-    all, and two threads importing the same packages at once could deadlock on their module locks. Safe to lose:
-    if the thread has not finished, the evaluation step waits for it; if it failed, the step imports GX itself and
-    reports whatever fails there."""
-    import threading
-
-    from assurance_jobs.evaluate.gx_runner import prepare
-    from assurance_jobs.steps import evaluate, inventory, publish  # noqa: F401  (see above)
-
-    def quietly() -> None:
-        try:
-            prepare()
-        except Exception:  # the evaluation step repeats the import and reports its error in the run
-            return
-
-    threading.Thread(target=quietly, name="prepare-great-expectations", daemon=True).start()
 
 
 def job_steps(options: RunRequestOptions) -> list[str]:

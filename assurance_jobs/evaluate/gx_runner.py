@@ -18,7 +18,6 @@ range and set rules (the not-null rules already fail on it).
 from __future__ import annotations
 
 import os
-import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -122,9 +121,6 @@ def _import_gx() -> Any:
     return gx
 
 
-_PREPARING = threading.Lock()
-
-
 @lru_cache(maxsize=1)
 def _context() -> Any:
     """One ephemeral GX context per process, made once: every evaluation of the process (the demo's days, a
@@ -143,13 +139,6 @@ def _whole_table(subject: str) -> Any:
     makes GX serialise its whole project configuration to YAML, which cost more than the rule itself."""
     source = _context().data_sources.add_pandas(f"{subject}_source")
     return source.add_dataframe_asset(subject).add_batch_definition_whole_dataframe("whole_table")
-
-
-def prepare() -> None:
-    """Import GX and make the process's context now, e.g. in a thread while the run waits on AWS and on its event
-    log, so that the evaluation step does not spend its first seconds importing (idempotent, thread-safe)."""
-    with _PREPARING:
-        _context()
 
 
 def _run_rule(frame: pd.DataFrame, rule: Rule, subject: str) -> dict[str, Any]:
@@ -203,8 +192,7 @@ def run_rules(table: pd.DataFrame, rules: Sequence[Rule], subject: str) -> dict[
     if frame.empty:
         empty = np.zeros(0, dtype=bool)
         return {rule.rule_id: RuleOutcome(rule, empty, np.zeros(0, dtype=np.int64)) for rule in rules}
-    with _PREPARING:  # one evaluation at a time uses the shared context (and waits for a `prepare` under way)
-        results: dict[str, Any] = {}
-        for rule in rules:
-            results.update(_run_rule(frame, rule, subject))
+    results: dict[str, Any] = {}
+    for rule in rules:
+        results.update(_run_rule(frame, rule, subject))
     return {rule.rule_id: _outcome(frame, rule, results[rule.rule_id]) for rule in rules}

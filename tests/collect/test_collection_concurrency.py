@@ -1,9 +1,12 @@
-"""What runs at the same time while collecting, and what is shared: tag look-ups overlap, and botocore's adaptive
-rate limiter is one per AWS quota — a throttled call slows every client drawing on that quota, and no other."""
+"""What runs at the same time while collecting, and what is shared: tag look-ups overlap, an account's CloudTrail
+regions are read together, and botocore's adaptive rate limiter is one per AWS quota — a throttled call slows every
+client drawing on that quota, and no other."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from datetime import date
 
 import boto3
 import pytest
@@ -14,9 +17,12 @@ from moto import mock_aws
 from org_fixtures import build_organization
 from org_server import moto_server
 
+from assurance_jobs.collect import cloudtrail
 from assurance_jobs.collect.aws import Throttling
+from assurance_jobs.collect.cloudtrail import CLOUDTRAIL_OBJECTS, RegionDay
 from assurance_jobs.collect.organization import discover
-from assurance_jobs.config import OrganizationConfig
+from assurance_jobs.config import OrganizationConfig, TrailConfig
+from assurance_jobs.snapshot.model import CollectionStatus
 
 
 def test_tag_look_ups_run_up_to_max_parallel_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +64,22 @@ def test_a_throttled_call_slows_the_clients_of_its_quota_and_no_other(sleeps: li
             other_quota.list_roles()
     assert waited_same > 0
     assert len(sleeps) == waited_same  # the other quota's limiter never saw the throttle
+
+
+def test_an_accounts_cloudtrail_regions_are_read_at_the_same_time_and_kept_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each region waits at a barrier that opens only when every region has arrived: read one after another,
+    the first would time out."""
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+    arrived = threading.Barrier(len(regions), timeout=10)
+
+    def read_region(s3, trail, account_id, region, day, **_):  # type: ignore[no-untyped-def]
+        arrived.wait()
+        status = CollectionStatus(account_id, CLOUDTRAIL_OBJECTS, "s3:ListBucket", region, "ok", None, None, 1)
+        return RegionDay([], [status])
+
+    monkeypatch.setattr(cloudtrail, "collect_region_day", read_region)
+    trail = TrailConfig(bucket="org-trail-logs", regions=regions)
+    _, statuses = cloudtrail.collect_cloudtrail(object(), trail, "123456789012", ["us-east-1"], date(2026, 11, 25))
+    assert [status.region for status in statuses] == regions
