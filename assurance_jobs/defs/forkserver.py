@@ -3,8 +3,8 @@
 Every step process is forked from that server after it has imported the code location. Those objects live as long
 as the server; moving them to the collector's permanent generation (`gc.freeze`, as the `gc` documentation advises
 before forking) keeps each step's collections from walking them again and from writing to their pages, which would
-copy the pages into every step (≈100 MB and a few tenths of a CPU second per step). The raised threshold is the
-command line's (`app.cli.COLLECTOR_THRESHOLDS`): a step allocates in bursts and lives seconds.
+copy the pages into every step (measured: ~45 MB and 0.1–0.2 CPU-s per step; docs/organizations.md). The raised
+threshold is the command line's (`app.cli.COLLECTOR_THRESHOLDS`): a step allocates in bursts and lives seconds.
 """
 
 import gc

@@ -24,7 +24,7 @@ from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.steps.tables import store_table
 
 DAY = date(2026, 11, 25)
-PROCESSES = 60
+PROCESSES = 50
 ROWS = 5_000
 READ_AND_EXIT = """
 import sys
