@@ -15,6 +15,7 @@ EXPECTATIONS = "expectations"
 FRAMEWORKS = "reports/frameworks"
 TEMPLATES = "reports/templates"
 EXAMPLE_BASELINE = "example_baseline"
+DEMO_DATA = "demo/data"
 
 
 def asset_folder(name: str) -> Path:

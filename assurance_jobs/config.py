@@ -132,6 +132,18 @@ class AccountConfig(_Strict):
         description="Also run IAM Access Advisor jobs per user and role, so NHI-RT-005 is judged before "
         "`activity_lookback_days` of activity are stored (one job per principal: slow on large accounts).",
     )
+    collect_resources: bool = Field(
+        default=True,
+        description="List, per region, the resources that run as IAM roles (Lambda functions, stacks, CodeBuild "
+        "projects, instances, notebooks, Glue and ECS; metadata only), so NHI-LP-003/008 decide existing-resource "
+        "escalation methods; off, those methods are reported undecidable (NHI-LP-008).",
+    )
+    collect_agents: bool = Field(
+        default=False,
+        description="Also discover AI agents per region: Amazon Bedrock Agents and Bedrock AgentCore (runtimes, "
+        "gateways and their targets, workload identities, credential providers, memory), metadata only "
+        "(docs/agents.md). Off: the agent rules read INCOMPLETE.",
+    )
 
 
 class ScheduleConfig(_Strict):
@@ -213,31 +225,114 @@ def _http_url(url: str | None) -> str | None:
     return url
 
 
+def _rejection_status(status: int) -> int:
+    """A status that can mean "this token is refused": 4xx, or a 3xx redirect (to a sign-in page), never 408/429,
+    which say "try again later", not "no"."""
+    if not (300 <= status < 500) or status in (408, 429):
+        raise ValueError("must be an HTTP 3xx or 4xx status that refuses a token (not 408 or 429)")
+    return status
+
+
+RejectionStatus = Annotated[int, AfterValidator(_rejection_status)]
+ClientAuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
+# Headers the probe sets itself, or that would carry a credential the configuration must never hold.
+_RESERVED_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "host", "content-length"})
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+# Header names that carry a credential (an API gateway key, a session): the configuration never holds one.
+_CREDENTIAL_HEADER = re.compile(r"auth|token|secret|key|passw|cookie|session|credential", re.IGNORECASE)
+DEFAULT_LEEWAY_SECONDS = 60.0  # Spring Security's JwtTimestampValidator default; .NET's is 300 (docs/probes.md)
+
+
+class PrivateKeyJwt(_Strict):
+    """`private_key_jwt` client authentication (RFC 7523): a short-lived client assertion signed with a private key
+    that is read, like a client secret, from its reference only."""
+
+    key: SecretReference = Field(description="PEM private key (environment variable or Secrets Manager secret).")
+    algorithm: Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"] = "RS256"
+    key_id: str | None = Field(default=None, description="`kid` header: the key's id registered at the issuer.")
+    x5t_s256: str | None = Field(default=None, description="`x5t#S256` header: the certificate's SHA-256 thumbprint.")
+    x5t: str | None = Field(default=None, description="`x5t` header: the certificate's SHA-1 thumbprint (legacy).")
+    audience: str | None = Field(default=None, description="Assertion `aud` (default: the token endpoint).")
+    lifetime_seconds: int = Field(default=60, ge=10, le=300, description="Assertion lifetime; one use only.")
+
+    @field_validator("key", mode="before")
+    @classmethod
+    def _key_is_a_reference(cls, value: object) -> object:
+        if isinstance(value, str):
+            raise ValueError("must be a reference ({env: VARIABLE} or {secretsmanager_arn: ...}), never the key")
+        return value
+
+
 class OAuth2ProbeTarget(_Strict):
     """An OAuth2/OIDC client-credentials token, replayed against the resource it was issued for."""
 
     name: str = Field(description="Label of the probe in reports; names its evidence file.")
-    token_endpoint: str
+    issuer: str | None = Field(
+        default=None, description="OIDC issuer: its discovery document names the token and revocation endpoints."
+    )
+    token_endpoint: str | None = Field(default=None, description="Overrides the discovered token endpoint.")
+    revocation_endpoint: str | None = Field(default=None, description="RFC 7009 endpoint (overrides discovery).")
+    introspection_endpoint: str | None = Field(default=None, description="RFC 7662 endpoint (overrides discovery).")
     client_id: str = Field(min_length=1)
-    client_secret: SecretReference
+    client_auth: ClientAuthMethod = Field(default="client_secret_basic", description="How the client authenticates.")
+    client_secret: SecretReference | None = None
+    private_key_jwt: PrivateKeyJwt | None = None
     scope: str | None = None
     audience: str | None = Field(default=None, description="Sent as the `audience` form parameter.")
+    resource: list[str] = Field(default_factory=list, description="RFC 8707 `resource` parameters (absolute URIs).")
     resource_url: str = Field(description="Protected resource the token is replayed against.")
     second_resource_url: str | None = Field(
         default=None, description="A resource of another audience: it must refuse the token (NHI-PRB-003)."
     )
-    expected_rejection: list[Literal[401, 403]] = Field(default_factory=lambda: [401, 403], min_length=1)
+    method: Literal["GET", "HEAD", "POST"] = Field(default="GET", description="Method of every resource request.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra resource request headers (no secrets).")
+    expected_rejection: list[RejectionStatus] = Field(default_factory=lambda: [401, 403], min_length=1)
     max_lifetime_seconds: int = Field(default=3600, ge=1, description="Longest acceptable stated lifetime.")
+    leeway_seconds: float = Field(
+        default=DEFAULT_LEEWAY_SECONDS, ge=0, le=3600, description="Acceptance this long after expiry is tolerated."
+    )
+    revocation: bool = Field(default=False, description="NHI-PRB-004: revoke a second token (RFC 7009), replay it.")
+    introspection: bool = Field(
+        default=False, description="With revocation: the resource introspects (RFC 7662), so check it reads inactive."
+    )
 
     @field_validator("name")
     @classmethod
     def _name_is_a_file_stem(cls, name: str) -> str:
         return _probe_name(name)
 
-    @field_validator("token_endpoint", "resource_url", "second_resource_url")
+    @field_validator("issuer", "token_endpoint", "revocation_endpoint", "introspection_endpoint")
+    @classmethod
+    def _endpoints_are_http(cls, url: str | None) -> str | None:
+        return _http_url(url)
+
+    @field_validator("resource_url", "second_resource_url")
     @classmethod
     def _urls_are_http(cls, url: str | None) -> str | None:
         return _http_url(url)
+
+    @field_validator("resource", mode="before")
+    @classmethod
+    def _one_resource_is_a_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("resource")
+    @classmethod
+    def _resources_are_absolute_uris(cls, resources: list[str]) -> list[str]:
+        bad = [uri for uri in resources if not urlparse(uri).scheme or "#" in uri]
+        if bad:
+            raise ValueError("RFC 8707: each resource must be an absolute URI without a fragment")
+        return resources
+
+    @field_validator("headers")
+    @classmethod
+    def _headers_carry_no_credential(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name in headers:
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+            if name.lower() in _RESERVED_HEADERS or _CREDENTIAL_HEADER.search(name):
+                raise ValueError(f"{name} is set by the probe or would hold a credential; remove it")
+        return headers
 
     @field_validator("client_secret", mode="before")
     @classmethod
@@ -245,6 +340,19 @@ class OAuth2ProbeTarget(_Strict):
         if isinstance(value, str):
             raise ValueError("must be a reference ({env: VARIABLE} or {secretsmanager_arn: ...}), never the value")
         return value
+
+    @model_validator(mode="after")
+    def _endpoints_and_credentials_fit(self) -> OAuth2ProbeTarget:
+        if self.issuer is None and self.token_endpoint is None:
+            raise ValueError("give issuer (OIDC discovery) or token_endpoint")
+        if self.client_auth == "private_key_jwt":
+            if self.private_key_jwt is None or self.client_secret is not None:
+                raise ValueError("client_auth private_key_jwt needs a private_key_jwt section and no client_secret")
+        elif self.client_secret is None or self.private_key_jwt is not None:
+            raise ValueError(f"client_auth {self.client_auth} needs client_secret (and no private_key_jwt)")
+        if self.introspection and not self.revocation:
+            raise ValueError("introspection checks a revoked token: set revocation: true as well")
+        return self
 
 
 class StsProbeTarget(_Strict):
@@ -255,6 +363,9 @@ class StsProbeTarget(_Strict):
     duration_seconds: int = Field(default=900, ge=900, le=43200, description="900 s is the STS minimum.")
     region: str = "us-east-1"
     max_lifetime_seconds: int = Field(default=3600, ge=1)
+    leeway_seconds: float = Field(
+        default=DEFAULT_LEEWAY_SECONDS, ge=0, le=3600, description="Acceptance this long after expiry is tolerated."
+    )
     revocation_probe: bool = Field(
         default=False,
         description="Also apply an AWSRevokeOlderSessions deny to the role and expect the live session refused.",
@@ -279,8 +390,17 @@ class ProbesConfig(_Strict):
     oauth2: list[OAuth2ProbeTarget] = Field(default_factory=list)
     sts: list[StsProbeTarget] = Field(default_factory=list)
     expiry_margin_seconds: float = Field(default=5.0, ge=0, le=600, description="Wait this long past expiry.")
+    late_replay_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=3600,
+        description="A token still accepted after the leeway is replayed once more this much later (its severity).",
+    )
+    revocation_window_seconds: float = Field(
+        default=60.0, gt=0, le=600, description="How long a revoked token or session may take to be refused."
+    )
     max_wait_seconds: float = Field(
-        default=3900.0, gt=0, description="A token living longer is not waited for: its replay reads INCOMPLETE."
+        default=4000.0, gt=0, description="A replay due later than this after issue is not made (it reads INCOMPLETE)."
     )
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     schedule: ScheduleConfig = Field(
@@ -371,6 +491,77 @@ class AlertsConfig(_Strict):
         return self
 
 
+_CLUSTER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+DEFAULT_PRIVILEGED_NAMESPACES = ("kube-system",)
+
+
+class EksClusterRef(_Strict):
+    """An EKS cluster: its endpoint, CA and OIDC issuer come from eks:DescribeCluster, its Pod Identity
+    associations from eks:ListPodIdentityAssociations, called with a configured account's credentials."""
+
+    cluster_name: str = Field(min_length=1, max_length=100, description="The EKS cluster's name.")
+    region: str = Field(description="The cluster's region.")
+    account: str = Field(min_length=1, description="Name of the `accounts:` entry whose credentials are used.")
+
+    @field_validator("region")
+    @classmethod
+    def _region_looks_like_a_region(cls, region: str) -> str:
+        if not _REGION.match(region):
+            raise ValueError(f"not an AWS region name: {region}")
+        return region
+
+
+class ClusterConfig(_Strict):
+    """One Kubernetes cluster whose service accounts, RBAC and tokens are snapshotted (docs/kubernetes.md).
+
+    It is reached through exactly one of: a kubeconfig `context`, `in_cluster` (the pod's own service account),
+    or `eks` alone (endpoint, CA and a token built from the AWS credentials as `aws eks get-token` does). With a
+    `context` or `in_cluster`, `eks` still names the cluster's AWS side (OIDC issuer, Pod Identity)."""
+
+    name: str = Field(description="Label of the cluster; its findings' scope is `k8s:<name>`.")
+    context: str | None = Field(default=None, description="kubeconfig context to use.")
+    kubeconfig: str | None = Field(default=None, description="kubeconfig file (default: $KUBECONFIG, ~/.kube/config).")
+    in_cluster: bool = Field(default=False, description="Use the pod's own service account token and CA.")
+    eks: EksClusterRef | None = Field(default=None, description="The EKS cluster this is (AWS side of IRSA).")
+    oidc_issuer: str | None = Field(
+        default=None, description="Service-account token issuer URL of a non-EKS cluster trusted by IAM roles."
+    )
+    privileged_namespaces: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PRIVILEGED_NAMESPACES),
+        description="Namespaces where creating or entering pods counts as node or cluster takeover.",
+    )
+    page_size: int = Field(default=500, ge=1, le=5000, description="`limit` of each list call.")
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_label(cls, name: str) -> str:
+        if not _CLUSTER_NAME.match(name):
+            raise ValueError("must be lower-case letters, digits, '.', '-' or '_' (it names the cluster's scope)")
+        return name
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_is_https(cls, issuer: str | None) -> str | None:
+        if issuer is not None and not issuer.startswith("https://"):
+            raise ValueError("must be the issuer's https:// URL")
+        return issuer
+
+    @model_validator(mode="after")
+    def _reached_one_way(self) -> ClusterConfig:
+        ways = [self.context is not None, self.in_cluster, self.eks is not None and self.context is None]
+        if sum(ways) != 1 or (self.in_cluster and self.context is not None):
+            raise ValueError("give exactly one of context (kubeconfig), in_cluster: true, or eks (alone)")
+        if self.kubeconfig is not None and self.context is None:
+            raise ValueError("kubeconfig needs a context")
+        return self
+
+    @property
+    def scope(self) -> str:
+        """The cluster's scope in collection statuses, rule results and findings (the `account_id` column)."""
+        return f"k8s:{self.name}"
+
+
 _OU_OR_ROOT_ID = r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"
 
 
@@ -404,6 +595,12 @@ class OrganizationConfig(_Strict):
         description="Count every account of the organization (as ListAccounts returns it, excluded ones too) as a "
         "known account: a role trusting another member is not a third-party trust (NHI-LP-005). Off: only "
         "`known_accounts` are.",
+    )
+    collect_resources: bool = Field(
+        default=True, description="List the resources that run as IAM roles in every member account (as `accounts[]`)."
+    )
+    collect_agents: bool = Field(
+        default=False, description="Discover AI agents in every member account (as `accounts[]` does)."
     )
 
 
@@ -457,6 +654,20 @@ class AssuranceConfig(_Strict):
     organization_trail: TrailConfig | None = Field(
         default=None, description="One organization trail read for every account without its own `cloudtrail`."
     )
+    learned_baseline_days: int = Field(
+        default=30,
+        ge=2,
+        le=400,
+        description="Days of stored activity each identity's learned behavioural baseline is built from "
+        "(NHI-RT-006..008; docs/runtime.md).",
+    )
+    learned_baseline_min_days: int = Field(
+        default=14,
+        ge=1,
+        le=400,
+        description="Stored days an account (and an identity's age) needs before the learned rules judge it; "
+        "until then they read INCOMPLETE naming the days stored.",
+    )
     drift_history_days: int = Field(
         default=DEFAULT_DRIFT_HISTORY_DAYS,
         ge=1,
@@ -497,6 +708,24 @@ class AssuranceConfig(_Strict):
         description="Most accounts one Dagster collection step collects, in up to max_parallel_accounts threads "
         "(`assurance-jobs run` collects every account in one step).",
     )
+    clusters: list[ClusterConfig] = Field(
+        default_factory=list, description="Kubernetes clusters whose workload identities are snapshotted."
+    )
+
+    @model_validator(mode="after")
+    def _clusters_are_named_once_and_reach_known_accounts(self) -> AssuranceConfig:
+        names = [cluster.name for cluster in self.clusters]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"cluster names must be unique, repeated: {', '.join(repeated)}")
+        accounts = {account.name for account in self.accounts}
+        for cluster in self.clusters:
+            if cluster.eks is not None and cluster.eks.account not in accounts:
+                raise ValueError(f"clusters '{cluster.name}': eks.account '{cluster.eks.account}' is not in accounts")
+        return self
+
+    def account_named(self, name: str) -> AccountConfig:
+        return next(account for account in self.accounts if account.name == name)
 
     @field_validator("storage_root")
     @classmethod
@@ -519,6 +748,12 @@ class AssuranceConfig(_Strict):
     def _some_account_is_scanned(self) -> AssuranceConfig:
         if not self.accounts and self.organization is None:
             raise ValueError("accounts: list at least one account, or configure an organization section")
+        return self
+
+    @model_validator(mode="after")
+    def _learning_fits_its_window(self) -> AssuranceConfig:
+        if self.learned_baseline_min_days > self.learned_baseline_days:
+            raise ValueError("learned_baseline_min_days must not exceed learned_baseline_days")
         return self
 
     @model_validator(mode="after")

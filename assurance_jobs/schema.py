@@ -72,6 +72,10 @@ CREDENTIAL_COLUMNS: Columns = {
     "never_used": "boolean",
     "days_since_rotation": "float64",
     "days_to_expiry": "float64",
+    # Credential providers of an agent platform (kinds oauth2_client / api_key, scan/agents.py): the agents whose
+    # tools use them; NA for every other kind.
+    "used_by": "object",
+    "used_by_count": "Int64",
 }
 
 # `policies`: one row per (principal, policy document).
@@ -121,6 +125,14 @@ POLICY_FACT_COLUMNS: Columns = {
     "cross_account_without_external_id_count": "int64",
     "oidc_subject_unconstrained": "bool",
     "policy_parse_errors": "int64",
+    # Latent escalation (NHI-LP-008) and the organization's guardrails (scan/privesc_graph, scan/privesc_org).
+    "privesc_latent": "bool",
+    "privesc_latent_path": "object",
+    "privesc_undecidable": "bool",
+    "privesc_blocked": "object",
+    "organization_policies_unreadable": "int64",
+    # 1: no path, and a method on the way needs a resource listing that failed here (NHI-LP-003/008 INCOMPLETE).
+    "privesc_resources_unreadable": "int64",
 }
 
 # Attached policies whose document the snapshot does not hold (scan/facts).
@@ -167,6 +179,7 @@ RUNTIME_FACT_COLUMNS: Columns = {
     "rt_interactive_use_count": "Int64",
     "rt_calls_outside_scope": "object",
     "rt_calls_outside_scope_count": "Int64",
+    "rt_calls_unknown_action_count": "Int64",
     "rt_denied_outside_baseline": "object",
     "rt_denied_outside_baseline_count": "Int64",
     "rt_unused_granted_services": "object",
@@ -178,6 +191,26 @@ RUNTIME_FACT_COLUMNS: Columns = {
     "rt_unused_source_sha256": "object",
 }
 
+# From the learned behavioural baseline (scan/runtime_learned): what the covered day did that the identity's stored
+# history (`learned_baseline_days`) never showed; NA where the identity is not judged by it (an approved baseline
+# governs that dimension, too few days stored, the identity is newer than the learning needs). `rt_judged_by`
+# ('approved' | 'learned' | 'not judged') and `rt_not_judged_reason` are the runtime coverage of every identity;
+# `rt_granted_vs_used` compares its effective permissions with the actions it called over the learned window.
+LEARNED_FACT_COLUMNS: Columns = {
+    "rt_secret_reads_new_network": "object",
+    "rt_secret_reads_new_network_count": "Int64",
+    "rt_first_sensitive_use": "object",
+    "rt_first_sensitive_use_count": "Int64",
+    "rt_new_regions": "object",
+    "rt_new_region_count": "Int64",
+    "rt_learned_days": "Int64",
+    "rt_judged_by": "object",
+    "rt_not_judged_reason": "object",
+    "rt_granted_vs_used": "object",
+    "rt_used_action_count": "Int64",
+    "rt_granted_action_count": "Int64",
+}
+
 # Every column of the `identities` table the rules see: the inventory's, then each fact family's.
 IDENTITY_TABLE_COLUMNS: Columns = {
     **IDENTITY_COLUMNS,
@@ -187,12 +220,16 @@ IDENTITY_TABLE_COLUMNS: Columns = {
     **BASELINE_FACT_COLUMNS,
     **DRIFT_FACT_COLUMNS,
     **RUNTIME_FACT_COLUMNS,
+    **LEARNED_FACT_COLUMNS,
 }
 
 # `activity`: the covered day's CloudTrail activity per account and region (collect/activity reduces it;
 # docs/runtime.md). One row per principal, call, network, user-agent class, error code, secret read and KMS key
 # (`kms_key_arn`: the key a kms.amazonaws.com event names in its `resources`, NULL for every other event, so the
-# grouping stays as coarse as before; NHI-RT-001 counts a kms:Decrypt only on a secret-bearing key).
+# grouping stays as coarse as before; NHI-RT-001 counts a kms:Decrypt only on a secret-bearing key). `target`: the
+# role an sts:AssumeRole* call asked for, or the secret a GetSecretValue named (ids, never values), NULL otherwise;
+# `source_ip` / `endpoint_account_id`: the private address and the endpoint's owner of a call that came through a VPC
+# endpoint (`network` is then the endpoint id), NULL otherwise. Columns added later read as NULL in older days.
 ACTIVITY_COLUMNS: Columns = {
     "principal_arn": "object",
     "principal_type": "object",
@@ -203,6 +240,9 @@ ACTIVITY_COLUMNS: Columns = {
     "error_code": "object",
     "secret_read": "bool",
     "kms_key_arn": "object",
+    "target": "object",
+    "source_ip": "object",
+    "endpoint_account_id": "object",
     "event_count": "int64",
     "first_seen": UTC_TIME,
     "last_seen": UTC_TIME,
@@ -211,6 +251,121 @@ ACTIVITY_COLUMNS: Columns = {
 ACTIVITY_TABLE_COLUMNS: Columns = {"account_id": "object", "region": "object", **ACTIVITY_COLUMNS}
 
 # ------------------------------------------------------------------------------------ agents and drift tables
+
+# `principal_links`: edges other analyses add to the privilege-escalation graph (scan/privesc_graph.Link): an AI
+# agent runs as its execution role, a Kubernetes service account assumes its IRSA role, a subject that can create
+# pods in a namespace acts as its service accounts. `source_id`/`target_id` are principal ids (an ARN, or a
+# non-IAM node's own id); a target may be `sink:admin` or `sink:escalation`. Sources contribute rows through
+# `TableRows` ({"principal_links": [...]}); pure scan steps may add them before the policy facts are joined.
+PRINCIPAL_LINK_COLUMNS: Columns = {
+    "account_id": "str",
+    "source_id": "str",
+    "source_kind": "str",
+    "source_name": "str",
+    "target_id": "str",
+    "label": "str",
+    "conditional": "bool",
+    "source_file": "str",
+    "source_sha256": "str",
+}
+
+# `linked_reach`: the graph's verdict on every non-IAM node of `principal_links` (agents, Kubernetes subjects),
+# joined onto their own tables by the analyses that added them.
+LINKED_REACH_COLUMNS: Columns = {
+    "node_id": "str",
+    "privesc_escalates": "bool",
+    "privesc_path": "str",
+    "privesc_conditional": "bool",
+    "privesc_latent": "bool",
+    "privesc_latent_path": "str",
+    "privesc_undecidable": "bool",
+}
+
+# `kubernetes_subjects`: one row per Kubernetes subject of a configured cluster — every service account, and every
+# user, group or missing service account a binding names (scan/kubernetes, docs/kubernetes.md). Its own table,
+# not `identities`: `account_id` is the cluster's scope `k8s:<cluster>`, so a cluster that cannot be read makes
+# only the kubernetes rules of that cluster INCOMPLETE, never an AWS account's identity rules.
+KUBERNETES_SUBJECT_COLUMNS: Columns = {
+    "account_id": "str",
+    "cluster": "str",
+    "arn": "str",
+    "kind": "str",
+    "namespace": "str",
+    "name": "str",
+    "exists": "boolean",
+    "platform": "bool",
+    "is_default": "bool",
+    "uid": "str",
+    "created": UTC_TIME,
+    "owner": "str",
+    "owner_source": "str",
+    "automount": "boolean",
+    "pods_using": "int64",
+    "pods_mounting_token": "int64",
+    "bindings": "str",
+    "binding_count": "int64",
+    "rbac_rules": "object",
+    "cluster_admin": "bool",
+    "cluster_admin_via": "str",
+    "wildcard_grants": "str",
+    "wildcard_grant_count": "int64",
+    "secrets_cluster_wide": "str",
+    "secrets_cluster_wide_read": "bool",
+    "escalation_grants": "str",
+    "escalation_grant_count": "int64",
+    "takeover_grants": "str",
+    "takeover_grant_count": "int64",
+    "token_create_grants": "str",
+    "token_create_count": "int64",
+    "cluster_control_grants": "str",
+    "cluster_control_count": "int64",
+    "privileged": "bool",
+    "automount_privileged": "bool",
+    "bound_missing": "bool",
+    "default_bound": "bool",
+    "irsa_role_arn": "str",
+    "irsa_status": "str",
+    "pod_identity_roles": "str",
+    "aws_roles": "str",
+    "aws_roles_unknown_count": "int64",
+    "aws_account_id": "str",
+    "cluster_arn": "str",
+    "source_file": "str",
+    "source_sha256": "str",
+    # The principal graph's verdict (linked_reach) and the approved model (baseline/kubernetes).
+    "privesc_escalates": "bool",
+    "privesc_path": "str",
+    "privesc_conditional": "bool",
+    "in_baseline": "bool",
+    "unapproved_bindings": "str",
+    "unapproved_binding_count": "Int64",
+    "unapproved_aws_roles": "str",
+    "unapproved_aws_role_count": "Int64",
+    "drift_rbac_gained": "str",
+    "drift_rbac_gained_count": "Int64",
+}
+
+# `kubernetes_tokens`: one row per service-account token Secret (`kubernetes.io/service-account-token`): metadata
+# only — its age, and its last use from the `kubernetes.io/legacy-token-last-used` label. Never its value.
+KUBERNETES_TOKEN_COLUMNS: Columns = {
+    "account_id": "str",
+    "cluster": "str",
+    "credential_id": "str",
+    "kind": "str",
+    "owner_arn": "str",
+    "region": "str",
+    "namespace": "str",
+    "name": "str",
+    "created": UTC_TIME,
+    "last_used": UTC_TIME,
+    "invalid_since": UTC_TIME,
+    "age_days": "float64",
+    "days_since_last_use": "float64",
+    "never_used": "bool",
+    "owner_exists": "bool",
+    "source_file": "str",
+    "source_sha256": "str",
+}
 
 # `agents`: one row per registry agent, joined to the IAM identity it runs as (baseline/approvals).
 AGENT_COLUMNS: Columns = {
@@ -226,7 +381,69 @@ AGENT_COLUMNS: Columns = {
     "approved_scopes": "object",
     "in_baseline": "bool",
     "unapproved_scopes": "object",
-    "unapproved_scope_count": "int64",
+    "unapproved_scope_count": "Int64",
+    "source_file": "object",
+    "source_sha256": "object",
+    # Agents discovered on an agent platform (scan/agents.py, docs/agents.md) and their approvals (baseline/agents).
+    # `kind`: ai_agent (a Bedrock agent or an AgentCore runtime, with `arn` its execution role), agent_gateway (an
+    # AgentCore gateway, `arn` its role) or registered_agent (a registry entry no platform listed).
+    "kind": "object",
+    "platform": "object",
+    "region": "object",
+    "name": "object",
+    "status": "object",
+    "created": UTC_TIME,
+    "tags": "object",
+    "foundation_model": "object",
+    "guardrail": "object",
+    "network_mode": "object",
+    "workload_identity": "object",
+    "endpoints": "object",
+    "knowledge_bases": "object",
+    "role_unknown_count": "Int64",
+    "effective_admin": "boolean",
+    "privesc_escalates": "boolean",
+    "privesc_path": "object",
+    "owner_status": "object",
+    "tools": "object",
+    "tool_count": "Int64",
+    "tool_actions": "object",
+    "approved_tools": "object",
+    "unapproved_tools": "object",
+    "unapproved_tool_count": "Int64",
+    "credentials": "object",
+    "inbound_auth": "object",
+    "api_key_targets": "object",
+    "api_key_target_count": "Int64",
+    "evidence_gap_count": "Int64",
+    "registry_id": "object",
+    "registry_conflicts": "object",
+    "rt_calls_outside_scope": "object",
+    "rt_calls_outside_scope_count": "Int64",
+    "rt_source_file": "object",
+    "rt_source_sha256": "object",
+}
+
+# `agent_tools`: one row per (agent, tool) an agent can reach — an action group (or each of its operations), a
+# gateway target (or each of its tools) on a gateway its runtime may call — with how it is reached, the target's
+# outbound credential and whether the baseline approves it (scan/agents.py, baseline/agents.py).
+AGENT_TOOL_COLUMNS: Columns = {
+    "account_id": "object",
+    "region": "object",
+    "agent_id": "object",
+    "agent_name": "object",
+    "tool": "object",
+    "tool_kind": "object",
+    "gateway_arn": "object",
+    "gateway_name": "object",
+    "target_id": "object",
+    "target_name": "object",
+    "target_type": "object",
+    "endpoint": "object",
+    "credential_type": "object",
+    "credential_arn": "object",
+    "reachable_via": "object",
+    "approved": "boolean",
     "source_file": "object",
     "source_sha256": "object",
 }
@@ -328,6 +545,7 @@ PROBE_COLUMNS: Columns = {
     "probe_run_id": "object",
     "probe_status": "object",
     "incomplete_reason": "object",
+    "client_auth": "object",
     "token_format": "object",
     "token_fingerprint": "object",
     "issued_at": "object",
@@ -337,8 +555,13 @@ PROBE_COLUMNS: Columns = {
     "lifetime_excess_seconds": "Float64",
     "clock_skew_seconds": "Float64",
     "clock_skew_source": "object",
+    "resource_clock_skew_seconds": "Float64",
+    "leeway_seconds": "Float64",
     "expired_replays": "Int64",
     "expired_token_accepted": "boolean",
+    "accepted_seconds_after_expiry": "Float64",
+    "acceptance_stopped_seconds_after_expiry": "Float64",
+    "still_accepted_at_last_replay": "boolean",
     "expired_replay_observed": "object",
     "audience_check_configured": "bool",
     "cross_audience_accepted": "boolean",

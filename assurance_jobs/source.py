@@ -44,12 +44,16 @@ __all__ = [
     "TableRows",
 ]
 
-SourceKind = Literal["aws", "file", "input", "history", "probe"]
-Scope = Literal["account", "trail", "organization"]
+SourceKind = Literal["aws", "file", "input", "history", "probe", "kubernetes"]
+Scope = Literal["account", "trail", "organization", "cluster"]
 """`account`: collected for every account; `trail`: only where the account's CloudTrail is read, in the trail's
-regions (what activity is judged with); `organization`: once per run from the management account."""
-ParsedIn = Literal["inventory", "runtime", "agents", "none"]
-"""Which step consumes the parser's result: the inventory tables, the runtime evidence, or the agents table."""
+regions (what activity is judged with); `organization`: once per run from the management account; `cluster`: once
+per configured Kubernetes cluster, under the cluster's scope `k8s:<cluster>` (docs/kubernetes.md)."""
+ParsedIn = Literal["inventory", "runtime", "agents", "privesc", "kubernetes", "agent_platform", "none"]
+"""Which step consumes the parser's result: the inventory tables, the runtime evidence, the agents table, the
+escalation analysis' inputs (existing resources, the organization's SCPs and RCPs: `scan/privesc_snapshot.py`), the
+Kubernetes inventory (`scan/kubernetes/`), or the agent-platform analysis (`scan/agents.py`: agents, their
+tools, credentials and links across sources)."""
 
 MakeClient = Callable[[], Any]
 

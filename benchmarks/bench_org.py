@@ -28,6 +28,7 @@ Dagster path with every account in one step against one account per step.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import http.client
 import json
@@ -82,10 +83,14 @@ def serve(accounts: int, identities: int, latency: float, ready: Any, stop: Any)
     from moto.secretsmanager.models import secretsmanager_backends
     from moto.server import ThreadedMotoServer
 
+    from assurance_jobs.demo.fidelity import moto_ssm_inventory
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto_port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
+    patched = contextlib.ExitStack()  # moto lacks ssm:DescribeInstanceInformation: answered while this serves
+    patched.enter_context(moto_ssm_inventory())
     os.environ.update(FAKE_CREDENTIALS, AWS_ENDPOINT_URL=f"http://127.0.0.1:{moto_port}")
     org = boto3.client("organizations", region_name=REGION)
     org.create_organization(FeatureSet="ALL")

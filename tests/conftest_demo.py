@@ -21,6 +21,7 @@ from fake_aws import use_fake_aws
 
 import assurance_jobs.app.demo as demo_run_module
 from assurance_jobs.app.cli import main
+from assurance_jobs.demo.agents import AgentFleet
 from assurance_jobs.demo.estate import DemoEstate
 
 DEMO_SIZE = 60
@@ -33,6 +34,7 @@ class DemoRun:
     stdout: str
     estate: DemoEstate
     dagster_home: Path
+    fleet: AgentFleet
 
     @property
     def reports(self) -> Path:
@@ -58,12 +60,18 @@ _RUNS: dict[Path, DemoRun] = {}
 def _run_demo(base: Path) -> DemoRun:
     """Run `assurance-jobs demo` in-process, recording the estate `seed_demo_estate` returns."""
     seeded: list[DemoEstate] = []
+    fleets: list[AgentFleet] = []
     original = demo_run_module.seed_demo_estate
+    original_fleet = demo_run_module.seed_agent_fleet
 
     def recording_seed(*args: Any, **kwargs: Any) -> DemoEstate:
         estate = original(*args, **kwargs)
         seeded.append(estate)
         return estate
+
+    def recording_fleet(*args: Any, **kwargs: Any) -> AgentFleet:
+        fleets.append(original_fleet(*args, **kwargs))
+        return fleets[-1]
 
     out = base / "demo"
     stdout = io.StringIO()
@@ -71,11 +79,17 @@ def _run_demo(base: Path) -> DemoRun:
         use_fake_aws(patch, base / "aws-config-none")
         patch.setenv("DAGSTER_HOME", str(_fresh(base / "dagster_home")))
         patch.setattr(demo_run_module, "seed_demo_estate", recording_seed)
+        patch.setattr(demo_run_module, "seed_agent_fleet", recording_fleet)
         with contextlib.redirect_stdout(stdout):
             code = main(["demo", "--out", str(out), "--size", str(DEMO_SIZE)])
     assert seeded, "the demo never seeded an estate"
     return DemoRun(
-        out=out, exit_code=code, stdout=stdout.getvalue(), estate=seeded[0], dagster_home=base / "dagster_home"
+        out=out,
+        exit_code=code,
+        stdout=stdout.getvalue(),
+        estate=seeded[0],
+        dagster_home=base / "dagster_home",
+        fleet=fleets[0],
     )
 
 

@@ -1,12 +1,16 @@
 """Small IAM estates in the real GetAccountAuthorizationDetails format, for the privilege-escalation tests.
 
 Documents are URL-encoded JSON as the API returns them; managed policies appear in ``Policies`` with their
-version list; users, roles and groups carry the same keys the API does. ``facts()`` runs the real inventory and
-the policy facts over the snapshot, exactly as the pipeline does.
+version list; users, roles and groups carry the same keys the API does (roles their ``InstanceProfileList``). A user
+given a ``password`` or ``keys`` puts the account's credential report (CSV, as IAM serves it) into the snapshot.
+``facts()`` runs the real inventory and the policy facts over the snapshot, exactly as the pipeline does, with the
+resource inventory and organization a collector would add.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import urllib.parse
 from dataclasses import dataclass, field
@@ -15,8 +19,11 @@ from typing import Any
 import pandas as pd
 from fixtures.inventory.snapshot_builder import ACCOUNT, TAKEN_AT, arn, inventory_of
 
+from assurance_jobs.scan.credential_report import CREDENTIAL_REPORT_COLUMNS
 from assurance_jobs.scan.policy_join import inventory_with_policy_facts
-from assurance_jobs.snapshot.model import IAM_AUTHORIZATION_DETAILS, SourceBlob
+from assurance_jobs.scan.privesc_inputs import ResourceInventory
+from assurance_jobs.scan.privesc_org import Organization
+from assurance_jobs.snapshot.model import IAM_AUTHORIZATION_DETAILS, IAM_CREDENTIAL_REPORT, SourceBlob
 
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 
@@ -64,6 +71,7 @@ class Estate:
     roles: list[dict] = field(default_factory=list)
     groups: list[dict] = field(default_factory=list)
     policies: list[dict] = field(default_factory=list)
+    credentials: dict[str, tuple[bool, int]] = field(default_factory=dict)  # user ARN -> (password, key count)
 
     def managed(self, name: str, document: dict) -> str:
         policy_arn = f"arn:aws:iam::{self.account_id}:policy/{name}"
@@ -96,8 +104,12 @@ class Estate:
         managed: list[str] = (),
         groups: list[str] = (),
         boundary: str | None = None,
+        password: bool | None = None,
+        keys: int = 0,
     ) -> str:
         user_arn = arn("user", name, self.account_id)
+        if password is not None or keys:
+            self.credentials[user_arn] = (bool(password), keys)
         entry = {
             "UserName": name,
             "Path": "/",
@@ -120,8 +132,11 @@ class Estate:
         inline: list[dict] = (),
         managed: list[str] = (),
         boundary: str | None = None,
+        instance_profile: bool = False,
     ) -> str:
         role_arn = arn("role", name, self.account_id)
+        profile_arn = f"arn:aws:iam::{self.account_id}:instance-profile/{name}"
+        profiles = [{"InstanceProfileName": name, "Arn": profile_arn, "Roles": []}] if instance_profile else []
         entry = {
             "RoleName": name,
             "Path": "/",
@@ -131,6 +146,7 @@ class Estate:
             "AssumeRolePolicyDocument": _encoded(trust_policy),
             "Tags": [],
             "RoleLastUsed": {},
+            "InstanceProfileList": profiles,
             **self._holder(name, list(inline), list(managed), "RolePolicyList"),
         }
         if boundary:
@@ -138,7 +154,7 @@ class Estate:
         self.roles.append(entry)
         return role_arn
 
-    def blob(self) -> SourceBlob:
+    def blobs(self) -> list[SourceBlob]:
         page = {
             "UserDetailList": self.users,
             "RoleDetailList": self.roles,
@@ -147,12 +163,31 @@ class Estate:
             "IsTruncated": False,
         }
         content = json.dumps({"pages": [page]}).encode()
-        return SourceBlob(
+        details = SourceBlob(
             account_id=self.account_id, source=IAM_AUTHORIZATION_DETAILS, content=content, region=None, extension="json"
         )
+        return [details, self._credential_report()] if self.credentials else [details]
+
+    def _credential_report(self) -> SourceBlob:
+        """Every user's password and keys as the credential report states them (keys: the first `n` slots)."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CREDENTIAL_REPORT_COLUMNS, restval="N/A")
+        writer.writeheader()
+        for user in self.users:
+            password, keys = self.credentials.get(user["Arn"], (False, 0))
+            row = {"user": user["UserName"], "arn": user["Arn"], "user_creation_time": user["CreateDate"]}
+            row |= {"password_enabled": str(password).lower(), "mfa_active": "false"}
+            for number in (1, 2):
+                row[f"access_key_{number}_active"] = str(keys >= number).lower()
+                row[f"access_key_{number}_last_rotated"] = "2026-10-01T00:00:00+00:00" if keys >= number else "N/A"
+            writer.writerow(row)
+        return SourceBlob(self.account_id, IAM_CREDENTIAL_REPORT, buffer.getvalue().encode(), None, "csv")
 
 
-def facts(*estates: Estate) -> pd.DataFrame:
+def facts(
+    *estates: Estate, resources: ResourceInventory | None = None, organization: Organization | None = None
+) -> pd.DataFrame:
     """Identity facts (indexed by ARN) of a snapshot holding these accounts, as the pipeline computes them."""
-    inventory = inventory_of([e.blob() for e in estates])
-    return inventory_with_policy_facts(inventory, [], TAKEN_AT).identities.set_index("arn")
+    inventory = inventory_of([b for e in estates for b in e.blobs()])
+    enriched = inventory_with_policy_facts(inventory, [], TAKEN_AT, resources=resources, organization=organization)
+    return enriched.identities.set_index("arn")

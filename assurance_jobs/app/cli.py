@@ -1,4 +1,5 @@
-"""`assurance-jobs`: materialise a day's partition, or run the whole job on the embedded demo estate.
+"""`assurance-jobs`: materialise a day's partition, run the whole job on the embedded demo estate, or draft a
+baseline from stored activity.
 
 Runs go through Dagster with a persistent instance ($DAGSTER_HOME, default ./.dagster_home), so a run started
 here shows up in `dagster dev` like a scheduled one.
@@ -15,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from assurance_jobs import __version__
-from assurance_jobs.app.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from assurance_jobs.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from assurance_jobs.config import ConfigError, load_config
 
 
@@ -53,7 +54,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("config", type=Path)
+    _baseline_commands(commands)
     return parser
+
+
+def _baseline_commands(commands: argparse._SubParsersAction) -> None:
+    baseline = commands.add_parser("baseline", help="work with the approved runtime baseline (docs/runtime.md)")
+    actions = baseline.add_subparsers(dest="baseline_command", required=True)
+    propose = actions.add_parser(
+        "propose", help="draft baseline entries and right-sized policies from stored activity (files for review)"
+    )
+    propose.add_argument("--days", type=int, required=True, help="stored days of activity to draft from")
+    propose.add_argument("--identity", action="append", default=[], help="only this NHI (ARN); repeatable")
+    propose.add_argument("--config", type=Path, help="YAML configuration (default: $ASSURANCE_CONFIG or built-ins)")
+    propose.add_argument("--date", type=_date, help="last day of the window (default: the latest stored)")
+    propose.add_argument(
+        "--out", type=Path, help="folder for the drafts (default: <output_dir>/<day>/baseline-proposal/)"
+    )
 
 
 def _output_flags(command: argparse.ArgumentParser) -> None:
@@ -94,6 +111,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _run(args)
         if args.command == "probe":
             return _probe(args)
+        if args.command == "baseline":
+            return _propose_baseline(args)
         return _demo(args)
     except (ConfigError, *USER_ERRORS) as error:
         print(f"assurance-jobs: {one_line(error)}", file=sys.stderr)
@@ -151,20 +170,47 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _probe(args: argparse.Namespace) -> int:
+    """Run the probes now, then print each target's verdicts; exit as `run` does: 0 every probe rule judged,
+    3 some INCOMPLETE (a target that could not finish, a rule no target reaches), 1 the run failed."""
     from assurance_jobs.app.runner import RunRequestOptions, materialize_probes
+    from assurance_jobs.evaluate.suites import load_suites
+    from assurance_jobs.output.probes import verdict_lines
+    from assurance_jobs.snapshot.storage import storage_for
+    from assurance_jobs.steps.probes import evaluate_stored_probes
 
     config_path = args.config or os.environ.get("ASSURANCE_CONFIG")
     config = load_config(config_path)
     if config.probes is None or not config.probes.targets:
         raise ConfigError(f"{config_path or 'configuration'}: field 'probes': no probe targets are configured")
+    suites = load_suites(config.expectations_dir, config.disabled_rule_ids)  # a bad suite: exit 2 before probing
     options = RunRequestOptions(
         config_path=str(config_path) if config_path else None, output_dir=str(args.out) if args.out else None
     )
     outcome = materialize_probes(options)
     for error in outcome.errors:
         print(f"assurance-jobs: {error}", file=sys.stderr)
-    print(f"probe run {outcome.run_id}: {'done' if outcome.success else 'failed'} for {outcome.partition_key}")
-    return EXIT_OK if outcome.success else EXIT_FAILED
+    if not outcome.success:
+        print(f"assurance-jobs: probe run {outcome.run_id} failed for {outcome.partition_key}", file=sys.stderr)
+        return EXIT_FAILED
+    day = date.fromisoformat(outcome.partition_key)
+    table, evaluation = evaluate_stored_probes(config, storage_for(config.storage_root), day, suites)
+    print(f"probe run {outcome.run_id}: done for {outcome.partition_key}")
+    for line in verdict_lines(table, evaluation.rule_results):
+        print(line)
+    incomplete = (evaluation.rule_results["status"] == "INCOMPLETE").any()
+    return EXIT_INCOMPLETE if incomplete else EXIT_OK
+
+
+def _propose_baseline(args: argparse.Namespace) -> int:
+    from assurance_jobs.steps.baseline_proposal import propose_baseline
+
+    if args.days < 1:
+        raise ConfigError("--days: must be at least 1 (stored days of activity to draft from)")
+    config = load_config(args.config or os.environ.get("ASSURANCE_CONFIG"))
+    files = propose_baseline(config, args.days, args.identity, args.date, args.out)
+    print(f"proposed entries for {files.identities} NHIs from {files.window.describe()} (for review, not applied):")
+    print(f"  {files.yaml_path}\n  {files.json_path}")
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:

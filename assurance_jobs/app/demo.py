@@ -17,18 +17,22 @@ from freezegun import freeze_time
 
 from assurance_jobs.app.runner import RunRequestOptions, definitions_for, materialize_probes, run_with_progress
 from assurance_jobs.app.summary import LABEL_WIDTH, print_json_summary, print_summary
-from assurance_jobs.config import load_config
-from assurance_jobs.demo.activity import RUNTIME_LEDGER, seed_trail
+from assurance_jobs.config import AssuranceConfig, load_config
+from assurance_jobs.demo.activity import ACCOUNT, RUNTIME_LEDGER, DemoKeys, history_activity, seed_trail
+from assurance_jobs.demo.agents import seed_agent_fleet
 from assurance_jobs.demo.builder import Expectation
+from assurance_jobs.demo.cluster import KUBERNETES_LEDGER, demo_cluster, seed_eks, write_kubernetes_baseline
 from assurance_jobs.demo.estate import DemoEstate, seed_demo_estate
 from assurance_jobs.demo.history import drift_overnight, seed_baselined_roles, write_baseline, write_registry
 from assurance_jobs.demo.probes import DEMO_TOKEN_LIFETIME_SECONDS, PROBE_LEDGER, demo_token_services
 from assurance_jobs.demo.server import emulated_aws
 from assurance_jobs.steps.collect import collect_snapshot
+from assurance_jobs.steps.inventory import store_activity_history
 
 DEMO_REGIONS = ["us-east-1", "eu-west-1"]
 DEMO_OWNER_TAG_KEYS = ["owner", "Owner"]
 DEMO_LOOKBACK_DAYS = 2
+DEMO_HISTORY_DAYS = 14  # stored days before the trail's two: the learned baseline's `learned_baseline_min_days`
 
 
 def write_waivers(path: Path, estate: DemoEstate, now: datetime) -> Path:
@@ -62,9 +66,10 @@ def demo_config(
     registry: Path,
     probes: dict | None = None,
     trail: dict | None = None,
+    clusters: list[dict] | None = None,
 ) -> dict:
     """The configuration a team would write for this account, pointing every output under `out`."""
-    account: dict = {"name": "demo", "regions": DEMO_REGIONS}
+    account: dict = {"name": "demo", "regions": DEMO_REGIONS, "collect_agents": True}
     if trail:
         account["cloudtrail"] = trail
     return {
@@ -79,16 +84,37 @@ def demo_config(
         "waivers_file": str(out / "waivers.yaml"),
         # The demo stores two days of activity, so unused grants (NHI-RT-005) are judged over those two days.
         "activity_lookback_days": DEMO_LOOKBACK_DAYS,
+        **({"clusters": clusters} if clusters else {}),
     }
 
 
-def planted_defects(defects: Iterable[Expectation], drift: Mapping[str, str]) -> set[tuple[str, str]]:
-    """Every (rule id, resource) the demo planted: the estate's, the overnight drift's, CloudTrail's, the probes'.
+def store_history(config: AssuranceConfig, now: datetime, keys: DemoKeys) -> None:
+    """The activity earlier daily runs would have stored (ordinary traffic only), so the learned baseline judges
+    the two collected days: partitions day -15 … day -2, each covering the day before."""
+    partitions = [(now - timedelta(days=2 + back)).date() for back in range(DEMO_HISTORY_DAYS)]
+    covered = history_activity([day - timedelta(days=1) for day in partitions], DEMO_REGIONS, keys)
+    for partition in partitions:
+        activity = covered[partition - timedelta(days=1)]
+        store_activity_history(config, partition, activity, [ACCOUNT], [ACCOUNT])
 
-    The summary's "planted N defects across M rules" counts this, so the drift, runtime and probe rules the demo
-    exercises are counted like the rest."""
+
+def planted_defects(
+    defects: Iterable[Expectation], drift: Mapping[str, str], agents: Iterable[tuple[str, str]] = ()
+) -> set[tuple[str, str]]:
+    """Every (rule id, resource) the demo planted: the estate's, the overnight drift's, CloudTrail's, the probes',
+    the agent fleet's.
+
+    The summary's "planted N defects across M rules" counts this, so the drift, runtime, probe and agent rules the
+    demo exercises are counted like the rest."""
     planted = {(defect.rule_id, defect.resource) for defect in defects}
-    return planted | set(drift.items()) | set(RUNTIME_LEDGER.items()) | set(PROBE_LEDGER)
+    return (
+        planted
+        | set(drift.items())
+        | set(RUNTIME_LEDGER.items())
+        | set(PROBE_LEDGER)
+        | set(KUBERNETES_LEDGER)
+        | set(agents)
+    )
 
 
 def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool = False) -> int:
@@ -102,19 +128,25 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         print(message, file=notes, flush=True)
 
     note(f"assurance-jobs demo: seeding an emulated AWS account with ~{size} NHIs …")
-    with emulated_aws() as endpoint, demo_token_services() as probes:
+    with emulated_aws() as endpoint, demo_token_services() as probes, demo_cluster(out / "kubernetes", now) as cluster:
         estate = seed_demo_estate(endpoint, now=now, size=size, feed_dir=out)
         seed_baselined_roles(endpoint, now)
-        trail = seed_trail(endpoint, now, DEMO_REGIONS)
+        fleet = seed_agent_fleet(endpoint, now)
+        demo_trail = seed_trail(endpoint, now, DEMO_REGIONS)
+        seed_eks(endpoint, now)
         note(f"  seeded {_describe_counts(estate)} in {estate.seed_seconds:.1f} s at {endpoint}")
         baseline_dir, registry = out / "baseline", out / "agent-registry.yaml"
         write_baseline(baseline_dir, now)
+        write_kubernetes_baseline(baseline_dir)
         write_registry(registry, granted_extra=False)
         write_waivers(out / "waivers.yaml", estate, now)
         config_path = out / "assurance.yaml"
-        body = demo_config(out, estate, baseline_dir, registry, probes, trail.model_dump(exclude_defaults=True))
+        trail = demo_trail.trail.model_dump(exclude_defaults=True)
+        clusters = [cluster.config_entry("demo")]
+        body = demo_config(out, estate, baseline_dir, registry, probes, trail, clusters)
         config_path.write_text(yaml.safe_dump(body, sort_keys=False))
         config = load_config(config_path)
+        store_history(config, now, demo_trail.keys)
         note(f"day 1 ({yesterday.date()}): snapshot with the clock set back a day, then the daily job")
         with freeze_time(yesterday, tick=True):
             collect_snapshot(config, yesterday.date())
@@ -123,6 +155,7 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         definitions = definitions_for(first_day)  # built once: the three runs share the demo's settings
         first = run_with_progress(first_day, verbose=verbose, definitions=definitions)
         drifted = drift_overnight(endpoint)
+        cluster.drift_overnight()
         write_registry(registry, granted_extra=True)
         started = time.monotonic()
         today = RunRequestOptions(config_path=str(config_path), partition_date=now.date())
@@ -134,7 +167,7 @@ def run_demo(out: Path, *, size: int = 300, verbose: bool = False, as_json: bool
         note(f"day 2 ({now.date()}): the estate drifted overnight; the daily job runs")
         outcome = run_with_progress(today, verbose=verbose, definitions=definitions)
     failures = [run for run in (first, probed, outcome) if not run.success]
-    planted = planted_defects(estate.defects, drifted)
+    planted = planted_defects(estate.defects, drifted, fleet.ledger)
     planted_rules = {rule_id for rule_id, _ in planted}
     demo_facts = {
         "config": str(config_path),

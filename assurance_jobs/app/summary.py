@@ -15,6 +15,7 @@ import pandas as pd
 
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.output.status import STATUS_LABELS, WAIVED, evidence_gaps, rule_statuses, with_waived_scopes
+from assurance_jobs.scan.runtime_learned import runtime_coverage
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
 from assurance_jobs.steps.layout import inventory_prefix, output_day_dir
@@ -74,6 +75,7 @@ def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> d
         "identities": _counts(identities, "kind"),
         "credentials": _counts(credentials, "kind"),
     }
+    summary["runtime_coverage"] = runtime_coverage(identities)
     try:
         results = read_table(storage, partition_date, "rule_results")
     except FileNotFoundError:
@@ -208,6 +210,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     if inventory:
         row("inventory", inventory["location"])
         row("", f"{_kinds(inventory['identities'])} identities; {_kinds(inventory['credentials'])}")
+    lines += runtime_coverage_lines(summary.get("runtime_coverage"))
     rules = summary.get("rules")
     if rules:
         row(
@@ -223,6 +226,16 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         width = max(len(name) for name in outputs)
         row("outputs" if number == 0 else "", f"{label:<{width}}  {path}")
     return lines
+
+
+def runtime_coverage_lines(coverage: dict[str, Any] | None) -> list[str]:
+    """How many NHIs runtime judges against an approved baseline, only against learned behaviour, not at all."""
+    if not coverage or not coverage.get("nhis"):
+        return []
+    head = f"  {'runtime':<{LABEL_WIDTH}}{coverage['nhis']} NHIs: {coverage['approved']} against an approved baseline, "
+    head += f"{coverage['learned']} against learned behaviour only, {coverage['not_judged']} not judged"
+    reasons = [[f"{count:,}", why] for why, count in coverage.get("why_not_judged", {}).items()]
+    return [head, *_table(reasons, right={0})]
 
 
 def _kinds(counts: dict[str, int]) -> str:

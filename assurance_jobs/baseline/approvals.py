@@ -27,6 +27,7 @@ import pandas as pd
 from assurance_jobs.baseline.model import Baseline, IdentityEntry, JitGrant
 from assurance_jobs.baseline.registry import RegistryAgent
 from assurance_jobs.scan import actions
+from assurance_jobs.scan.agents import frame_of
 from assurance_jobs.scan.policy import (
     EffectivePermissions,
     ParsedPolicy,
@@ -93,7 +94,8 @@ def _try_parse(document: str) -> ParsedPolicy | None:
         return None
 
 
-def _document_mask(document: str) -> int:
+def document_mask(document: str) -> int:
+    """What one policy document allows (0 when it does not parse)."""
     parsed = _try_parse(document)
     return 0 if parsed is None else effective_permissions([parsed]).allowed_mask
 
@@ -191,7 +193,7 @@ def _active_jit_mask(grants: Sequence[JitGrant], principal: _Principal) -> int:
 def _union_masks(documents: Iterable[str]) -> int:
     mask = 0
     for document in documents:
-        mask |= _document_mask(document)
+        mask |= document_mask(document)
     return mask
 
 
@@ -372,7 +374,8 @@ def unapproved_scopes(agent: RegistryAgent, approved: Sequence[str]) -> list[str
 
 
 def _agent_row(agent: RegistryAgent, identity: dict[str, Any] | None, baseline: Baseline) -> dict[str, Any]:
-    approved = baseline.agents.get(agent.id, [])
+    governed = baseline.agent_approvals([agent.id, agent.name], name=agent.name)
+    approved = governed or []
     extra = unapproved_scopes(agent, approved)
     owner = agent.owner or (identity or {}).get("owner")
     return {
@@ -386,9 +389,12 @@ def _agent_row(agent: RegistryAgent, identity: dict[str, Any] | None, baseline: 
         "scopes_granted": display(agent.scopes_granted),
         "scopes_requested": display(agent.scopes_requested),
         "approved_scopes": display(approved),
-        "in_baseline": agent.id in baseline.agents,
+        "in_baseline": governed is not None,
         "unapproved_scopes": display(extra),
         "unapproved_scope_count": len(extra),
+        "kind": "registered_agent",
+        "platform": "registry",
+        "name": agent.name,
     }
 
 
@@ -403,5 +409,5 @@ def agent_facts(
     index = _identity_index(identities)
     provenance = {"source_file": source_file, "source_sha256": source_sha256}
     rows = [{**_agent_row(a, _runtime_identity(a.runtime_identity_arn, index), baseline), **provenance} for a in agents]
-    frame = pd.DataFrame(rows, columns=list(AGENT_COLUMNS)).astype(AGENT_COLUMNS)
+    frame = frame_of(rows, AGENT_COLUMNS)
     return frame.sort_values(["account_id", "agent_id"], ignore_index=True)

@@ -36,6 +36,12 @@ class RegistryAgent(BaseModel):
     scopes_requested: tuple[str, ...] = ()
     name: str | None = None
     owner: str | None = None
+    platform_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:bedrock(-agentcore)?:[a-z0-9-]+:\d{12}:",
+        description="The agent on its platform (a Bedrock agent or AgentCore runtime ARN): the entry is merged with "
+        "what is discovered there — the platform wins for facts, the baseline for approval.",
+    )
 
     @field_validator("scopes_granted", "scopes_requested", mode="before")
     @classmethod
@@ -85,6 +91,10 @@ def parse_registry(raw: bytes, source: str = AGENT_REGISTRY) -> list[RegistryAge
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise RegistryError(f"{source}: agent ids appear more than once: {', '.join(duplicated)}")
+    claimed = [agent.platform_arn for agent in agents if agent.platform_arn]
+    twice = sorted({arn for arn in claimed if claimed.count(arn) > 1})
+    if twice:
+        raise RegistryError(f"{source}: platform_arn names the same agent in two entries: {', '.join(twice)}")
     return agents
 
 

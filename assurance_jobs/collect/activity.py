@@ -8,8 +8,13 @@ The same grouping runs on Athena over the trail's Glue table, in Athena's SQL di
 query), for estates beyond one machine.
 
 One activity row per (principal, event source, event name, network, user-agent class, error code, secret read,
-KMS key, event version accepted) with count and first/last seen. Assumed-role sessions are resolved to their role
-(`sessionContext.sessionIssuer.arn`, else rebuilt from the `assumed-role` ARN), so facts join to identities.
+KMS key, target role or secret, endpoint address and owner, event version accepted) with count and first/last
+seen. Assumed-role sessions are resolved to their role (`sessionContext.sessionIssuer.arn`, else rebuilt from the
+`assumed-role` ARN) and a failed sign-in to the user it names, so facts join to identities (the inventory step
+then attributes path-less ARNs to the identity with that name). A console session is recognised by
+`sessionCredentialFromConsole` and by the console's user agents (`console.amazonaws.com`, `console.ec2.amazonaws.com`,
+`[S3Console/…]`, `*.console.aws.amazon.com`); a call an AWS service made for the caller (`invokedBy`) has that
+service as its network.
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ from assurance_jobs.schema import ACTIVITY_COLUMNS
 RECORD_TYPE = (
     "STRUCT("
     "eventVersion VARCHAR, eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, "
-    "userIdentity STRUCT(type VARCHAR, arn VARCHAR, invokedBy VARCHAR, "
+    "userIdentity STRUCT(type VARCHAR, arn VARCHAR, accountId VARCHAR, userName VARCHAR, invokedBy VARCHAR, "
     "sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR))), "
-    "sourceIPAddress VARCHAR, vpcEndpointId VARCHAR, userAgent VARCHAR, errorCode VARCHAR, "
-    "requestParameters STRUCT(withDecryption VARCHAR), responseElements STRUCT(ConsoleLogin VARCHAR), "
+    "sourceIPAddress VARCHAR, vpcEndpointId VARCHAR, vpcEndpointAccountId VARCHAR, userAgent VARCHAR, "
+    "errorCode VARCHAR, sessionCredentialFromConsole VARCHAR, "
+    "requestParameters STRUCT(withDecryption VARCHAR, roleArn VARCHAR, secretId VARCHAR), "
+    "responseElements STRUCT(ConsoleLogin VARCHAR), "
     'resources STRUCT("ARN" VARCHAR, type VARCHAR)[]'
     ")"
 )
@@ -55,16 +62,24 @@ WITH records AS (
                 regexp_replace(r.userIdentity.arn,
                     '^arn:(aws[a-z-]*):sts::([0-9]{12}):assumed-role/([^/]+)/.*$', 'arn:\\1:iam::\\2:role/\\3'))
             WHEN r.userIdentity.type = 'AWSService' THEN coalesce(r.userIdentity.invokedBy, 'aws-service')
+            -- A failed ConsoleLogin names the user only by userName (AWS hides names that do not exist).
+            WHEN r.userIdentity.type = 'IAMUser' AND r.userIdentity.arn IS NULL
+                AND r.userIdentity.userName IS NOT NULL AND r.userIdentity.accountId IS NOT NULL
+                AND r.userIdentity.userName <> 'HIDDEN_DUE_TO_SECURITY_REASONS'
+                THEN 'arn:aws:iam::' || r.userIdentity.accountId || ':user/' || r.userIdentity.userName
             ELSE coalesce(r.userIdentity.arn, r.userIdentity.type, 'unknown')
         END AS principal_arn,
         coalesce(r.userIdentity.type, 'unknown') AS principal_type,
         coalesce(r.eventSource, 'unknown') AS event_source,
         coalesce(r.eventName, 'unknown') AS event_name,
-        coalesce(r.vpcEndpointId, r.sourceIPAddress, 'unknown') AS network,
+        -- A call an AWS service made on the caller's behalf carries the service as its network, not an address.
+        coalesce(r.vpcEndpointId, r.userIdentity.invokedBy, r.sourceIPAddress, 'unknown') AS network,
         CASE
+            WHEN lower(coalesce(r.sessionCredentialFromConsole, '')) = 'true' THEN 'console'
             WHEN r.userAgent IS NULL OR r.userAgent = '' THEN 'none'
             WHEN r.eventSource = 'signin.amazonaws.com' OR r.userAgent ILIKE '%console.amazonaws.com%'
-                OR r.userAgent ILIKE '%signin.amazonaws.com%' THEN 'console'
+                OR r.userAgent ILIKE 'console.%amazonaws.com%' OR r.userAgent ILIKE '%signin.amazonaws.com%'
+                OR r.userAgent ILIKE '%console.aws.amazon.com%' OR r.userAgent ILIKE '[%Console/%' THEN 'console'
             WHEN r.userAgent LIKE 'Mozilla/%' THEN 'browser'
             WHEN r.userAgent ILIKE 'aws-cli/%' THEN 'aws-cli'
             WHEN r.userAgent ILIKE 'Boto3/%' OR r.userAgent ILIKE 'botocore/%' OR r.userAgent ILIKE 'aws-sdk-%'
@@ -82,11 +97,18 @@ WITH records AS (
             OR (r.eventSource = 'kms.amazonaws.com' AND r.eventName = 'Decrypt') AS secret_read,
         CASE WHEN r.eventSource = 'kms.amazonaws.com' THEN
             list_filter(r.resources, lambda k: k.type = 'AWS::KMS::Key')[1]."ARN" END AS kms_key_arn,
+        CASE
+            WHEN r.eventSource = 'sts.amazonaws.com' AND r.eventName LIKE 'AssumeRole%' THEN r.requestParameters.roleArn
+            WHEN r.eventSource = 'secretsmanager.amazonaws.com' AND r.eventName = 'GetSecretValue'
+                THEN r.requestParameters.secretId
+        END AS target,
+        CASE WHEN r.vpcEndpointId IS NOT NULL THEN r.sourceIPAddress END AS source_ip,
+        CASE WHEN r.vpcEndpointId IS NOT NULL THEN r.vpcEndpointAccountId END AS endpoint_account_id,
         try_cast(r.eventTime AS TIMESTAMPTZ) AS event_time
     FROM __RECORDS__
 )
 SELECT principal_arn, principal_type, event_source, event_name, network, user_agent_class, error_code,
-       coalesce(secret_read, false) AS secret_read, kms_key_arn,
+       coalesce(secret_read, false) AS secret_read, kms_key_arn, target, source_ip, endpoint_account_id,
        (event_version IS NULL OR event_version LIKE '1.%') AS version_known,
        count(*) AS event_count, min(event_time) AS first_seen, max(event_time) AS last_seen
 FROM records
@@ -215,7 +237,7 @@ def to_parquet(activity: pd.DataFrame) -> bytes:
 
 
 def from_parquet(raw: bytes) -> pd.DataFrame:
-    """A stored activity table; one written before a column existed (`kms_key_arn`) gains it as NULL."""
+    """A stored activity table; one written before a column existed (`kms_key_arn`, `target`, …) gains it as NULL."""
     frame = read_parquet(raw)
     for name, dtype in ACTIVITY_COLUMNS.items():
         if dtype == "object":

@@ -56,14 +56,19 @@ def covered_day(partition_date: date) -> date:
     return partition_date - timedelta(days=1)
 
 
-def day_prefix(trail: TrailConfig, account_id: str, region: str, day: date) -> str:
-    """`<prefix>/AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/` (no leading slash without prefix)."""
+def regions_prefix(trail: TrailConfig, account_id: str) -> str:
+    """`<prefix>/AWSLogs/[<org-id>/]<account>/CloudTrail/`: one folder per region the trail delivers."""
     parts = [trail.prefix] if trail.prefix else []
     parts.append("AWSLogs")
     if trail.organization_id:
         parts.append(trail.organization_id)
-    parts += [account_id, "CloudTrail", region, f"{day:%Y/%m/%d}"]
+    parts += [account_id, "CloudTrail"]
     return "/".join(parts) + "/"
+
+
+def day_prefix(trail: TrailConfig, account_id: str, region: str, day: date) -> str:
+    """`<prefix>/AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/` (no leading slash without prefix)."""
+    return f"{regions_prefix(trail, account_id)}{region}/{day:%Y/%m/%d}/"
 
 
 def log_object_key(trail: TrailConfig, account_id: str, region: str, delivered: datetime, unique: str) -> str:
@@ -153,14 +158,16 @@ class RegionDay:
 
 
 def _coverage_problems(
-    trail: TrailConfig, objects: list[dict[str, Any]], found: _DayObjects, unknown: int
+    trail: TrailConfig, objects: list[dict[str, Any]], found: _DayObjects, unknown: int, configured: bool
 ) -> list[str]:
+    """What keeps the day from being fully covered. A region the trail delivers but the configuration does not
+    name is read for what it holds: a quiet day there (no object, hours without one) is no gap."""
     problems = []
     hours = {delivery_hour(o["Key"]) for o in objects} - {None}
     missing = [h for h in range(24) if h not in hours]
     if not objects:
-        return ["no log objects for the day"]
-    if missing and trail.expect_hourly_delivery:
+        return ["no log objects for the day"] if configured else []
+    if missing and trail.expect_hourly_delivery and configured:
         problems.append(f"no log objects for hours {_hours(missing)} UTC")
     if found.unreadable:
         problems.append(f"{len(found.unreadable)} unreadable log objects")
@@ -174,9 +181,19 @@ def _hours(hours: list[int]) -> str:
 
 
 def collect_region_day(
-    s3: Any, trail: TrailConfig, account_id: str, region: str, day: date, *, reduce: Callable[..., Reduction] = _reduce
+    s3: Any,
+    trail: TrailConfig,
+    account_id: str,
+    region: str,
+    day: date,
+    *,
+    reduce: Callable[..., Reduction] = _reduce,
+    configured: bool = True,
 ) -> RegionDay:
-    """List, read and reduce one region's day of logs; every outcome is a status row, never an exception."""
+    """List, read and reduce one region's day of logs; every outcome is a status row, never an exception.
+
+    `configured`: the region is one the configuration names (hourly delivery expected); False for a region found
+    in the trail's layout only, which is read so its activity is never dropped, but may be quiet."""
     prefix = day_prefix(trail, account_id, region, day)
     found = _list_day(s3, trail.bucket, prefix)
 
@@ -225,7 +242,7 @@ def collect_region_day(
         code, message = read_failure
         statuses.append(status(CLOUDTRAIL_ACTIVITY, READ_API, "error", code, f"{where}: {message}", 0))
         return RegionDay(blobs[:1], statuses)
-    problems = _coverage_problems(trail, objects, found, reduction.unknown_version_records)
+    problems = _coverage_problems(trail, objects, found, reduction.unknown_version_records, configured)
     if not problems:
         statuses.append(status(CLOUDTRAIL_ACTIVITY, READ_API, "ok", None, None, len(objects)))
     else:
@@ -241,19 +258,47 @@ def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+def delivered_regions(s3: Any, trail: TrailConfig, account_id: str) -> tuple[list[str], tuple[str, str] | None]:
+    """The region folders the trail delivers the account's logs to, or the listing's failure."""
+    found: list[str] = []
+    prefix = regions_prefix(trail, account_id)
+    try:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=trail.bucket, Prefix=prefix, Delimiter="/")
+        for page in pages:
+            found += [entry["Prefix"][len(prefix) :].strip("/") for entry in page.get("CommonPrefixes", [])]
+    except (ClientError, BotoCoreError) as error:
+        return [], _error(error)
+    return sorted(region for region in found if region), None
+
+
 def collect_cloudtrail(
     s3: Any, trail: TrailConfig, account_id: str, regions: list[str], partition_date: date
 ) -> tuple[list[SourceBlob], list[CollectionStatus]]:
     """Every configured region of one account's covered day, read through one S3 client (one bucket; boto3
-    clients are thread-safe). Regions are read at the same time, as accounts are: each waits on S3, not on the
-    CPU. Files and statuses come back in region order, whatever order the regions finish in."""
+    clients are thread-safe), and every other region the trail delivers to: activity there is read, never dropped
+    because the configuration did not name the region. Regions are read at the same time, as accounts are: each
+    waits on S3, not on the CPU. Files and statuses come back in region order (configured, then delivered),
+    whatever order the regions finish in. When the trail's regions cannot be listed, a `partial` status says
+    activity elsewhere may be unread (the runtime rules then read INCOMPLETE)."""
     blobs: list[SourceBlob] = []
     statuses: list[CollectionStatus] = []
     day = covered_day(partition_date)
-    wanted = list(trail.regions or regions)
+    configured = list(trail.regions or regions)
+    delivered, failure = delivered_regions(s3, trail, account_id)
+    wanted = configured + [region for region in delivered if region not in configured]
+
+    def read(region: str) -> RegionDay:
+        return collect_region_day(s3, trail, account_id, region, day, configured=region in configured)
+
     with ThreadPoolExecutor(max_workers=max(1, len(wanted)), thread_name_prefix="trail-region") as pool:
-        outcomes = list(pool.map(lambda region: collect_region_day(s3, trail, account_id, region, day), wanted))
+        outcomes = list(pool.map(read, wanted))
     for outcome in outcomes:
         blobs += outcome.blobs
         statuses += outcome.statuses
+    if failure is not None:
+        code, message = failure
+        where = f"s3://{trail.bucket}/{regions_prefix(trail, account_id)}"
+        text = f"{where}: the trail's regions could not be listed ({message}); activity in regions other than "
+        text += f"{', '.join(configured)} may be unread"
+        statuses.append(CollectionStatus(account_id, CLOUDTRAIL_OBJECTS, LIST_API, None, "partial", code, text, 0))
     return blobs, statuses

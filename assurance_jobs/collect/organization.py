@@ -95,6 +95,8 @@ def member_account(org: OrganizationConfig, member: Member, partition: str = "aw
         external_id=org.external_id,
         regions=org.regions,
         collect_service_last_accessed=org.collect_service_last_accessed,
+        collect_resources=org.collect_resources,
+        collect_agents=org.collect_agents,
     )
 
 

@@ -26,6 +26,7 @@ from assurance_jobs.collect.organization import (
     management_session,
     member_account,
 )
+from assurance_jobs.collect.organization_policies import OrganizationEvidence, collect_organization_sources
 from assurance_jobs.config import AccountConfig, AssuranceConfig
 from assurance_jobs.snapshot.model import STS_ASSUME_ROLE, CollectionStatus, SourceBlob
 from assurance_jobs.source import AwsSource
@@ -50,6 +51,7 @@ class AccountTask:
 class CollectionPlan:
     tasks: tuple[AccountTask, ...]
     discovery: Discovery | None = None
+    organization: OrganizationEvidence | None = None  # the organization-scoped sources (SCPs, RCPs), read once
 
 
 @dataclass(frozen=True)
@@ -61,24 +63,30 @@ class AccountResult:
     record: dict[str, Any]
 
 
-def plan_collection(config: AssuranceConfig) -> CollectionPlan:
-    """Configured accounts first, then the organization's (discovery happens here, once per run)."""
+def plan_collection(config: AssuranceConfig, organization_sources: Sequence[AwsSource] = ()) -> CollectionPlan:
+    """Configured accounts first, then the organization's (discovery happens here, once per run, and so do the
+    `organization_sources`, with the same credentials)."""
     tasks = [AccountTask(task_key("cfg", account.name), account) for account in config.accounts]
-    discovery = None
+    discovery = evidence = None
     if config.organization is not None:
         org, throttling = config.organization, Throttling()
+        session = management_session(org, throttling)
         discovery = discover(
-            management_session(org, throttling),
+            session,
             org,
             max_attempts=config.max_attempts,
             max_parallel=config.max_parallel_accounts,
             throttling=throttling,
         )
+        caller = discovery.management_account_id
+        evidence = collect_organization_sources(
+            session, caller, organization_sources, max_attempts=config.max_attempts, throttling=throttling
+        )
         tasks += [
             AccountTask(task_key(MEMBER_PREFIX, m.account_id), member_account(org, m, discovery.partition), m)
             for m in discovery.members
         ]
-    return CollectionPlan(tuple(tasks), discovery)
+    return CollectionPlan(tuple(tasks), discovery, evidence)
 
 
 def task_key(prefix: str, label: str) -> str:

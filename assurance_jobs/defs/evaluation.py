@@ -8,7 +8,7 @@ import pandas as pd
 
 from assurance_jobs.config import ConfigError
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.evaluate.suites import Rule, SuiteError, all_rules, load_suites
+from assurance_jobs.evaluate.suites import Rule, SuiteError, all_rules, load_suites, rule_windows
 from assurance_jobs.output.status import PASS, STATUS_LABELS, WAIVED, rule_statuses, with_waived_scopes
 from assurance_jobs.output.waivers import apply_waivers, load_waivers
 
@@ -27,11 +27,11 @@ def declared_rules(settings: AssuranceSettings) -> list[Rule]:
     code location still loads and the run's evaluation step reports the problem where people look for it."""
     try:
         config = settings.load()
-        expectations_dir, disabled = config.expectations_dir, config.disabled_rule_ids
+        expectations_dir, disabled, windows = config.expectations_dir, config.disabled_rule_ids, rule_windows(config)
     except ConfigError:
-        expectations_dir, disabled = None, frozenset()
+        expectations_dir, disabled, windows = None, frozenset(), rule_windows()
     try:
-        return all_rules(load_suites(expectations_dir, disabled))
+        return all_rules(load_suites(expectations_dir, disabled, windows))
     except SuiteError:
         return []
 

@@ -6,6 +6,7 @@ planted-defect ledger can be written next to the resource it describes.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 
 from assurance_jobs.demo import documents
 from assurance_jobs.demo.fidelity import record_secret_access
-from assurance_jobs.demo.plan import SeedContext, SeedPlan, secret_string, tag_list
+from assurance_jobs.demo.plan import SeedContext, SeedPlan, function_code, secret_string, tag_list
 from assurance_jobs.demo.server import DEMO_REGION
 
 POLICY_AGE_DAYS = 720  # shared policies and groups predate every principal that uses them
@@ -180,6 +181,27 @@ class EstateBuilder:
                 ThumbprintList=[documents.GITHUB_OIDC_THUMBPRINT],
             ),
         )
+
+    # Resources that run as roles -------------------------------------------------------------------------
+    def lambda_function(self, name: str, *, role: str, days_ago: float) -> str:
+        """A function running as `role`, with an environment variable holding a token: the collector reads it off
+        the wire (ListFunctions returns it) and must never keep it (a sensitive value, checked in every output)."""
+        self.counts["lambda_functions"] += 1
+        token = f"fn-env-{hashlib.sha256(f'{self.account_id}/{name}'.encode()).hexdigest()[:24]}"  # rng untouched
+        self.sensitive_values.append(token)
+
+        def create(ctx: SeedContext) -> None:
+            ctx.functions.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=role,
+                Handler="handler.handler",
+                Code={"ZipFile": function_code()},
+                Environment={"Variables": {"MAINTENANCE_TOKEN": token}},
+            )
+
+        self.plan.at(days_ago, create)
+        return f"arn:aws:lambda:{DEMO_REGION}:{self.account_id}:function:{name}"
 
     # Secrets Manager and certificates ---------------------------------------------------------------------
     def secret(

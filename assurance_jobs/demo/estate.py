@@ -47,7 +47,8 @@ class DemoEstate:
     counts: dict[str, int]
     seed_seconds: float
     sensitive_values: tuple[str, ...] = field(repr=False, default=())
-    """Secret access keys and console passwords issued while seeding: must never appear in any output."""
+    """Secret access keys, console passwords and function environment values set while seeding: must never appear in
+    any output."""
 
     def expected_findings(self) -> set[tuple[str, str]]:
         """(rule id, resource) of every finding a scan taken at `now` must report: the ledger is exact."""

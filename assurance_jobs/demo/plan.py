@@ -8,8 +8,10 @@ sequentially: freezegun's clock is process-wide, so parallel seeding would inter
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +37,7 @@ class SeedContext:
     iam: Any
     sts: Any
     secrets: Any
+    functions: Any
     keys: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
 
     def call_as(self, access_key_id: str, secret_access_key: str, session_token: str | None = None) -> None:
@@ -91,11 +94,20 @@ def _context(endpoint_url: str) -> SeedContext:
         iam=session.client("iam", endpoint_url=endpoint_url),
         sts=sts,
         secrets=session.client("secretsmanager", endpoint_url=endpoint_url),
+        functions=session.client("lambda", endpoint_url=endpoint_url),
     )
 
 
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def function_code() -> bytes:
+    """A Lambda deployment package (zip) with one handler: the emulator needs a package, the demo runs nothing."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    return buffer.getvalue()
 
 
 def secret_string(username: str, canary: str) -> str:

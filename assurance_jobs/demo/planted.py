@@ -130,6 +130,32 @@ def plant_privilege_escalation(b: EstateBuilder) -> None:
     role = _role(b, "lambda-deployer-guarded", "lambda-deployer", inline=guarded)
     b.expect_silence("privilege escalation guarded by explicit Deny on iam:PassRole", role, "NHI-LP-003")
 
+    notebooks = doc.policy(doc.allow(["iam:PassRole", "sagemaker:CreateNotebookInstance"]))
+    role = _role(b, "ml-notebook-launcher", "ml-notebooks", inline=notebooks)
+    b.expect("PassRole + CreateNotebookInstance, no privileged role trusts SageMaker yet", role, "NHI-LP-008", role)
+    b.expect_silence("latent, not a path: no role completes it today", role, "NHI-LP-003")
+    patching = doc.policy(doc.allow("ssm:SendCommand", f"arn:aws:ec2:us-east-1:{b.account_id}:instance/*"))
+    role = _role(b, "fleet-patch-runner", "fleet-patching", inline=patching)
+    b.expect("ssm:SendCommand, and no SSM-managed instance in the account yet", role, "NHI-LP-008", role)
+    previews = doc.policy(doc.allow("apprunner:UpdateService"))
+    role = _role(b, "preview-env-updater", "preview-envs", inline=previews)
+    b.expect("apprunner:UpdateService, undecidable: App Runner services are not collected", role, "NHI-LP-008", role)
+    plant_existing_resource_path(b)
+
+
+def plant_existing_resource_path(b: EstateBuilder) -> None:
+    """A Lambda function that runs as an administrator role, and an NHI allowed to replace its code: it becomes
+    that role by deploying code (NHI-LP-003, a path through the function, found from the function listing)."""
+    full = b.arn("policy", "LegacyFullAccess")
+    executor = _role(b, "nightly-maintenance-exec", "nightly-maintenance", managed=(full,))
+    b.expect("Lambda execution role with *:* (an admin function)", executor, "NHI-LP-001", executor)
+    _admin_consequences(b, executor)
+    function = b.lambda_function("nightly-maintenance", role=executor, days_ago=200)
+    updater = _role(
+        b, "lambda-code-updater-ci", "code-updater", inline=doc.policy(doc.allow("lambda:UpdateFunctionCode", function))
+    )
+    b.expect("lambda:UpdateFunctionCode on a function that runs as an admin role", updater, "NHI-LP-003", updater)
+
 
 def plant_trust(b: EstateBuilder) -> None:
     role = _role(b, "partner-webhook-receiver", "webhooks", trust=doc.open_trust())

@@ -37,6 +37,7 @@ def demo_token_services() -> Iterator[dict[str, Any]]:
         with running(issuer, orders, ledger):
             yield {
                 "expiry_margin_seconds": 1,
+                "late_replay_seconds": 1,  # the planted ledger is replayed once more, a second later
                 "oauth2": [
                     _target("orders-api", issuer, orders, ledger),
                     _target("ledger-api", issuer, ledger, orders),
@@ -59,4 +60,5 @@ def _target(name: str, issuer: LocalIssuer, resource: ResourceServer, other: Res
         "resource_url": f"{resource.url}/",
         "second_resource_url": f"{other.url}/",
         "max_lifetime_seconds": 3600,
+        "leeway_seconds": 0,  # PyJWT's default leeway: the demo's APIs tolerate none
     }

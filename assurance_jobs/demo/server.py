@@ -19,6 +19,7 @@ from unittest import mock
 from moto import backends as moto_backends
 from moto.server import ThreadedMotoServer
 
+from assurance_jobs.demo.agent_platform import agent_platform_emulation
 from assurance_jobs.demo.fidelity import moto_fidelity_patches
 
 DEMO_REGION = "us-east-1"
@@ -113,6 +114,7 @@ def emulated_aws() -> Iterator[str]:
         _quiet_request_log(),
         _cached_service_listing(),
         moto_fidelity_patches(),
+        agent_platform_emulation(),  # the agent-platform calls moto lacks (demo/agent_platform.py)
         tempfile.TemporaryDirectory() as scratch,
     ):
         server.start()

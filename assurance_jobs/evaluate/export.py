@@ -53,7 +53,11 @@ def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any
     ]
 
 
-def findings_json(evaluation: Evaluation, disabled_rules: Sequence[Mapping[str, Any]] = ()) -> bytes:
+def findings_json(
+    evaluation: Evaluation,
+    disabled_rules: Sequence[Mapping[str, Any]] = (),
+    runtime_coverage: Mapping[str, Any] | None = None,
+) -> bytes:
     body: dict[str, Any] = {
         "schema_version": EXPORT_SCHEMA_VERSION,
         "findings": records(evaluation.findings, finding_columns(evaluation.findings)),
@@ -63,6 +67,9 @@ def findings_json(evaluation: Evaluation, disabled_rules: Sequence[Mapping[str, 
         # Rules the configuration took out, with why and who approved: absent from rule_results by decision.
         "disabled_rules": [dict(rule) for rule in disabled_rules],
     }
+    if runtime_coverage is not None:
+        # NHIs judged at runtime against an approved baseline, only against learned behaviour, not at all (why).
+        body["runtime_coverage"] = dict(runtime_coverage)
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -89,13 +96,17 @@ def findings_csv(evaluation: Evaluation) -> bytes:
 
 
 def write_findings_exports(
-    evaluation: Evaluation, out_dir: str | Path, disabled_rules: Sequence[Mapping[str, Any]] = ()
+    evaluation: Evaluation,
+    out_dir: str | Path,
+    disabled_rules: Sequence[Mapping[str, Any]] = (),
+    runtime_coverage: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write findings.json (findings + rule_results) and findings.csv (findings) into `out_dir`."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    contents = ((FINDINGS_JSON, findings_json(evaluation, disabled_rules)), (FINDINGS_CSV, findings_csv(evaluation)))
+    document = findings_json(evaluation, disabled_rules, runtime_coverage)
+    contents = ((FINDINGS_JSON, document), (FINDINGS_CSV, findings_csv(evaluation)))
     for name, content in contents:
         path = folder / name
         path.write_bytes(content)

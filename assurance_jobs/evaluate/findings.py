@@ -69,7 +69,7 @@ def _objects(values: pd.Series | None, n: int) -> np.ndarray:
 
 def _people_columns(rows: pd.DataFrame, subject: str, lookup: pd.DataFrame) -> dict[str, np.ndarray]:
     n = len(rows)
-    if subject == "identities":
+    if subject in ("identities", "kubernetes_subjects"):
         arns = _objects(rows.get("arn"), n)
         return {
             "resource_arn": arns,
@@ -82,7 +82,7 @@ def _people_columns(rows: pd.DataFrame, subject: str, lookup: pd.DataFrame) -> d
         return {
             "resource_arn": _objects(rows.get("agent_id"), n),
             "identity_arn": _objects(rows.get("arn"), n),
-            "region": np.full(n, None, dtype=object),
+            "region": _objects(rows.get("region"), n),
             "classification_reason": _objects(rows.get("classification_reason"), n),
             "owner": _objects(rows.get("owner"), n),
         }

@@ -7,6 +7,10 @@ probe — was never tested: it gets one INCOMPLETE row (scope `probe:*`) whose r
 configured, so the summary, the exports and the exit code count it. A target whose fact is NA — the probe did
 not run, or its evidence could not settle the question — is INCOMPLETE, and is not reported as a finding even
 though GX counts a null as unexpected.
+
+A rule may carry a `severity_ladder` in its meta (NHI-PRB-001 does): the severity of each failing target is then
+read from a fact — how long after expiry a token still worked — against thresholds kept in the suite, so the
+thresholds are reviewed data, not code. The rule's own `severity` stays the worst case the ladder can reach.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from assurance_jobs.evaluate.engine import Evaluation
 from assurance_jobs.evaluate.findings import combine_findings, empty_findings, rule_findings
 from assurance_jobs.evaluate.gx_runner import RuleOutcome, run_rules
 from assurance_jobs.evaluate.results import not_evaluated, results_frame
-from assurance_jobs.evaluate.suites import Rule, Suite, all_rules
+from assurance_jobs.evaluate.suites import SEVERITIES, Rule, Suite, SuiteError, all_rules
 
 SUBJECT = "probes"
 
@@ -34,11 +38,53 @@ def _unknown(table: pd.DataFrame, rule: Rule) -> np.ndarray:
     return table[rule.column].isna().to_numpy() | (table["probe_status"] == "not_run").to_numpy()
 
 
+def _ladder_problem(rule: Rule, message: str) -> SuiteError:
+    return SuiteError(f"{rule.suite_path}: {rule.rule_id}: meta.severity_ladder {message}")
+
+
+def _ladder_steps(rule: Rule, ladder: dict) -> list[tuple[float, str]]:
+    steps = ladder.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise _ladder_problem(rule, "needs a non-empty list of steps ({at_least_seconds, severity})")
+    parsed = []
+    for step in steps:
+        at_least, severity = (step or {}).get("at_least_seconds"), (step or {}).get("severity")
+        if not isinstance(at_least, int | float) or severity not in SEVERITIES:
+            raise _ladder_problem(rule, f"step {step!r} needs a number at_least_seconds and a known severity")
+        parsed.append((float(at_least), str(severity)))
+    return sorted(parsed)
+
+
+def ladder_severities(rule: Rule, table: pd.DataFrame) -> list[str]:
+    """Each row's severity: the rule's own, or the ladder's step for the fact it reads (still accepted at the last
+    look takes the ladder's `still_accepted_severity`)."""
+    ladder = rule.meta.get("severity_ladder")
+    if ladder is None:
+        return [rule.severity] * len(table)
+    if not isinstance(ladder, dict) or ladder.get("column") not in table.columns:
+        raise _ladder_problem(rule, "must name a column of the probes table")
+    steps = _ladder_steps(rule, ladder)
+    still_column, still_severity = ladder.get("still_accepted_column"), ladder.get("still_accepted_severity")
+    if still_column is not None and (still_column not in table.columns or still_severity not in SEVERITIES):
+        raise _ladder_problem(rule, "still_accepted_column/still_accepted_severity must name a column and a severity")
+    severities = []
+    for position in range(len(table)):
+        still = table[still_column].iat[position] if still_column is not None else None
+        if still is not None and not pd.isna(still) and bool(still):
+            severities.append(str(still_severity))
+            continue
+        value = table[ladder["column"]].iat[position]
+        reached = [severity for at_least, severity in steps if not pd.isna(value) and value >= at_least]
+        severities.append(reached[-1] if reached else rule.severity)
+    return severities
+
+
 def _result_rows(outcome: RuleOutcome, table: pd.DataFrame, failed: np.ndarray) -> list[dict[str, object]]:
     rule = outcome.rule
     unknown = _unknown(table, rule)
     failing = np.zeros(len(table), dtype=bool)
     failing[failed] = True
+    severities = ladder_severities(rule, table)
     rows = []
     for position in np.flatnonzero(outcome.in_scope):
         status = "INCOMPLETE" if unknown[position] else ("FAIL" if failing[position] else "PASS")
@@ -47,7 +93,7 @@ def _result_rows(outcome: RuleOutcome, table: pd.DataFrame, failed: np.ndarray) 
                 "rule_id": rule.rule_id,
                 "family": rule.family,
                 "title": rule.title,
-                "severity": rule.severity,
+                "severity": severities[position] if status == "FAIL" else rule.severity,
                 "account_id": str(table["account_id"].iat[position]),
                 "region": None,
                 "status": status,
@@ -89,9 +135,20 @@ def evaluate_probes(
         outcome = outcomes[rule.rule_id]
         judged = outcome.failed[~_unknown(table, rule)[outcome.failed]]
         judged_outcome = RuleOutcome(rule, outcome.in_scope, judged)
-        findings.append(rule_findings(judged_outcome, table, pd.DataFrame(), probe_run_id, day))
+        rule_rows = rule_findings(judged_outcome, table, pd.DataFrame(), probe_run_id, day)
+        findings.append(_with_ladder(rule_rows, rule, table))
         results.extend(_result_rows(outcome, table, judged))
     return Evaluation(findings=combine_findings(findings), rule_results=results_frame(results))
+
+
+def _with_ladder(findings: pd.DataFrame, rule: Rule, table: pd.DataFrame) -> pd.DataFrame:
+    """A finding's severity from the rule's ladder, by its target (findings carry the target's scope key)."""
+    if findings.empty or "severity_ladder" not in rule.meta:
+        return findings
+    by_scope = dict(zip(table["account_id"].astype(str), ladder_severities(rule, table), strict=True))
+    findings = findings.copy()
+    findings["severity"] = [by_scope.get(str(scope), rule.severity) for scope in findings["account_id"]]
+    return findings
 
 
 def merge_evaluations(daily: Evaluation, probes: Evaluation) -> Evaluation:

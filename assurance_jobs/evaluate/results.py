@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,15 +18,21 @@ import pandas as pd
 from assurance_jobs import schema
 from assurance_jobs.evaluate.gx_runner import RuleOutcome
 from assurance_jobs.evaluate.suites import Rule
+from assurance_jobs.scan.kubernetes.objects import SCOPE_PREFIX as CLUSTER_SCOPE_PREFIX
 from assurance_jobs.sources import registry
 from assurance_jobs.sources.registry import sources_feeding
 
 REGIONAL_SOURCES: frozenset[str] = registry.regional_names()
 # Evidence that is not an API call: present or not for the whole run, never "collected" per account.
 CONFIGURED_INPUTS: frozenset[str] = registry.configured_input_names()
-# Subject tables whose rows carry a region. A rule over another table (identities: runtime facts sum every region
-# of an account) is judged per account, and a regional source it depends on must be clean in every region.
-REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials"})
+HISTORY_SOURCES: frozenset[str] = registry.names(("history",))
+# Subject tables whose rows carry a region (credentials; agents: discovered agents and gateways, registry entries
+# with none). A rule over another table (identities: runtime facts sum every region of an account) is judged per
+# account, and a regional source it depends on must be clean in every region.
+REGIONAL_SUBJECTS: frozenset[str] = frozenset({"credentials", "agents"})
+# Collected per Kubernetes cluster, under the scope `k8s:<cluster>`: a rule that needs one is judged per cluster,
+# and only there; every other rule only in AWS accounts (docs/kubernetes.md, "Scopes").
+CLUSTER_SOURCES: frozenset[str] = frozenset(entry.name for entry in registry.cluster_sources())
 RULE_RESULT_COLUMNS: tuple[str, ...] = tuple(schema.RULE_RESULT_COLUMNS)
 
 Scope = tuple[str, str | None]
@@ -43,21 +49,29 @@ class Evidence:
     statuses: Mapping[tuple[str, str], tuple[tuple[str | None, str], ...]]
     accounts: tuple[str, ...]
     inputs_present: frozenset[str]
+    notes: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    """(account, history source) -> the messages of its rows that are not ok ("3 of 30 days stored, …"): why a
+    scope that misses it is INCOMPLETE, in the result's `reason`."""
 
     @classmethod
     def build(
         cls, collection_status: pd.DataFrame, tables: Iterable[pd.DataFrame], inputs_present: Iterable[str]
     ) -> Evidence:
         statuses: dict[tuple[str, str], list[tuple[str | None, str]]] = defaultdict(list)
+        notes: dict[tuple[str, str], list[str]] = defaultdict(list)
         for row in collection_status.itertuples(index=False):
             key = (str(row.account_id), str(row.source))
             statuses[key].append((_text_or_none(row.region), str(row.status)))
+            message = _text_or_none(getattr(row, "message", None))
+            if row.status != "ok" and message and row.source in HISTORY_SOURCES:
+                notes[key].append(message)
         accounts = {str(account) for account in collection_status.get("account_id", [])}
         for table in tables:
             if "account_id" in table.columns:
                 accounts.update(str(account) for account in table["account_id"].dropna().unique())
         frozen = {key: tuple(value) for key, value in statuses.items()}
-        return cls(frozen, tuple(sorted(accounts)), frozenset(inputs_present))
+        noted = {key: tuple(value) for key, value in notes.items()}
+        return cls(frozen, tuple(sorted(accounts)), frozenset(inputs_present), noted)
 
     def regions(self, account: str, sources: Iterable[str]) -> set[str]:
         return {
@@ -121,10 +135,21 @@ def is_regional(rule: Rule) -> bool:
     return rule.subject in REGIONAL_SUBJECTS and any(source in REGIONAL_SOURCES for source in rule.depends_on)
 
 
+def is_cluster_rule(rule: Rule) -> bool:
+    return any(source in CLUSTER_SOURCES for source in required_sources(rule))
+
+
+def is_cluster_scope(account: str) -> bool:
+    return account.startswith(CLUSTER_SCOPE_PREFIX)
+
+
 def _scopes(rule: Rule, evidence: Evidence, seen: Iterable[Scope]) -> list[Scope]:
     regional = [source for source in rule.depends_on if source in REGIONAL_SOURCES] if is_regional(rule) else []
     scopes: set[Scope] = set(seen)
+    cluster_rule = is_cluster_rule(rule)
     for account in evidence.accounts:
+        if is_cluster_scope(account) != cluster_rule:
+            continue  # a cluster is judged by the kubernetes rules only, an AWS account never by them
         if not regional:
             scopes.add((account, None))
             continue
@@ -157,6 +182,7 @@ def rule_results(
             missing.append(ROW_EVIDENCE_GAP)
         n_failed = failed.get((account, region), 0)
         status = "INCOMPLETE" if missing else ("FAIL" if n_failed else "PASS")
+        notes = [f"{source}: {note}" for source in missing for note in evidence.notes.get((account, source), ())]
         rows.append(
             {
                 "rule_id": rule.rule_id,
@@ -169,16 +195,22 @@ def rule_results(
                 "evaluated": evaluated.get((account, region), 0),
                 "failed": n_failed,
                 "missing_sources": ",".join(sorted(missing)),
-                "reason": None,
+                "reason": "; ".join(notes) or None,
             }
         )
-    if not rows:
+    if not rows and is_cluster_rule(rule):
+        rows.append(not_evaluated(rule, "no Kubernetes cluster is configured (clusters:), so none was judged"))
+    elif not rows:
         rows.append(not_evaluated(rule, "no account was collected, so no scope could be judged"))
     return rows
 
 
 # The scope of a rule that reached nothing: no account was collected, or no probe target is in its scope.
-UNEVALUATED_SCOPE: dict[str, str] = {"probes": "probe:*"}
+UNEVALUATED_SCOPE: dict[str, str] = {
+    "probes": "probe:*",
+    "kubernetes_subjects": f"{CLUSTER_SCOPE_PREFIX}*",
+    "kubernetes_tokens": f"{CLUSTER_SCOPE_PREFIX}*",
+}
 ANY_ACCOUNT = "*"
 
 

@@ -15,12 +15,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assurance_jobs.assets import EXPECTATIONS, asset_folder
+from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.sources import registry
 
-Subject = Literal["identities", "credentials", "agents", "probes"]
+Subject = Literal["identities", "credentials", "agents", "probes", "kubernetes_subjects", "kubernetes_tokens"]
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
-SUBJECTS: tuple[str, ...] = ("identities", "credentials", "agents", "probes")
+SUBJECTS: tuple[str, ...] = (
+    "identities",
+    "credentials",
+    "agents",
+    "probes",
+    "kubernetes_subjects",
+    "kubernetes_tokens",
+)
 REQUIRED_META: tuple[str, ...] = (
     "rule_id",
     "title",
@@ -280,20 +288,48 @@ def check_unique_rule_ids(suites: Iterable[Suite]) -> None:
             seen[rule.rule_id] = suite.path
 
 
-def load_suites(folder: str | Path | None = None, disabled: Collection[str] = ()) -> list[Suite]:
+WINDOW_SETTINGS: tuple[str, ...] = ("activity_lookback_days", "learned_baseline_days")
+"""Configured windows a rule's title and texts may state as `{name}`: they read the configured value, never a
+default the configuration changed."""
+
+
+def rule_windows(config: AssuranceConfig | None = None) -> dict[str, int]:
+    """The window settings of a configuration (the defaults without one)."""
+    config = config if config is not None else AssuranceConfig()
+    return {name: int(getattr(config, name)) for name in WINDOW_SETTINGS}
+
+
+def _stated(rule: Rule, windows: Mapping[str, int]) -> Rule:
+    def text(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for name, days in windows.items():
+            value = value.replace("{" + name + "}", str(days))
+        return value
+
+    meta = {key: text(value) for key, value in rule.meta.items()}
+    return replace(rule, title=text(rule.title), meta=meta)
+
+
+def load_suites(
+    folder: str | Path | None = None, disabled: Collection[str] = (), windows: Mapping[str, int] | None = None
+) -> list[Suite]:
     """Read every `*.json` in `folder` (default: the packaged `expectations/`), sorted by file name.
 
     `disabled`: rule ids the configuration's `disabled_rules` takes out (config.py `DisabledRule`); the suite files
-    stay as they are, so their sha256 in the evidence still names what was reviewed."""
+    stay as they are, so their sha256 in the evidence still names what was reviewed. `windows`: the configured
+    windows titles and texts state (`rule_windows(config)`; the defaults when omitted)."""
     root = Path(folder) if folder is not None else DEFAULT_FOLDER
     paths = sorted(root.glob("*.json"))
     if not paths:
         raise SuiteError(f"{root}: no suite files (*.json) found")
     suites = [parse_suite(_read(path), path) for path in paths]
     check_unique_rule_ids(suites)
-    if not disabled:
-        return suites
-    return [replace(suite, rules=tuple(r for r in suite.rules if r.rule_id not in disabled)) for suite in suites]
+    stated = windows if windows is not None else rule_windows()
+    return [
+        replace(suite, rules=tuple(_stated(r, stated) for r in suite.rules if r.rule_id not in disabled))
+        for suite in suites
+    ]
 
 
 def all_rules(suites: Iterable[Suite]) -> list[Rule]:

@@ -107,7 +107,13 @@ class ReportBundle:
     incomplete_resources: pd.DataFrame | None = None
     """Resources whose verdict is unknown (an unreadable policy document), per rule; listed on the rule pages."""
     input_warnings: Sequence[str] = ()
+    kubernetes_subjects: pd.DataFrame | None = None
+    """The clusters' subjects (output/kubernetes.py): cluster, namespace and RBAC facts on their identity pages."""
     disabled_rules: Sequence[Mapping[str, Any]] = ()
     """Rules the configuration's `disabled_rules` took out (rule_id, title, justification, approver): not
     evaluated, and listed on the summary so the exception is as visible as a waiver."""
     """Warnings about the day's inputs (duplicate HR feed rows, unreadable dates in the snapshot), shown as-is."""
+    agents: pd.DataFrame | None = None
+    """The inventory's `agents` table (discovered agents and gateways, registry entries): the "AI agents" pages."""
+    agent_tools: pd.DataFrame | None = None
+    """The tools each discovered agent can reach, with `approved` (the agents' tool graphs)."""

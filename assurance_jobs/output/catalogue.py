@@ -36,6 +36,8 @@ FRAMEWORK_IDS: tuple[str, ...] = (
     "iso27001-2022",
     "pci-dss-4.0.1",
     "nist-csf-2.0",
+    "cis-kubernetes-1.10",
+    "owasp-llm-top10-2025",
 )
 """The frameworks the design names, in the order the report shows them."""
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from assurance_jobs.output import kubernetes as k8s
 from assurance_jobs.output import views as vw
 from assurance_jobs.output.drift import DriftEntry, drift_by_principal, drift_days, drift_history
 
@@ -39,6 +40,8 @@ PERMISSION_FACTS: tuple[tuple[str, str], ...] = (
     ("sensitive_wildcard_services", "Wildcards on sensitive services"),
     ("privesc_methods", "Privilege-escalation methods"),
     ("privesc_path", "Shortest privilege-escalation path"),
+    ("privesc_latent_path", "Latent privilege escalation (what is missing, or what cannot be decided)"),
+    ("privesc_blocked", "Escalation methods blocked by service control policies"),
     ("unapproved_permissions", "Permissions beyond the approved baseline"),
     ("unapproved_managed_policies", "Managed policies beyond the baseline"),
     ("jit_expired_grants", "Just-in-time grants past their window"),
@@ -48,6 +51,7 @@ PERMISSION_FACTS: tuple[tuple[str, str], ...] = (
     ("unapproved_trust_principals", "Trust principals beyond the baseline"),
     ("policy_parse_errors", "Policy documents that did not parse"),
     ("policy_documents_missing", "Attached policies missing from the snapshot"),
+    ("rt_granted_vs_used", "Granted vs used (stored CloudTrail activity)"),
 )
 """Identity fact columns summarised under "Effective permissions", in reading order; absent columns are skipped."""
 
@@ -92,6 +96,7 @@ class IdentityIndex:
         days = drift_days(bundle)
         drift = drift_by_principal(days)
         identities = {vw.text(r.get("arn")): r for r in vw.records(bundle.identities, ["arn"])}
+        identities.update(k8s.subject_rows(getattr(bundle, "kubernetes_subjects", None)))
         return cls(
             identities=identities,
             findings=dict(findings),
@@ -130,7 +135,7 @@ def identity_context(arn: str, index: IdentityIndex, rules: Mapping[str, Mapping
         "reason": vw.text(row.get("classification_reason")),
         "tags": vw.tag_rows(row.get("tags")),
         "tags_raw": vw.text(row.get("tags")),
-        "permissions": _permission_facts(row),
+        "permissions": _permission_facts(row) + k8s.rbac_facts(row),
         "policies": [_policy_row(policy) for policy in index.policies.get(arn, []) if policy["attachment"] != "trust"],
         "trust_policy": vw.pretty_json(row.get("trust_policy")) if vw.text(row.get("trust_policy")) else "",
         "trust_principals": _linked(trust_principals(vw.text(row.get("trust_policy"))), index),
@@ -169,7 +174,7 @@ def _header_facts(row: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Console access", fact_text(row.get("console_access")) if "console_access" in row else ""),
         ("Service-linked", "yes" if row.get("is_service_linked") is True else ""),
     ]
-    return [(label, value) for label, value in facts if value]
+    return [(label, value) for label, value in facts if value] + k8s.header_facts(row)
 
 
 def _session(seconds: Any) -> str:

@@ -34,6 +34,7 @@ from markupsafe import Markup
 from assurance_jobs.assets import TEMPLATES, asset_folder
 from assurance_jobs.output import report_model as page_builders
 from assurance_jobs.output.activity import activity_page
+from assurance_jobs.output.agents import agent_pages
 from assurance_jobs.output.bundle import SEVERITIES, ReportBundle, family_label
 from assurance_jobs.output.views import row_scope
 
@@ -144,6 +145,8 @@ def render_report(
     group_done()
     for relative, context in model.identity_pages():
         site.page(relative, "identity.html.j2", m=model, **context)
+    for relative, template, context in agent_pages(bundle):  # the AI agents and their tool graphs
+        site.page(relative, template, m=model, **context)
     group_done()
     for relative, context in model.policy_pages():
         site.page(relative, "policy.html.j2", m=model, **context)

@@ -22,6 +22,7 @@ from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
 from assurance_jobs.output.controls import control_href, control_pages, rule_control_links
 from assurance_jobs.output.drift import DRIFT_SECTIONS, drift_cell, drift_changes, drift_header
 from assurance_jobs.output.entities import IdentityIndex, identity_context, policy_pages
+from assurance_jobs.output.kubernetes import cluster_scopes
 from assurance_jobs.output.trend import trend_svg
 from assurance_jobs.output.waivers import expired_waivers
 
@@ -114,11 +115,13 @@ class ReportModel:
         names = {vw.text(r.get("account_id")): vw.text(r.get("name")) for r in covered}
         accounts = set(filter(vw.is_aws_account, (*names, *self.accounts)))
         ous = {parent for path in ou_by_account(covered).values() for parent in _ou_and_parents(path)}
-        if len(accounts) < 2 and not ous:
+        clusters = cluster_scopes(self.bundle.rule_results)
+        if len(accounts) < 2 and not ous and not clusters:
             return None
         return {
             "accounts": [{"id": account, "name": names.get(account, "")} for account in sorted(accounts)],
             "ous": sorted(ous),
+            "clusters": clusters,
         }
 
     @cached_property

@@ -151,6 +151,8 @@ def _configurable(source: str, account: str) -> bool:
         return False
     if entry.kind == "probe":
         return not account.startswith("probe:") or account == "probe:*"
+    if entry.scope == "cluster":  # no cluster configured (scope k8s:*), not a cluster that failed
+        return account == "k8s:*"
     return entry.optional or entry.kind in ("input", "history")
 
 
@@ -228,6 +230,8 @@ def _place(
 _NO_TRAIL = "no CloudTrail trail is configured (accounts[].cloudtrail or organization_trail)"
 """Why the trail's sources are missing: one message, so the banner and the CLI show them as one line."""
 _WITH_TRAIL = tuple(source.name for source in registry.SOURCES if source.scope == "trail")
+_NO_AGENTS = "AI agent discovery is off (accounts[].collect_agents or organization.collect_agents; docs/agents.md)"
+_AGENT_DISCOVERY = tuple(source.name for source in registry.SOURCES if source.enabled_by == "collect_agents")
 
 # The setting that supplies each optional input (README, "Configuration"), for the banner's "not configured" list.
 # Sources collected only with the trail (the KMS key inventory) are missing for the trail's reason, not their own.
@@ -241,6 +245,7 @@ INPUT_SETTINGS: dict[str, str] = {
     "cloudtrail_history": "not enough fully covered CloudTrail days are stored yet",
     "previous_partition": "no earlier day is stored to compare with (the first stored day)",
     "token_probes": "no probe targets are configured (a probes: section)",
+    **dict.fromkeys(_AGENT_DISCOVERY, _NO_AGENTS),
 }
 
 

@@ -185,6 +185,8 @@ def arn_account(arn: str) -> str:
 
 
 PROBE_SCOPE_PREFIX = "probe:"
+CLUSTER_SCOPE_PREFIX = "k8s:"
+"""A Kubernetes cluster's scope (`k8s:<cluster>`; `k8s:*` when none is configured): filtered by the Cluster filter."""
 """How a probe target's results and findings name their scope (`probe:<target>`; `probe:*` for none)."""
 
 
@@ -192,14 +194,20 @@ def is_aws_account(scope: str) -> bool:
     """False for the scopes of rule results and findings that are no AWS account: a probe target
     (`probe:<name>`, `probe:*`) or `*` (a rule evaluated nowhere). Only AWS accounts are filtered on and get
     per-account verdicts; the others belong to the whole report."""
-    return bool(scope) and scope != ANY_ACCOUNT and not scope.startswith(PROBE_SCOPE_PREFIX)
+    return (
+        bool(scope)
+        and scope != ANY_ACCOUNT
+        and not scope.startswith(PROBE_SCOPE_PREFIX)
+        and not scope.startswith(CLUSTER_SCOPE_PREFIX)
+    )
 
 
 def row_scope(scope: Any) -> str:
     """A table row's `data-account` for the row filter: its AWS account, else `*` — a row of no single account
     (a rule evaluated nowhere, a probe target), which filter.js shows whichever account or OU is chosen."""
     shown = text(scope)
-    return shown if is_aws_account(shown) else ANY_ACCOUNT
+    named_cluster = shown.startswith(CLUSTER_SCOPE_PREFIX) and shown != f"{CLUSTER_SCOPE_PREFIX}*"
+    return shown if is_aws_account(shown) or named_cluster else ANY_ACCOUNT
 
 
 def finding_row(row: Mapping[str, Any], ou_by_account: Mapping[str, str] | None = None) -> dict[str, str]:

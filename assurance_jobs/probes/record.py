@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 ProbeKind = Literal["oauth2", "sts"]
 Outcome = Literal["accepted", "rejected", "error"]
-RECORD_SCHEMA_VERSION = 1
+RECORD_SCHEMA_VERSION = 2  # 2: leeway, replay schedule, controls, client auth, OAuth2 revocation
 MAX_TEXT = 300
 
 
@@ -55,13 +55,14 @@ class Redactor:
 class ProbeEvent:
     """One step of a probe's timeline: when, what was tried, what the relying service answered."""
 
-    phase: str  # issue | valid_use | cross_audience | revoke | after_revoke | expired_replay
+    phase: str  # control_* | issue | valid_use | cross_audience | revocation_* | revoke | after_revoke | expired_replay
     at: str
     offset_seconds: float
     outcome: Outcome
     status: int | None = None
     code: str | None = None
     detail: str | None = None
+    after_expiry_seconds: float | None = None  # replays: seconds past the expiry on the relying service's clock
 
 
 @dataclass
@@ -81,7 +82,13 @@ class ProbeRecord:
     second_resource: str | None = None
     expected_rejection: list[Any] = field(default_factory=list)
     max_lifetime_seconds: float | None = None
+    leeway_seconds: float | None = None  # acceptance this long after expiry is tolerated (None: schema 1, none)
     revocation_configured: bool = False
+    introspection_configured: bool = False
+    client_auth: str | None = None  # client_secret_basic | client_secret_post | private_key_jwt
+    discovery: dict[str, str] = field(default_factory=dict)  # what the issuer's discovery document named
+    resource_indicators: list[str] = field(default_factory=list)  # RFC 8707 `resource` parameters sent
+    method: str | None = None
     token_format: str | None = None  # jwt | opaque | sts
     token_fingerprint: str | None = None
     issued_at: str | None = None
@@ -95,6 +102,8 @@ class ProbeRecord:
     clock_skew_seconds: float | None = None
     clock_skew_source: str | None = None
     date_header_skew_seconds: float | None = None  # the issuer's HTTP Date vs local (one-second resolution)
+    resource_clock_skew_seconds: float | None = None  # the relying service's HTTP Date vs local: it judges `exp`
+    revocation_token_fingerprint: str | None = None  # the second token, revoked for NHI-PRB-004
     events: list[ProbeEvent] = field(default_factory=list)
     finished_at: str | None = None
 
@@ -108,16 +117,24 @@ class ProbeRecord:
         at: datetime,
         start: datetime | None,
         detail: str | None = None,
+        after_expiry: float | None = None,
     ) -> None:
         """One timeline step, timed from `start` (the local issue time, else the step itself), its text scrubbed of
         every token and secret the probe handled."""
         offset = round((at - (start or at)).total_seconds(), 3)
+        after = round(after_expiry, 3) if after_expiry is not None else None
         self.events.append(
-            ProbeEvent(phase, iso(at), offset, outcome, status, redactor.scrub(code), redactor.scrub(detail))
+            ProbeEvent(phase, iso(at), offset, outcome, status, redactor.scrub(code), redactor.scrub(detail), after)
         )
 
     def fail(self, code: str, message: str) -> ProbeRecord:
-        """The probe could not run to the end: what it recorded stays, and every rule it feeds is INCOMPLETE."""
+        """A step could not be judged: what was recorded stays, and the rules it feeds read INCOMPLETE.
+
+        The first problem names the record's `error_code`; later ones are appended to the message, so a revocation
+        that could not run and an expiry replay that could both stay visible."""
+        if self.status == "error" and self.error_code:
+            self.message = f"{self.message}; {code}: {message}" if self.message else f"{code}: {message}"
+            return self
         self.status, self.error_code, self.message = "error", code, message
         return self
 

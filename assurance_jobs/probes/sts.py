@@ -4,13 +4,17 @@ as soon as the role's older sessions are revoked).
 Why GetCallerIdentity: it needs no permission, so the probe role can have none; an expired session answers
 `ExpiredToken`. It cannot be denied by policy, though, so the revocation probe uses `iam:GetRole` on the
 probe role itself (the one permission that role then needs) and expects `AccessDenied` once the console's
-`AWSRevokeOlderSessions` deny (`DateLessThan aws:TokenIssueTime`) is in place. moto never expires sessions:
-this probe is tested with botocore's Stubber and meant for real accounts.
+`AWSRevokeOlderSessions` deny (`DateLessThan aws:TokenIssueTime`) is in place. The deny's time is the session's
+own issue time on AWS's clock (`Expiration - DurationSeconds`) plus a margin — not the local time, which may be
+a second short of it and leave the session allowed. A role the probe cannot `GetRole` still gets its expiry
+replay: that needs no permission. moto never expires sessions: this probe is tested with botocore's Stubber and
+meant for real accounts.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,10 +25,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from assurance_jobs.config import ProbesConfig, StsProbeTarget
 from assurance_jobs.probes.clock import Clock, http_date
 from assurance_jobs.probes.record import Outcome, ProbeRecord, Redactor, iso
+from assurance_jobs.probes.schedule import Replay, beyond_max_wait, plan_for, run_schedule
 
 REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
-REVOCATION_POLL_SECONDS = 5.0
-REVOCATION_WINDOW_SECONDS = 60.0  # IAM is eventually consistent: a deny takes seconds to apply everywhere
+REVOCATION_POLL_SECONDS = 5.0  # IAM is eventually consistent: the deny takes seconds (revocation_window_seconds)
+# The deny covers sessions issued up to this long after the probe's own, so second truncation cannot exempt it.
+ISSUE_TIME_MARGIN_SECONDS = 5
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
 
@@ -45,7 +51,7 @@ def boto3_clients(service: str, region: str, credentials: dict[str, str] | None)
 
 
 def revoke_older_sessions_policy(issued_before: datetime) -> str:
-    """What the console's "Revoke active sessions" attaches: deny everything to sessions issued before now."""
+    """What the console's "Revoke active sessions" attaches: deny everything to sessions issued before a time."""
     statement = {
         "Effect": "Deny",
         "Action": ["*"],
@@ -88,9 +94,12 @@ class StsProbe:
             issuer=f"sts.{target.region}",
             expected_rejection=sorted(EXPIRED_CODES),
             max_lifetime_seconds=float(target.max_lifetime_seconds),
+            leeway_seconds=float(target.leeway_seconds),
             revocation_configured=target.revocation_probe,
         )
         self.issued_local: datetime | None = None
+        self.expires_local: datetime | None = None
+        self.issued_on_aws_clock: datetime | None = None
 
     @property
     def role_name(self) -> str:
@@ -111,19 +120,24 @@ class StsProbe:
         if self._call("valid_use", lambda: sts.get_caller_identity()) != "accepted":
             self.record.fail("ValidSessionNotAccepted", "the fresh session could not call sts:GetCallerIdentity")
             return
-        if self.target.revocation_probe and not self._revocation(credentials):
-            return
-        expires_local = self.issued_local + timedelta(seconds=self.record.stated_lifetime_seconds or 0)
-        wait = (expires_local - self.clock.now()).total_seconds() + self.settings.expiry_margin_seconds
-        if wait > self.settings.max_wait_seconds:
-            self.record.fail("LifetimeBeyondMaxWait", f"the session expires in {wait:.0f} s, beyond max_wait_seconds")
-            return
-        self.clock.sleep(wait)
-        replay = lambda: sts.get_caller_identity()  # noqa: E731
-        if self._call("expired_replay", replay, rejected=EXPIRED_CODES) == "accepted":
-            # Accepted past expiry plus the margin: once more, a margin later, so skew cannot explain it.
-            self.clock.sleep(max(self.settings.expiry_margin_seconds, 1.0))
-            self._call("expired_replay", replay, rejected=EXPIRED_CODES)
+        if self.target.revocation_probe:
+            self._revocation(credentials)
+        self._replay_expired(sts)
+
+    def _replay_expired(self, sts: Any) -> None:
+        """GetCallerIdentity on the schedule (just after expiry, after the leeway, later), from AWS's expiry."""
+        assert self.expires_local is not None and self.issued_local is not None
+        expires, issued, max_wait = self.expires_local, self.issued_local, self.settings.max_wait_seconds
+        plan = plan_for(self.target.leeway_seconds, self.settings)
+
+        def replay(step: Replay) -> Outcome:
+            after = (self.clock.now() - expires).total_seconds()
+            call = lambda: sts.get_caller_identity()  # noqa: E731
+            return self._call("expired_replay", call, rejected=EXPIRED_CODES, detail=step.label, after_expiry=after)
+
+        skipped = run_schedule(plan, expires, issued, max_wait, self.clock, replay)
+        if skipped is not None:
+            self.record.fail("LifetimeBeyondMaxWait", beyond_max_wait(skipped, expires, issued, max_wait))
 
     def _assume(self) -> dict[str, str] | None:
         base = self.clients("sts", self.target.region, None)
@@ -167,36 +181,54 @@ class StsProbe:
             start = server_date
         record.stated_lifetime_seconds = round((expiration - start).total_seconds(), 3)
         record.lifetime_source = "Expiration"
-        record.expires_at = iso(issued + timedelta(seconds=record.stated_lifetime_seconds))
+        self.expires_local = issued + timedelta(seconds=record.stated_lifetime_seconds)
+        record.expires_at = iso(self.expires_local)
+        self.issued_on_aws_clock = expiration - timedelta(seconds=self.target.duration_seconds)
 
-    def _revocation(self, credentials: dict[str, str]) -> bool:
-        """Deny the role's sessions issued before now; the live session must then be refused within the window."""
+    def _revocation(self, credentials: dict[str, str]) -> None:
+        """Deny the role's sessions issued up to this one (plus a margin); the live session must then be refused
+        within the window. A role that cannot GetRole itself leaves NHI-PRB-004 INCOMPLETE, nothing else."""
         session_iam = self.clients("iam", self.target.region, credentials)
         check = lambda: session_iam.get_role(RoleName=self.role_name)  # noqa: E731
         if self._call("valid_use", check) != "accepted":
             self.record.fail("RevocationCheckNotAllowed", "the probe role cannot call iam:GetRole on itself")
-            return False
+            return
         admin = self.clients("iam", self.target.region, None)
         now = self.clock.now()
         try:
             admin.put_role_policy(
                 RoleName=self.role_name,
                 PolicyName=REVOKE_POLICY_NAME,
-                PolicyDocument=revoke_older_sessions_policy(now),
+                PolicyDocument=revoke_older_sessions_policy(self._deny_sessions_before()),
             )
         except (ClientError, BotoCoreError) as error:
             self._event("revoke", "error", None, _code(error), now)
             self.record.fail(_code(error), "could not apply the revoke-older-sessions deny")
-            return False
+            return
         self._event("revoke", "accepted", 200, None, now)
-        deadline = now + timedelta(seconds=REVOCATION_WINDOW_SECONDS)
+        window = self.settings.revocation_window_seconds
+        deadline = now + timedelta(seconds=window)
         while True:
             outcome = self._call("after_revoke", check, rejected=DENIED_CODES)
             if outcome != "accepted" or self.clock.now() >= deadline:
-                return True
-            self.clock.sleep(REVOCATION_POLL_SECONDS)
+                return
+            self.clock.sleep(min(REVOCATION_POLL_SECONDS, max(window / 4, 0.25)))
 
-    def _call(self, phase: str, call: Callable[[], Any], rejected: frozenset[str] = frozenset()) -> Outcome:
+    def _deny_sessions_before(self) -> datetime:
+        """The session's own issue time on AWS's clock, rounded up to the second, plus the margin."""
+        assert self.issued_on_aws_clock is not None
+        issued = self.issued_on_aws_clock.astimezone(UTC)
+        whole = datetime.fromtimestamp(math.ceil(issued.timestamp()), UTC)
+        return whole + timedelta(seconds=ISSUE_TIME_MARGIN_SECONDS)
+
+    def _call(
+        self,
+        phase: str,
+        call: Callable[[], Any],
+        rejected: frozenset[str] = frozenset(),
+        detail: str | None = None,
+        after_expiry: float | None = None,
+    ) -> Outcome:
         at = self.clock.now()
         try:
             call()
@@ -208,10 +240,19 @@ class StsProbe:
                 if isinstance(error, ClientError)
                 else None
             )
-            self._event(phase, outcome, status, code, at)
+            self._event(phase, outcome, status, code, at, detail, after_expiry)
             return outcome
-        self._event(phase, "accepted", 200, None, at)
+        self._event(phase, "accepted", 200, None, at, detail, after_expiry)
         return "accepted"
 
-    def _event(self, phase: str, outcome: Outcome, status: int | None, code: str | None, at: datetime) -> None:
-        self.record.add_event(self.redactor, phase, outcome, status, code, at, self.issued_local)
+    def _event(
+        self,
+        phase: str,
+        outcome: Outcome,
+        status: int | None,
+        code: str | None,
+        at: datetime,
+        detail: str | None = None,
+        after_expiry: float | None = None,
+    ) -> None:
+        self.record.add_event(self.redactor, phase, outcome, status, code, at, self.issued_local, detail, after_expiry)

@@ -16,6 +16,10 @@ A grant whose resources are only AWS-managed policy ARNs (``arn:aws:iam::aws:pol
 escalation: customers cannot change those policies. Policy variables (``${aws:username}``) match anything
 (over-report). An unconditioned Deny subtracts from the targets it matches; it subtracts from the *held* actions
 only when it covers every resource. A permissions boundary intersects both.
+
+Organization guardrails (service control policies of the principal's account, ``Guardrails``) intersect like a
+boundary, once per level of the hierarchy: the policies attached at the root, at each OU down to the account and
+at the account itself must each allow the action (every level), and an unconditioned Deny at any level wins.
 """
 
 from __future__ import annotations
@@ -43,17 +47,18 @@ class Grant:
 
     effect: str
     mask: int
-    resources: tuple[re.Pattern[str], ...]
+    resources: tuple[str, ...]  # Resource / NotResource globs, compiled when first matched (most never are)
     not_resource: bool
     all_resources: bool  # Resource "*" (or an all-wildcard ARN): what a Deny needs to subtract from held actions
     usable: bool  # some resource is not an AWS-managed policy ARN
     verdict: str  # "never" | "always" | "may" | "none" (no condition)
 
     def matches(self, arn: str) -> bool:
-        hit = any(p.fullmatch(arn) for p in self.resources)
+        hit = any(_glob(p).fullmatch(arn) for p in self.resources)
         return not hit if self.not_resource else hit
 
 
+@lru_cache(maxsize=65536)
 def _glob(pattern: str) -> re.Pattern[str]:
     text = _VARIABLE.sub("*", pattern.strip())
     return re.compile(re.escape(text).replace(r"\*", ".*").replace(r"\?", "."))
@@ -118,7 +123,7 @@ def parse_grant(stmt: Mapping[str, Any], taken_at: datetime | None) -> Grant:
     return Grant(
         effect=effect_of(stmt),
         mask=base.mask,
-        resources=tuple(_glob(r) for r in raw),
+        resources=tuple(raw),
         not_resource=not_resource,
         all_resources=base.all_resources,
         usable=usable,
@@ -178,13 +183,56 @@ class _Side:
         return best
 
 
-class Grants:
-    """A principal's identity grants within its boundary; verdicts are cached (shared by principals with the
-    same documents)."""
+class Guardrails:
+    """Organization policy levels (root, OUs, account), each of which must allow an action; a Deny anywhere wins.
 
-    def __init__(self, identity: Iterable[Grant], boundary: Iterable[Grant] | None) -> None:
+    WHY levels and not one merged policy: AWS evaluates service and resource control policies per level of the
+    hierarchy. An action allowed only by a policy attached at the root but by none attached at an OU below it is
+    denied for every account under that OU. Built once per account and shared by all of its principals.
+    """
+
+    def __init__(self, levels: Iterable[Iterable[Grant]]) -> None:
+        self.levels = tuple(_Side.of(level) for level in levels)
+        allowed, conditional = -1, 0
+        for level in self.levels:
+            level_allowed, level_conditional = level.held()
+            allowed &= level_allowed
+            conditional |= level_conditional
+        self.held_mask = allowed
+        self.conditional_mask = conditional & allowed
+
+    def verdict(self, action_bit: int, arn: str) -> int:
+        """NO / CONDITIONAL / YES: do the guardrails let this action on this resource through (YES without levels)?"""
+        best = YES
+        for level in self.levels:
+            best = min(best, level.verdict(action_bit, arn))
+            if best == NO:
+                break
+        return best
+
+    def relevant(self, action_bit: int) -> tuple:
+        return tuple(
+            (
+                tuple(id(g) for g in level.allows if g.mask & action_bit),
+                tuple(id(g) for g in level.denies if g.mask & action_bit),
+            )
+            for level in self.levels
+        )
+
+
+NO_GUARDRAILS = Guardrails(())
+
+
+class Grants:
+    """A principal's identity grants within its boundary and its organization's guardrails; verdicts are cached
+    (shared by principals with the same documents)."""
+
+    def __init__(
+        self, identity: Iterable[Grant], boundary: Iterable[Grant] | None, guardrails: Guardrails = NO_GUARDRAILS
+    ) -> None:
         self._identity = _Side.of(identity)
         self._boundary = _Side.of(boundary) if boundary is not None else None
+        self._guardrails = guardrails
         self._cache: dict[tuple[int, str], int] = {}
         self._relevant: dict[int, tuple] = {}
         allowed, conditional = self._identity.held()
@@ -192,6 +240,9 @@ class Grants:
             bound_allowed, bound_conditional = self._boundary.held()
             allowed &= bound_allowed
             conditional = (conditional | bound_conditional) & allowed
+        self.unguarded_mask = allowed  # held before the guardrails: what they block is the difference
+        allowed &= guardrails.held_mask
+        conditional = (conditional | guardrails.conditional_mask) & allowed
         self.held_mask, self.conditional_mask = allowed, conditional
 
     def holds(self, mask: int) -> bool:
@@ -205,6 +256,8 @@ class Grants:
             cached = self._identity.verdict(action_bit, arn)
             if cached and self._boundary is not None:
                 cached = min(cached, self._boundary.verdict(action_bit, arn))
+            if cached:
+                cached = min(cached, self._guardrails.verdict(action_bit, arn))
             self._cache[key] = cached
         return cached
 
@@ -214,7 +267,7 @@ class Grants:
         key = self._relevant.get(action_bit)
         if key is None:
             sides = [self._identity] + ([self._boundary] if self._boundary is not None else [None])
-            key = tuple(
+            own = tuple(
                 None
                 if side is None
                 else (
@@ -223,12 +276,17 @@ class Grants:
                 )
                 for side in sides
             )
+            key = (*own, self._guardrails.relevant(action_bit))
             self._relevant[action_bit] = key
         return key
 
     def boundary_blocks(self, action_bit: int, arn: str) -> bool:
         """The permissions boundary (if any) does not allow this action on this resource."""
         return self._boundary is not None and self._boundary.verdict(action_bit, arn) == NO
+
+    def guardrails_block(self, action_bit: int, arn: str) -> bool:
+        """The organization's guardrails (if any) do not let this action on this resource through."""
+        return self._guardrails.verdict(action_bit, arn) == NO
 
     def denied(self, action_bit: int, arn: str) -> bool:
         """An unconditioned Deny (identity policies or boundary) removes this action on this resource."""

@@ -29,6 +29,7 @@ from assurance_jobs.scan.ownership import (
     owner_from_tags,
     owner_status,
 )
+from assurance_jobs.scan.privesc_inputs import IamEstate, iam_estate_of
 from assurance_jobs.scan.sources.common import (
     NOT_IN_SNAPSHOT,
     SECONDS_PER_DAY,
@@ -47,10 +48,15 @@ from assurance_jobs.scan.sources.iam_authorization_details import (
 from assurance_jobs.scan.sources.iam_credential_report import CredentialReport, report_credentials, user_use
 from assurance_jobs.scan.sources.iam_roles import RoleSessions
 from assurance_jobs.schema import (
+    AGENT_TOOL_COLUMNS,
     COLLECTION_STATUS_COLUMNS,
     CREDENTIAL_COLUMNS,
     IDENTITY_COLUMNS,
+    KUBERNETES_SUBJECT_COLUMNS,
+    KUBERNETES_TOKEN_COLUMNS,
+    LINKED_REACH_COLUMNS,
     POLICY_COLUMNS,
+    PRINCIPAL_LINK_COLUMNS,
     UTC_TIME,
 )
 from assurance_jobs.snapshot.model import IAM_AUTHORIZATION_DETAILS, IAM_CREDENTIAL_REPORT, IAM_ROLES, Snapshot
@@ -86,6 +92,18 @@ class Inventory:
     """AI agents from the registry source, joined to their runtime identity (filled in by baseline/inventory_join)."""
     activity: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The covered day's CloudTrail activity of every account and region (filled in by baseline/inventory_join)."""
+    principal_links: pd.DataFrame = field(default_factory=lambda: empty_table(PRINCIPAL_LINK_COLUMNS))
+    """Edges other analyses add to the escalation graph (schema.PRINCIPAL_LINK_COLUMNS)."""
+    linked_reach: pd.DataFrame = field(default_factory=lambda: empty_table(LINKED_REACH_COLUMNS))
+    """The graph's verdict on each non-IAM node of those links (filled in by scan/policy_join)."""
+    kubernetes_subjects: pd.DataFrame = field(default_factory=lambda: empty_table(KUBERNETES_SUBJECT_COLUMNS))
+    """Kubernetes subjects of the configured clusters, scope `k8s:<cluster>` (scan/kubernetes)."""
+    kubernetes_tokens: pd.DataFrame = field(default_factory=lambda: empty_table(KUBERNETES_TOKEN_COLUMNS))
+    """Their service-account token secrets, metadata only (scan/kubernetes)."""
+    iam_estate: IamEstate | None = None
+    """Every IAM group (members or not) and every role's instance profiles: read by the escalation analysis."""
+    agent_tools: pd.DataFrame = field(default_factory=lambda: empty_table(AGENT_TOOL_COLUMNS))
+    """The tools each discovered AI agent can reach (scan/agents.py; `approved` from baseline/agents.py)."""
 
 
 # ---------------------------------------------------------------------------------------------------- identities
@@ -181,7 +199,7 @@ def _role_identity(
 
 def _account_tables(
     snapshot: Snapshot, account_id: str, parsers: Mapping[str, Parser], ctx: Context
-) -> dict[str, list[dict[str, Any]]]:
+) -> tuple[dict[str, list[dict[str, Any]]], IamEstate | None]:
     def parsed(name: str) -> Any:
         return parsers[name](snapshot, account_id, ctx) if name in parsers else None
 
@@ -206,13 +224,18 @@ def _account_tables(
             if is_nhi is None:  # user not in authorization details: only the name can mark it human
                 is_nhi = classify("user", str(row.user), None, {}, ctx.human_marker).is_nhi
             credentials += report_credentials(account_id, row, is_nhi, report.provenance, ctx)
-    tables = {"identities": identities, "credentials": credentials, "policies": policies}
+    tables: dict[str, list[dict[str, Any]]] = {
+        "identities": identities,
+        "credentials": credentials,
+        "policies": policies,
+        "principal_links": [],
+    }
     for name in (name for name in parsers if name not in ASSEMBLED):  # registry order: warnings stay in order
         contributed = parsed(name)
         if isinstance(contributed, TableRows):
             for table, rows in contributed.table_rows().items():
                 tables[table] += rows
-    return tables
+    return tables, iam_estate_of(details, account_id) if details is not None else None
 
 
 def _count_parse_errors(identities: list[dict[str, Any]], policies: list[dict[str, Any]]) -> None:
@@ -245,6 +268,10 @@ def _frame(rows: list[dict[str, Any]], schema: dict[str, str], order: Iterable[s
     return pd.DataFrame({name: _column([row.get(name) for row in ordered], dt) for name, dt in schema.items()})
 
 
+def empty_table(schema: dict[str, str]) -> pd.DataFrame:
+    return _frame([], schema, ())
+
+
 def _accounts(snapshot: Snapshot) -> list[str]:
     manifest = snapshot.manifest
     return sorted(set(manifest.accounts) | {entry.account_id for entry in manifest.files})
@@ -268,11 +295,16 @@ def build_inventory(
     identities: list[dict[str, Any]] = []
     credentials: list[dict[str, Any]] = []
     policies: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    estate: IamEstate | None = None
     for account_id in _accounts(snapshot):
-        account = _account_tables(snapshot, account_id, parsers, ctx)
+        account, account_estate = _account_tables(snapshot, account_id, parsers, ctx)
         identities += account["identities"]
         credentials += account["credentials"]
         policies += account["policies"]
+        links += account["principal_links"]
+        if account_estate is not None:
+            estate = account_estate if estate is None else estate.merged(account_estate)
     _count_parse_errors(identities, policies)
     statuses = [status.to_dict() for status in snapshot.manifest.collection_status]
     policy_order = ("account_id", "principal_arn", "attachment", "via_group", "policy_arn", "policy_name")
@@ -282,4 +314,6 @@ def build_inventory(
         policies=_frame(policies, POLICY_COLUMNS, policy_order),
         collection_status=_frame(statuses, COLLECTION_STATUS_COLUMNS, ("account_id", "source", "region", "api")),
         parse_warnings=ctx.warnings,
+        principal_links=_frame(links, PRINCIPAL_LINK_COLUMNS, ("account_id", "source_id", "target_id")),
+        iam_estate=estate,
     )

@@ -23,6 +23,8 @@ from assurance_jobs.input_errors import InputError, decode_text
 
 SERVICE_LINKED_PATH_PREFIX = "/aws-service-role/"
 SERVICE_LINKED_REASON = "service-linked role (AWS-managed; excluded from ownership rules)"
+IDENTITY_CENTER_PREFIX = "AWSReservedSSO_"
+IDENTITY_CENTER_REASON = "role: IAM Identity Center permission set (AWSReservedSSO_*), assumed by people signing in"
 
 OWNER_ACTIVE = "active"
 OWNER_DEPARTED = "departed"
@@ -43,9 +45,15 @@ class Classification:
 
 
 def classify(kind: str, name: str, path: str | None, tags: dict[str, str], marker: HumanMarker) -> Classification:
-    """NHI unless the marker tag or a name glob says human. Tag values compare case-insensitively."""
+    """NHI unless the marker tag or a name glob says human. Tag values compare case-insensitively.
+
+    IAM Identity Center's permission-set roles (`AWSReservedSSO_<set>_<id>`, created by AWS under
+    `/aws-reserved/sso.amazonaws.com/`) are how people reach an account through SSO: human by default, so their
+    console use is not an NHI's interactive use."""
     if kind == "role" and is_service_linked(path):
         return Classification(True, SERVICE_LINKED_REASON)
+    if kind == "role" and name.startswith(IDENTITY_CENTER_PREFIX):
+        return Classification(False, IDENTITY_CENTER_REASON)
     tag_value = tags.get(marker.tag_key)
     wanted = {value.strip().lower() for value in marker.tag_values}
     if tag_value is not None and tag_value.strip().lower() in wanted:

@@ -20,6 +20,11 @@ audit:
 * ``effective_admin``: every *mutating* catalogue action (Write, Permissions management, Tagging) is allowed
   unscoped. Read/List gaps don't matter, so ``*:*``, ``Allow NotAction aws-portal:ViewBilling`` and a union of
   statements covering everything all count; PowerUser-style ``NotAction iam:*`` does not.
+* Organization guardrails (the service control policies of the principal's account, root → OUs → account)
+  intersect like a boundary, once per level; an unconditioned Deny at any level subtracts. What they leave is
+  ``permitted_mask``: an administrator is then a principal allowed every mutating action *its organization permits
+  in the account* (an SCP that denies ``organizations:LeaveOrganization`` does not turn administrators into
+  non-administrators), and a service wildcard counts over the actions of the service the SCPs permit.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class EffectivePermissions:
     denied_mask: int  # removed by unconditioned Deny on "*"
     ignored_conditional_denies: int = 0  # conditioned / resource-specific Deny statements that did not subtract
     has_boundary: bool = False
+    permitted_mask: int = -1  # what the organization's guardrails allow on every resource (-1: no guardrails)
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -99,16 +105,17 @@ class EffectivePermissions:
 
     @property
     def effective_admin(self) -> bool:
-        needed = actions.mutating_mask()
-        return (self.unscoped_mask & needed) == needed
+        """Every mutating action the organization permits in the account is allowed on every resource."""
+        needed = actions.mutating_mask() & self.permitted_mask
+        return needed != 0 and (self.unscoped_mask & needed) == needed
 
     @property
     def sensitive_wildcard_services(self) -> tuple[str, ...]:
-        """Sensitive services whose every action is allowed on every resource (``svc:*`` on ``*`` or equivalent)."""
+        """Sensitive services whose every (permitted) action is allowed on every resource (``svc:*`` on ``*``)."""
         return tuple(
             service
             for service in sensitive_services()
-            if (svc := actions.service_mask(service)) and (self.unscoped_mask & svc) == svc
+            if (svc := actions.service_mask(service) & self.permitted_mask) and (self.unscoped_mask & svc) == svc
         )
 
 
@@ -258,11 +265,16 @@ def _as_parsed(doc: ParsedPolicy | str | Mapping[str, Any]) -> ParsedPolicy:
     return doc if isinstance(doc, ParsedPolicy) else parse_policy(doc)
 
 
+PolicyInput = ParsedPolicy | str | Mapping[str, Any]
+
+
 def effective_permissions(
-    identity_docs: Iterable[ParsedPolicy | str | Mapping[str, Any]],
-    boundary_doc: ParsedPolicy | str | Mapping[str, Any] | None = None,
+    identity_docs: Iterable[PolicyInput],
+    boundary_doc: PolicyInput | None = None,
+    guardrails: Iterable[Iterable[PolicyInput]] = (),
 ) -> EffectivePermissions:
-    """Combine a principal's identity policies (own + groups), minus unconditioned Deny on "*", within a boundary.
+    """Combine a principal's identity policies (own + groups), minus unconditioned Deny on "*", within a boundary
+    and within the organization's guardrail levels (``guardrails``: per level, the policies attached there).
 
     Raises PolicyParseError on a malformed document: callers that must survive bad input parse first
     (``parse_policy``) and pass ParsedPolicy objects, counting the failures (see principal_permissions).
@@ -270,11 +282,15 @@ def effective_permissions(
     acc = _accumulate(_as_parsed(d) for d in identity_docs)
     allowed, unscoped = acc.allowed & ~acc.denied, acc.unscoped & ~acc.denied
     unconditional = acc.unconditional
-    if boundary_doc is not None:
-        bound = _accumulate([_as_parsed(boundary_doc)])
+    limits = [[boundary_doc]] if boundary_doc is not None else []
+    permitted = -1
+    for index, level in enumerate([*limits, *guardrails]):
+        bound = _accumulate(_as_parsed(d) for d in level)
         allowed &= bound.allowed & ~bound.denied
         unscoped &= bound.unscoped & ~bound.denied
         unconditional &= bound.unconditional
+        if index >= len(limits):
+            permitted &= bound.unscoped & ~bound.denied
     return EffectivePermissions(
         allowed_mask=allowed,
         unscoped_mask=unscoped,
@@ -282,4 +298,5 @@ def effective_permissions(
         denied_mask=acc.denied,
         ignored_conditional_denies=acc.ignored_denies,
         has_boundary=boundary_doc is not None,
+        permitted_mask=permitted,
     )

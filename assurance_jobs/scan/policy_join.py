@@ -1,7 +1,7 @@
 """Join the policy engine's facts onto the inventory rows (pure, no I/O).
 
 Facts that need the approved baseline, the agent registry or the previous day are joined one layer up, in
-`assurance_jobs.baseline.inventory_join`, so that `scan` depends on nothing above it.
+`baseline/inventory_join.py`, so that `scan` depends on nothing above it.
 """
 
 from __future__ import annotations
@@ -14,21 +14,58 @@ import pandas as pd
 
 from assurance_jobs.scan.inventory import NOT_IN_SNAPSHOT, Inventory
 from assurance_jobs.scan.policy import PolicyParseError, parse_policy
-from assurance_jobs.scan.principal_permissions import policy_facts_for
+from assurance_jobs.scan.principal_permissions import principal_facts
+from assurance_jobs.scan.privesc_inputs import PrivescInputs, ResourceInventory, user_credentials_of
+from assurance_jobs.scan.privesc_org import Organization
 from assurance_jobs.scan.trust import trust_facts
 from assurance_jobs.schema import UNREADABLE_DOCUMENT_COLUMNS as UNREADABLE_COLUMNS
+from assurance_jobs.schema import is_missing
 
 
 def inventory_with_policy_facts(
-    inventory: Inventory, known_accounts: list[str], taken_at: datetime | None = None
+    inventory: Inventory,
+    known_accounts: list[str],
+    taken_at: datetime | None = None,
+    *,
+    resources: ResourceInventory | None = None,
+    organization: Organization | None = None,
 ) -> Inventory:
     """Identities gain effective-permission, escalation and trust facts computed over their combined policies
-    (``taken_at``: the snapshot's as-of time, against which date conditions are judged)."""
-    facts = policy_facts_for(inventory.policies, inventory.identities, known_accounts, taken_at)
+    (``taken_at``: the snapshot's as-of time, against which date conditions are judged). ``resources`` and
+    ``organization`` are what the resource and Organizations sources supplied (None: not collected;
+    docs/privesc.md, "Inputs"). The non-IAM nodes of `principal_links` get their verdicts in `linked_reach`."""
+    inputs = privesc_inputs_of(inventory, resources, organization)
+    computed = principal_facts(
+        inventory.policies, inventory.identities, known_accounts, taken_at, inputs, inventory.principal_links
+    )
+    facts = computed.identities
     facts["policy_documents_missing"] = _missing_documents(inventory.policies, facts["arn"])
     for column, counts in _unreadable_documents(inventory.policies).items():
         facts[column] = facts["arn"].map(counts).fillna(0).astype("int64")
-    return replace(inventory, identities=merge_facts(inventory.identities, facts))
+    identities = merge_facts(inventory.identities, facts)
+    return replace(inventory, identities=identities, linked_reach=computed.linked_reach)
+
+
+def privesc_inputs_of(
+    inventory: Inventory, resources: ResourceInventory | None, organization: Organization | None
+) -> PrivescInputs:
+    """What the escalation analysis reads besides the policies: the authorization details' groups and instance
+    profiles, each user's password (``console_access``) and access keys (the credential report), and the inputs
+    collected elsewhere."""
+    identities, credentials = inventory.identities, inventory.credentials
+    users = [
+        (arn, None if is_missing(access) else bool(access))
+        for arn, kind, access in zip(
+            identities["arn"].tolist(), identities["kind"].tolist(), identities["console_access"].tolist(), strict=True
+        )
+        if kind == "user"
+    ]
+    keys = (
+        credentials[credentials["kind"] == "access_key"].groupby("owner_arn").size().to_dict()
+        if len(credentials)
+        else {}
+    )
+    return PrivescInputs(inventory.iam_estate, user_credentials_of(users, keys), resources, organization)
 
 
 @lru_cache(maxsize=8192)

@@ -1,4 +1,4 @@
-"""The privilege-escalation method catalogue, and which methods a principal HOLDS.
+"""The privilege-escalation method catalogue, which methods a principal HOLDS, and what each needs to lead anywhere.
 
 WHY combined: a method such as PassRole + lambda:CreateFunction + lambda:InvokeFunction is often split across
 two policies, or half inherited through a group; checking one document at a time misses it. The catalogue is
@@ -6,10 +6,10 @@ data (``data/privesc_methods.yaml``: every pathfinding.cloud path plus the Rhino
 link each) so it grows without code changes.
 
 Holding a method (every required action allowed on some usable resource, see ``grants``) is not yet escalation:
-whether it leads anywhere is decided by the principal graph (``privesc_graph``) where the snapshot holds the
-targets (roles, users, trust policies, attached policies). Methods whose targets the snapshot cannot show
-(functions, instances, stacks, notebooks, groups a user could join) are ``undecidable``: holding one is reported,
-over-reporting where the data cannot decide.
+the principal graph (``privesc_graph``) decides whether it leads to an administrator. Each method says what it needs
+to lead anywhere — a passable role trusting a service (``passes_to``), an existing resource that runs as a role
+(``targets``), or a shape of the principal graph (``prerequisite``) — so that a principal holding it without a path
+can be told exactly what is missing (latent, NHI-LP-008), or what the snapshot lacks to decide it (undecidable).
 """
 
 from __future__ import annotations
@@ -23,13 +23,19 @@ import yaml
 
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import EffectivePermissions
+from assurance_jobs.scan.privesc_inputs import RESOURCE_KINDS
 
 METHODS_PATH = Path(__file__).parent / "data" / "privesc_methods.yaml"
-# Methods whose targets are principals or customer policies in the snapshot: the graph decides them. Every
-# self-escalation and principal-access method is one, except joining a group (groups without members are not in
-# the inventory's policies table); new-passrole methods are decided through the roles that trust their service.
-GRAPH_CATEGORIES = frozenset({"self-escalation", "principal-access"})
-NOT_GRAPH_DECIDED = frozenset({"iam:AddUserToGroup"})
+EC2_SERVICE = "ec2.amazonaws.com"  # a role passed to EC2 must sit in an instance profile
+JOIN_GROUP = "iam:AddUserToGroup"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The existing resources a method takes over (it gains the role they run as), and the action checked on each."""
+
+    kind: str  # a key of privesc_inputs.RESOURCE_KINDS
+    action: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,9 @@ class EscalationMethod:
     requires: tuple[str, ...]  # all of these actions, as written in the catalogue file
     source: str
     passes_to: tuple[str, ...] = ()  # new-passrole: service principals the passed role must trust
+    targets: Target | None = None  # existing-resource methods: the resources whose role they gain
+    needs_existing: str | None = None  # a resource kind that must exist in the account (an ECS cluster)
+    prerequisite: str = ""  # graph-decided methods: what the graph must hold, in words
 
     @property
     def mask(self) -> int:
@@ -52,10 +61,30 @@ class EscalationMethod:
         return _required_mask(tuple(a for a in self.requires if a.lower() != "iam:passrole"))
 
     @property
-    def graph_decided(self) -> bool:
-        """True when the snapshot holds this method's targets, so the graph decides whether it escalates."""
-        in_graph = self.category in GRAPH_CATEGORIES and self.name not in NOT_GRAPH_DECIDED
-        return in_graph or bool(self.passes_to)
+    def required_bits(self) -> dict[str, int]:
+        """Each required action with its catalogue bit, in catalogue order."""
+        return {action: _required_mask((action,)) for action in self.requires}
+
+    @property
+    def resource_kind(self) -> str | None:
+        """The resource kind the snapshot must hold to decide this method (None: decided from IAM alone)."""
+        return self.targets.kind if self.targets else self.needs_existing
+
+    @property
+    def missing(self) -> str:
+        """What a principal holding this method lacks when it has no path through it, in words."""
+        if self.passes_to:
+            services = " or ".join(self.passes_to)
+            needed = f"a passable privileged role that trusts {services}"
+            needed += " (a role passed to EC2 also needs an instance profile)" if EC2_SERVICE in self.passes_to else ""
+            return f"{_kind_label(self.needs_existing)} and {needed}" if self.needs_existing else needed
+        if self.targets:
+            return f"{_kind_label(self.targets.kind)} it may act on that runs as a privileged role"
+        return self.prerequisite
+
+
+def _kind_label(kind: str | None) -> str:
+    return RESOURCE_KINDS[kind].label if kind else ""
 
 
 @cache
@@ -67,6 +96,7 @@ def _required_mask(requires: tuple[str, ...]) -> int:
 
 
 def _method(entry: dict[str, Any]) -> EscalationMethod:
+    targets = entry.get("targets")
     return EscalationMethod(
         entry["id"],
         entry["name"],
@@ -75,6 +105,9 @@ def _method(entry: dict[str, Any]) -> EscalationMethod:
         tuple(entry["requires"]),
         entry["source"],
         tuple(entry.get("passes_to", ())),
+        Target(targets["kind"], targets["action"]) if targets else None,
+        entry.get("needs_existing"),
+        entry.get("prerequisite", ""),
     )
 
 
@@ -113,13 +146,19 @@ def held_methods(held_mask: int) -> list[str]:
 
 
 @cache
-def undecidable_names() -> frozenset[str]:
-    return frozenset(m.name for m in methods() if not m.graph_decided)
+def by_name() -> dict[str, EscalationMethod]:
+    return {m.name: m for m in methods()}
 
 
 @cache
 def passrole_methods() -> tuple[EscalationMethod, ...]:
     return tuple(m for m in methods() if m.passes_to)
+
+
+@cache
+def resource_methods() -> tuple[EscalationMethod, ...]:
+    """Methods that take over an existing resource and gain the role it runs as."""
+    return tuple(m for m in methods() if m.targets)
 
 
 def reachable_methods(perms: EffectivePermissions, unscoped_only: bool = False) -> list[str]:

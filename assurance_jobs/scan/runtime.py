@@ -27,8 +27,6 @@ Conventions:
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,65 +35,31 @@ import pandas as pd
 
 from assurance_jobs.config import HumanMarker
 from assurance_jobs.scan import actions
+from assurance_jobs.scan.cloudtrail_actions import display_action, service_of
 from assurance_jobs.scan.policy import EffectivePermissions
+from assurance_jobs.scan.runtime_calls import (  # noqa: F401 (re-exported: the baseline and its callers use them)
+    AWS_SERVICE_NETWORK,
+    Approvals,
+    JitWindow,
+    Origin,
+    call_verdict,
+    is_denial,
+    network_approved,
+)
 from assurance_jobs.scan.sources import cloudtrail_activity, iam_service_last_accessed, kms_keys
 from assurance_jobs.scan.sources.cloudtrail_activity import empty_activity_table
 from assurance_jobs.scan.sources.common import Context
 from assurance_jobs.schema import ACTIVITY_TABLE_COLUMNS, RUNTIME_FACT_COLUMNS  # noqa: F401 (re-exported)
 
 LOOKBACK_DAYS = 90
-AWS_SERVICE_NETWORK = "aws-service"  # baseline `approved_networks` entry: calls AWS services make on one's behalf
 DISPLAY_CAP = 10
-DENIED_CODES = frozenset(
-    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation"}
-)
 INTERACTIVE_AGENTS = frozenset({"console", "browser"})
-NO_PERMISSION_NEEDED = frozenset({"sts:getcalleridentity"})
-# Event sources whose IAM prefix differs from the host name's first label.
-SERVICE_OF_SOURCE = {"monitoring": "cloudwatch", "email": "ses", "api.ecr": "ecr"}
-# (service, eventName) whose IAM action differs from the event name.
-ACTION_OF_EVENT = {
-    ("lambda", "Invoke"): "lambda:InvokeFunction",
-    ("s3", "ListObjects"): "s3:ListBucket",
-    ("s3", "ListObjectsV2"): "s3:ListBucket",
-    ("s3", "HeadObject"): "s3:GetObject",
-    ("s3", "HeadBucket"): "s3:ListBucket",
-}
-_API_VERSION_SUFFIX = re.compile(r"\d{8}(v\d+)?$")  # Lambda logs "GetFunction20150331v2"
-
-
-def service_of(event_source: str) -> str:
-    """'secretsmanager.amazonaws.com' -> 'secretsmanager'."""
-    host = str(event_source).removesuffix(".amazonaws.com")
-    return SERVICE_OF_SOURCE.get(host, host.split(".")[0])
 
 
 def action_of(event_source: str, event_name: str) -> str:
-    """The IAM action a CloudTrail event exercises, e.g. ('lambda.amazonaws.com', 'Invoke') -> lambda:InvokeFunction."""
-    service = service_of(event_source)
-    name = _API_VERSION_SUFFIX.sub("", str(event_name))
-    return ACTION_OF_EVENT.get((service, name), f"{service}:{name}")
-
-
-def network_approved(network: str, approved: Iterable[str]) -> bool:
-    """Is a call's network (source IP, vpce id or AWS service host) inside the approved set?"""
-    is_service = network.endswith(".amazonaws.com") or network == "AWS Internal"
-    address = None
-    if not is_service and not network.startswith("vpce-"):
-        try:
-            address = ipaddress.ip_address(network)
-        except ValueError:
-            return False
-    for entry in approved:
-        if entry == AWS_SERVICE_NETWORK:
-            if is_service:
-                return True
-        elif entry.startswith("vpce-"):
-            if fnmatch.fnmatchcase(network, entry):
-                return True
-        elif address is not None and address in ipaddress.ip_network(entry, strict=False):
-            return True
-    return False
+    """How a call is named in findings: its IAM action ('lambda.amazonaws.com', 'Invoke' -> lambda:InvokeFunction);
+    an unknown call keeps `<service>:<eventName>` marked `?` (scan/cloudtrail_actions.py)."""
+    return display_action(str(event_source), str(event_name))
 
 
 @dataclass(frozen=True)
@@ -125,6 +89,8 @@ class RuntimeEvidence:
     """account -> the snapshot's `iam_service_last_accessed` file and sha256: what an advisor-decided RT-005 cites."""
     as_of: datetime | None = None
     """The end of the look-back window (the snapshot's as-of time), for the advisor's timestamps."""
+    own_accounts: frozenset[str] = frozenset()
+    """Accounts of this run beyond `accounts`: a VPC endpoint one of them owns is the organization's own."""
 
 
 @dataclass(frozen=True)
@@ -181,14 +147,6 @@ def services_called(activity: pd.DataFrame) -> dict[str, frozenset[str]]:
     return {principal: frozenset(services) for principal, services in found.items()}
 
 
-@dataclass(frozen=True)
-class Approvals:
-    """What the baseline approves for one identity at runtime (None = not governed)."""
-
-    networks: tuple[str, ...] | None
-    action_mask: int | None
-
-
 def _display(items: Mapping[str, int]) -> str:
     ordered = sorted(items.items(), key=lambda kv: (-kv[1], kv[0]))
     shown = ", ".join(f"{name} ×{count}" for name, count in ordered[:DISPLAY_CAP])
@@ -204,22 +162,46 @@ def _tally(rows: pd.DataFrame, label) -> tuple[str, int]:
     return _display(counts), sum(counts.values())
 
 
-def _within(action: str, mask: int | None) -> bool:
-    if action.lower() in NO_PERMISSION_NEEDED:
-        return True
-    wanted = actions.expand_mask(action)
-    if wanted == 0:
-        return True  # unknown to the catalogue: cannot be judged outside a scope
-    return mask is not None and wanted & mask == wanted
-
-
 def _with_actions(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.copy()
     rows["action"] = [action_of(s, n) for s, n in zip(rows["event_source"], rows["event_name"], strict=True)]
     return rows
 
 
-_QUIET = {name: ("" if dtype == "object" else 0) for name, dtype in RUNTIME_FACT_COLUMNS.items()}
+def _verdicts(rows: pd.DataFrame, approvals: Approvals) -> list[str]:
+    columns = ("event_source", "event_name", "first_seen", "last_seen")
+    return [
+        call_verdict(str(source), str(name), approvals, first, last)
+        for source, name, first, last in zip(*(rows[c] for c in columns), strict=True)
+    ]
+
+
+def _origins(rows: pd.DataFrame) -> list[Origin]:
+    source_ip = rows["source_ip"] if "source_ip" in rows.columns else [None] * len(rows)
+    owner = rows["endpoint_account_id"] if "endpoint_account_id" in rows.columns else [None] * len(rows)
+    return [
+        Origin(str(network), None if pd.isna(ip) else str(ip), None if pd.isna(account) else str(account))
+        for network, ip, account in zip(rows["network"], source_ip, owner, strict=True)
+    ]
+
+
+APPROVED_FACTS = (
+    "rt_events",
+    "rt_secret_reads_outside_networks",
+    "rt_secret_reads_outside_networks_count",
+    "rt_decrypts_unknown_key_count",
+    "rt_interactive_use",
+    "rt_interactive_use_count",
+    "rt_calls_outside_scope",
+    "rt_calls_outside_scope_count",
+    "rt_calls_unknown_action_count",
+    "rt_denied_outside_baseline",
+    "rt_denied_outside_baseline_count",
+)
+"""The day's facts of `_identity_facts`: RT-001..004 (the learned rules' are scan/runtime_learned.py's)."""
+_QUIET = {name: ("" if RUNTIME_FACT_COLUMNS[name] == "object" else 0) for name in APPROVED_FACTS}
+_NOT_GOVERNED_NETWORKS = {"rt_secret_reads_outside_networks": None, "rt_secret_reads_outside_networks_count": None}
+_NOT_GOVERNED_ACTIONS = {"rt_calls_outside_scope": None, "rt_calls_outside_scope_count": None}
 
 
 def _is_decrypt(rows: pd.DataFrame) -> pd.Series:
@@ -227,16 +209,30 @@ def _is_decrypt(rows: pd.DataFrame) -> pd.Series:
 
 
 def _identity_facts(
-    rows: pd.DataFrame, is_nhi: bool, approvals: Approvals, keys: KeyClassification
+    rows: pd.DataFrame, is_nhi: bool, approvals: Approvals, keys: KeyClassification, own_accounts: frozenset[str]
 ) -> dict[str, object]:
-    """The day's facts of one identity from its activity rows (already restricted to it)."""
-    if rows.empty:
-        return {k: v for k, v in _QUIET.items() if not k.startswith(("rt_unused", "rt_source"))}
-    rows = _with_actions(rows)
+    """The day's facts of one identity from its activity rows (already restricted to it).
+
+    NHI-RT-001 and NHI-RT-003 judge only what the baseline governs: without `approved_networks` (or without
+    approved actions) their facts are NA and the learned baseline judges the identity instead. NHI-RT-004 counts
+    every denial of an ungoverned identity (nothing approved excuses it)."""
+    facts = dict(_QUIET)
+    if not rows.empty:
+        facts |= _day_facts(_with_actions(rows), is_nhi, approvals, keys, own_accounts)
+    if approvals.networks is None:
+        facts |= _NOT_GOVERNED_NETWORKS
+    if approvals.action_mask is None:
+        facts |= _NOT_GOVERNED_ACTIONS
+    return facts
+
+
+def _day_facts(
+    rows: pd.DataFrame, is_nhi: bool, approvals: Approvals, keys: KeyClassification, own_accounts: frozenset[str]
+) -> dict[str, object]:
     succeeded = rows[rows["error_code"] == ""]
-    reads = rows[rows["secret_read"].astype(bool) & (rows["error_code"] == "")]
+    reads = succeeded[succeeded["secret_read"].astype(bool)]
     if approvals.networks is not None:
-        outside = [not network_approved(str(n), approvals.networks) for n in reads["network"]]
+        outside = [not network_approved(o, approvals.networks, own_accounts) for o in _origins(reads)]
         reads = reads[pd.Series(outside, index=reads.index, dtype=bool)]
     else:
         reads = reads.iloc[0:0]
@@ -246,13 +242,12 @@ def _identity_facts(
     interactive = rows[(rows["event_name"] == "ConsoleLogin") | rows["user_agent_class"].isin(INTERACTIVE_AGENTS)]
     if not is_nhi:
         interactive = interactive.iloc[0:0]
-    outside_scope = (
-        succeeded[[not _within(a, approvals.action_mask) for a in succeeded["action"]]]
-        if approvals.action_mask is not None
-        else succeeded.iloc[0:0]
-    )
-    denied = rows[rows["error_code"].isin(DENIED_CODES)]
-    denied = denied[[not _within(a, approvals.action_mask) for a in denied["action"]]]
+    scope = pd.Series(_verdicts(succeeded, approvals), index=succeeded.index, dtype=object)
+    governed = approvals.action_mask is not None
+    outside_scope = succeeded[scope == "outside"] if governed else succeeded.iloc[0:0]
+    unknown_calls = succeeded[scope == "unknown"] if governed else succeeded.iloc[0:0]
+    denied = rows[[is_denial(code) for code in rows["error_code"]]]
+    denied = denied[[verdict != "within" for verdict in _verdicts(denied, approvals)]]
     secrets_text, secrets_count = _tally(outside_networks, lambda r: f"{r.action} from {r.network}")
     interactive_text, interactive_count = _tally(interactive, lambda r: f"{r.event_name} via {r.user_agent_class}")
     scope_text, scope_count = _tally(outside_scope, lambda r: r.action)
@@ -266,6 +261,7 @@ def _identity_facts(
         "rt_interactive_use_count": interactive_count,
         "rt_calls_outside_scope": scope_text,
         "rt_calls_outside_scope_count": scope_count,
+        "rt_calls_unknown_action_count": int(unknown_calls["event_count"].sum()),
         "rt_denied_outside_baseline": denied_text,
         "rt_denied_outside_baseline_count": denied_count,
     }
@@ -351,13 +347,14 @@ def runtime_identity_facts(
         else {}
     )
     cache: dict[int, frozenset[str]] = {}
+    own_accounts = evidence.own_accounts | evidence.accounts if evidence is not None else frozenset()
     rows = []
     for record in identities[["account_id", "arn", "is_nhi"]].itertuples(index=False):
         row: dict[str, object] = {"account_id": record.account_id, "arn": record.arn}
         if evidence is not None and record.account_id in evidence.accounts:
             approval = approvals.get(record.arn, Approvals(None, None))
             activity = by_principal.get(record.arn, _NO_ACTIVITY)
-            row |= _identity_facts(activity, bool(record.is_nhi), approval, keys)
+            row |= _identity_facts(activity, bool(record.is_nhi), approval, keys, own_accounts)
             row |= _unused_facts(record.arn, record.account_id, evidence, permissions.get(record.arn), cache)
             row["rt_source_file"], row["rt_source_sha256"] = evidence.listings.get(record.account_id, (None, None))
             row["rt_unused_source_file"], row["rt_unused_source_sha256"] = _unused_source(

@@ -158,3 +158,63 @@ def trust_facts(
         oidc_subject_unconstrained=acc.oidc_unconstrained,
         service_principals=tuple(sorted(acc.services)),
     )
+
+
+# ------------------------------------------------------------------------------------ a web identity's admission
+
+ADMITTED, CONDITIONAL_ADMISSION, NOT_ADMITTED = "admitted", "conditional", "not admitted"
+
+
+def _value_matches(op: str, values: list[str], actual: str) -> bool | None:
+    """Does a condition on a single-valued key hold for `actual`? None: an operator not read here."""
+    base = op.removeprefix("forallvalues:").removeprefix("foranyvalue:").removesuffix("ifexists")
+    negated = "not" in base
+    base = base.replace("not", "")
+    if base == "stringequals":
+        held = actual in values
+    elif base == "stringequalsignorecase":
+        held = actual.lower() in {v.lower() for v in values}
+    elif base == "stringlike":
+        held = any(_like(v, actual) for v in values)
+    else:
+        return None
+    return not held if negated else held
+
+
+def _like(pattern: str, actual: str) -> bool:
+    regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(regex, actual) is not None
+
+
+def web_identity_admits(
+    trust_doc: str | Mapping[str, Any], issuer_host: str, subject: str, audience: str = "sts.amazonaws.com"
+) -> str:
+    """Whether a role's trust lets a token of `issuer_host` with this `sub` and `aud` call
+    AssumeRoleWithWebIdentity: ADMITTED, CONDITIONAL_ADMISSION (another condition key decides) or NOT_ADMITTED.
+
+    What IRSA needs: the Federated principal is the cluster's OIDC provider and the `<host>:sub` / `<host>:aud`
+    conditions admit `system:serviceaccount:<ns>:<name>` and `sts.amazonaws.com` — exactly (StringEquals),
+    by a pattern (StringLike, e.g. `system:serviceaccount:ci:*`), or unconstrained (no sub condition at all).
+    Raises PolicyParseError on a malformed document."""
+    host = issuer_host.lower().removeprefix("https://").rstrip("/")
+    best = NOT_ADMITTED
+    for stmt in statements_of(load_document(trust_doc)):
+        if effect_of(stmt) != "Allow" or WEB_IDENTITY not in _actions_of(stmt):
+            continue
+        federated = statement_principals(stmt).get("Federated", [])
+        if not any(provider_host(f) == host for f in federated):
+            continue
+        verdict = ADMITTED
+        for op, key, values in _conditions(stmt):
+            actual = {f"{host}:sub": subject, f"{host}:aud": audience}.get(key)
+            held = _value_matches(op, values, actual) if actual is not None else None
+            if held is False:
+                verdict = NOT_ADMITTED
+                break
+            if held is None:
+                verdict = CONDITIONAL_ADMISSION
+        if verdict == ADMITTED:
+            return ADMITTED
+        if verdict == CONDITIONAL_ADMISSION:
+            best = CONDITIONAL_ADMISSION
+    return best

@@ -30,6 +30,7 @@ SOURCE = FileSource(
     api=API,
     description="the AI agent registry export (YAML/JSON), snapshotted like an API response",
     tables=("agents",),
+    row_kinds=("registered_agent",),  # an entry merged into a discovered agent takes the platform's facts
     configured=lambda config: bool(config.agent_registry),
     collect=collect,
     parse=registry.parse,

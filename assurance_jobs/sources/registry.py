@@ -16,21 +16,44 @@ from collections.abc import Iterable
 from assurance_jobs.source import AwsSource, FileSource, ParsedIn, Parser, Source, SourceKind
 from assurance_jobs.sources import (
     agent_registry,
+    agentcore_gateways,
+    agentcore_identities,
+    agentcore_runtimes,
     baseline,
+    bedrock_agents,
+    cloudformation_stack_sets,
+    cloudformation_stacks,
     cloudtrail_activity,
     cloudtrail_history,
     cloudtrail_objects,
+    codebuild_projects,
     directory_feed,
+    ec2_instances,
+    ecs_clusters,
+    eks_cluster,
+    eks_pod_identity_associations,
+    glue_dev_endpoints,
+    glue_jobs,
     iam_authorization_details,
     iam_credential_report,
     iam_roles,
     iam_server_certificates,
     iam_service_last_accessed,
     kms_keys,
+    kubernetes_namespaces,
+    kubernetes_pods,
+    kubernetes_rbac,
+    kubernetes_service_accounts,
+    kubernetes_token_secrets,
+    lambda_functions,
+    learned_baseline,
     organizations_accounts,
     organizations_discovery,
+    organizations_policies,
     previous_partition,
+    sagemaker_notebook_instances,
     secretsmanager_secrets,
+    ssm_managed_instances,
     sts_assume_role,
     sts_caller_identity,
     token_probes,
@@ -56,6 +79,29 @@ SOURCES: tuple[Source, ...] = (
     organizations_discovery.SOURCE,
     kms_keys.SOURCE,
     iam_service_last_accessed.SOURCE,
+    learned_baseline.SOURCE,
+    lambda_functions.SOURCE,
+    cloudformation_stacks.SOURCE,
+    cloudformation_stack_sets.SOURCE,
+    codebuild_projects.SOURCE,
+    ec2_instances.SOURCE,
+    ssm_managed_instances.SOURCE,
+    sagemaker_notebook_instances.SOURCE,
+    glue_dev_endpoints.SOURCE,
+    glue_jobs.SOURCE,
+    ecs_clusters.SOURCE,
+    organizations_policies.SOURCE,
+    kubernetes_namespaces.SOURCE,
+    kubernetes_service_accounts.SOURCE,
+    kubernetes_token_secrets.SOURCE,
+    kubernetes_rbac.SOURCE,
+    kubernetes_pods.SOURCE,
+    eks_cluster.SOURCE,
+    eks_pod_identity_associations.SOURCE,
+    bedrock_agents.SOURCE,
+    agentcore_runtimes.SOURCE,
+    agentcore_gateways.SOURCE,
+    agentcore_identities.SOURCE,
 )
 """Append a new source at the end (never reorder: the collector runs them in this order)."""
 
@@ -111,6 +157,11 @@ def required_iam_actions() -> tuple[str, ...]:
 def aws_sources() -> tuple[AwsSource, ...]:
     """The sources the day's collection step reads from AWS per account (and per region), in registry order."""
     return tuple(entry for entry in SOURCES if isinstance(entry, AwsSource))
+
+
+def cluster_sources() -> tuple[Source, ...]:
+    """The sources collected once per configured Kubernetes cluster (scope `k8s:<cluster>`)."""
+    return tuple(entry for entry in SOURCES if entry.scope == "cluster")
 
 
 def file_sources() -> tuple[FileSource, ...]:

@@ -39,6 +39,7 @@ from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, read_manifest, read_snapshot, write_snapshot
 from assurance_jobs.source import AwsSource
 from assurance_jobs.sources import registry
+from assurance_jobs.steps.clusters import collect_cluster_evidence
 from assurance_jobs.steps.layout import snapshot_prefix
 
 Kept = TypeVar("Kept")
@@ -93,7 +94,7 @@ def plan_day(config: AssuranceConfig, partition_date: date, *, only_account: str
                 "a past day cannot be collected from the live estate"
             )
         return DayPlan(partition_date, taken_at, reused=SnapshotOutcome(stored.manifest, stored.location, True))
-    plan = plan_collection(config)
+    plan = plan_collection(config, [source for source in registry.aws_sources() if source.scope == "organization"])
     return DayPlan(partition_date, taken_at, plan, carry_over(storage, partition_date, plan, only_account))
 
 
@@ -253,12 +254,19 @@ def commit_collection(
     if day.plan.discovery is not None:
         blobs.append(day.plan.discovery.blob())
         records.extend(excluded_record(member) for member in day.plan.discovery.excluded)
+        members = {member.account_id for member in day.plan.discovery.members}
+        if day.plan.organization is not None:  # SCPs and RCPs: their status where they bound verdicts
+            blobs.extend(day.plan.organization.blobs)
+            statuses.extend(day.plan.organization.statuses_for(a for a in accounts if a in members))
     duration = (datetime.now(UTC) - day.taken_at).total_seconds()
     for source in registry.file_sources():
         if source.configured(config):
             file_blobs, file_statuses = source.collect(config, accounts)
             blobs.extend(file_blobs)
             statuses.extend(file_statuses)
+    cluster_blobs, cluster_statuses = collect_cluster_evidence(config)  # once per run, scope k8s:<cluster>
+    blobs.extend(cluster_blobs)
+    statuses.extend(cluster_statuses)
     return write_snapshot(
         storage,
         day.partition_date,
@@ -305,7 +313,11 @@ def carry_over(storage: Storage, partition_date: date, plan: CollectionPlan, onl
     return CarryOver(previous.snapshot_id, keep)
 
 
-_PER_RUN_SOURCES = (*(source.name for source in registry.file_sources()), DISCOVERY_SOURCE)
+_PER_RUN_SOURCES = (
+    *(source.name for source in registry.file_sources()),
+    DISCOVERY_SOURCE,
+    *(source.name for source in registry.aws_sources() if source.scope == "organization"),
+)
 """Collected once per run, not per account: a carried-over account never brings its old copy along."""
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation, EvaluationInputs, evaluate
 from assurance_jobs.evaluate.probes import merge_evaluations
-from assurance_jobs.evaluate.suites import load_suites
+from assurance_jobs.evaluate.suites import load_suites, rule_windows
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.sources import baseline, cloudtrail_history, directory_feed, previous_partition
 from assurance_jobs.steps.inventory import input_citations
@@ -33,13 +33,15 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
     inventory = load_inventory(config, partition_date)
     source = inventory_source(config, partition_date)
     snapshot_id = str(source["snapshot_id"])
-    suites = load_suites(config.expectations_dir, config.disabled_rule_ids)
+    suites = load_suites(config.expectations_dir, config.disabled_rule_ids, rule_windows(config))
     evaluation = evaluate(
         EvaluationInputs(
             tables={
                 "identities": inventory.identities,
                 "credentials": inventory.credentials,
                 "agents": inventory.agents,
+                "kubernetes_subjects": inventory.kubernetes_subjects,
+                "kubernetes_tokens": inventory.kubernetes_tokens,
             },
             collection_status=inventory.collection_status,
             suites=suites,

@@ -8,6 +8,7 @@ inventory/<date>/<table>.parquet            inventory, drift, findings, rule res
 inventory/<date>/source_snapshot.json       which snapshot (and earlier day) the inventory was built from
 inventory/<date>/inputs/baseline/<file>     the baseline files the day was judged against
 activity/<date>/activity.parquet            the day's reduced CloudTrail activity, kept for look-back windows
+activity/<date>/profile.parquet             what each identity showed that day (the learned baseline's memory)
 activity/<date>/coverage.json               which accounts that day fully covers
 alerts/<date>/ledger.json                   which new findings were delivered where
 <output_dir>/<date>/...                     the day's report and exports
@@ -31,9 +32,11 @@ __all__ = [
     "PROBES_PREFIX",
     "SNAPSHOTS_PREFIX",
     "STAGING_PREFIX",
+    "activity_days",
     "activity_key",
     "alert_ledger_key",
     "baseline_copy_key",
+    "baseline_proposal_dir",
     "inventory_prefix",
     "output_day_dir",
     "probe_run_prefix",
@@ -70,8 +73,24 @@ def baseline_copy_key(day: date, file_name: str) -> str:
 
 
 def activity_key(day: date, name: str) -> str:
-    """`activity.parquet` or `coverage.json` of a day's stored activity history."""
+    """`activity.parquet`, `profile.parquet` or `coverage.json` of a day's stored activity history."""
     return f"{ACTIVITY_PREFIX}/{day.isoformat()}/{name}"
+
+
+def activity_days(names: list[str]) -> list[date]:
+    """The days among the children of `ACTIVITY_PREFIX` (other names ignored), oldest first."""
+    found = []
+    for name in names:
+        try:
+            found.append(date.fromisoformat(name))
+        except ValueError:
+            continue
+    return sorted(found)
+
+
+def baseline_proposal_dir(output_dir: str | Path, day: date) -> Path:
+    """Where `assurance-jobs baseline propose` writes its drafts for review (never the baseline folder)."""
+    return output_day_dir(output_dir, day) / "baseline-proposal"
 
 
 def snapshot_file_key(day: date, snapshot_id: str, path: str) -> str:

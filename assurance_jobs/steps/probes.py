@@ -52,6 +52,8 @@ def configured_targets(config: AssuranceConfig) -> list[ConfiguredTarget]:
                     target.resource_url,
                     float(target.max_lifetime_seconds),
                     audience_check=target.second_resource_url is not None,
+                    revocation=target.revocation,
+                    leeway_seconds=target.leeway_seconds,
                 )
             )
         else:
@@ -63,6 +65,7 @@ def configured_targets(config: AssuranceConfig) -> list[ConfiguredTarget]:
                     "sts:GetCallerIdentity",
                     float(target.max_lifetime_seconds),
                     revocation=target.revocation_probe,
+                    leeway_seconds=target.leeway_seconds,
                 )
             )
     return targets

@@ -20,7 +20,7 @@ from assurance_jobs import __version__
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation
 from assurance_jobs.evaluate.export import write_findings_exports
-from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites
+from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites, rule_windows
 from assurance_jobs.output.bundle import DriftDay, Evidence, EvidenceFile, HistoryPoint, ReportBundle
 from assurance_jobs.output.casing import aws_case
 from assurance_jobs.output.catalogue import load_catalogue
@@ -32,6 +32,7 @@ from assurance_jobs.output.probes import probe_views
 from assurance_jobs.output.status import open_counts_by_family, with_waived_scopes
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
 from assurance_jobs.probes.evidence import latest_probe_run, stored_records
+from assurance_jobs.scan.runtime_learned import runtime_coverage
 from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import list_partition_dates, read_manifest
@@ -79,7 +80,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
     inventory = load_inventory(config, partition_date)
     source = inventory_source(config, partition_date)
     manifest = read_manifest(storage, partition_date, str(source["snapshot_id"]))
-    suites = load_suites(config.expectations_dir)
+    suites = load_suites(config.expectations_dir, windows=rule_windows(config))
     every_rule = all_rules(suites)
     waivers = _waivers(config, every_rule)  # a waiver of a rule disabled later is not an error
     rules = [rule for rule in every_rule if rule.rule_id not in config.disabled_rule_ids]
@@ -109,6 +110,9 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         input_warnings=list(source.get("warnings") or []),
         incomplete_resources=read_incomplete_resources(storage, partition_date),
         disabled_rules=disabled_rule_records(config, every_rule),
+        kubernetes_subjects=inventory.kubernetes_subjects,
+        agents=inventory.agents if len(inventory.agents.columns) else None,
+        agent_tools=inventory.agent_tools if len(inventory.agent_tools.columns) else None,
     )
 
 
@@ -257,7 +261,8 @@ def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage
     if incomplete is None:
         incomplete = read_incomplete_resources(storage, bundle.partition_date)
     evaluation = Evaluation(bundle.findings, bundle.rule_results, incomplete)
-    plain = write_findings_exports(evaluation, out_dir, disabled_rules=bundle.disabled_rules)
+    coverage = runtime_coverage(bundle.identities)
+    plain = write_findings_exports(evaluation, out_dir, disabled_rules=bundle.disabled_rules, runtime_coverage=coverage)
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(
         out_dir / OCSF_FILE,

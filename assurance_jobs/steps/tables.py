@@ -15,12 +15,33 @@ import pandas as pd
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.parquet import read_parquet, to_parquet
 from assurance_jobs.scan.inventory import Inventory
+from assurance_jobs.schema import AGENT_COLUMNS, CREDENTIAL_COLUMNS, Columns
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.steps.layout import INVENTORY_PREFIX, source_snapshot_key, table_key
 
-INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status", "agents", "activity")
-OPTIONAL_TABLES = ("agents", "activity")
-"""Tables a day may lack: no agent registry configured, no trail read (older days stored none)."""
+INVENTORY_TABLES = (
+    "identities",
+    "credentials",
+    "policies",
+    "collection_status",
+    "agents",
+    "activity",
+    "principal_links",
+    "linked_reach",
+    "kubernetes_subjects",
+    "kubernetes_tokens",
+    "agent_tools",
+)
+OPTIONAL_TABLES = (
+    "agents",
+    "activity",
+    "principal_links",
+    "linked_reach",
+    "kubernetes_subjects",
+    "kubernetes_tokens",
+    "agent_tools",
+)
+"""Tables a day may lack: no agent registry configured, no trail read, no linked nodes (older days stored none)."""
 INCOMPLETE_RESOURCES = "incomplete_resources"
 DRIFT_TABLES = (
     "identity_changes",
@@ -73,11 +94,32 @@ def read_incomplete_resources(storage: Storage, partition_date: date) -> pd.Data
 def load_inventory(config: AssuranceConfig, partition_date: date) -> Inventory:
     storage = storage_for(config.storage_root)
     tables = {
-        table: read_table(storage, partition_date, table)
+        table: _with_new_columns(table, read_table(storage, partition_date, table))
         for table in INVENTORY_TABLES
         if table not in OPTIONAL_TABLES or has_table(storage, partition_date, table)
     }
     return Inventory(**tables)
+
+
+_ADDED_COLUMNS: dict[str, tuple[Columns, dict[str, Any]]] = {
+    "agents": (AGENT_COLUMNS, {"kind": "registered_agent"}),  # before agent discovery: registry rows only
+    "credentials": (CREDENTIAL_COLUMNS, {}),
+}
+"""Tables that gained columns (issue 20): a day stored before gets them, NA (or the value every row then had), so it
+can still be re-evaluated with today's suites."""
+
+
+def _with_new_columns(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    if table not in _ADDED_COLUMNS or not len(frame.columns):
+        return frame
+    columns, defaults = _ADDED_COLUMNS[table]
+    missing = [name for name in columns if name not in frame.columns]
+    if not missing:
+        return frame
+    added = {
+        name: pd.Series([defaults.get(name)] * len(frame), index=frame.index, dtype=columns[name]) for name in missing
+    }
+    return frame.assign(**added)
 
 
 def store_source_note(storage: Storage, partition_date: date, note: dict[str, Any]) -> None:

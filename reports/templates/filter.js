@@ -4,6 +4,7 @@
   if (!form) return;
   var account = document.getElementById("filter-account");
   var ou = document.getElementById("filter-ou");
+  var cluster = document.getElementById("filter-cluster"); // a Kubernetes cluster's rows carry data-account="k8s:<name>"
   var note = document.getElementById("filter-hidden");
   var rows = document.querySelectorAll("tr[data-account]");
   var KEY = "nhi-assurance-filter";
@@ -11,7 +12,8 @@
     var a = account.value, o = ou ? ou.value : "", rowOu = row.getAttribute("data-ou") || "";
     var rowAccount = row.getAttribute("data-account");
     if (rowAccount === "*") return true; // no single account's row (a rule evaluated nowhere, a probe target)
-    return (!a || rowAccount === a) && (!o || rowOu === o || rowOu.indexOf(o + "/") === 0);
+    var c = cluster ? cluster.value : "";
+    return (!a || rowAccount === a) && (!c || rowAccount === c) && (!o || rowOu === o || rowOu.indexOf(o + "/") === 0);
   }
   function apply() {
     var hidden = 0;
@@ -29,7 +31,7 @@
     });
     note.textContent = hidden ? hidden + " of " + rows.length + " rows on this page hidden by the filter" : "";
     try {
-      sessionStorage.setItem(KEY, JSON.stringify([account.value, ou ? ou.value : ""]));
+      sessionStorage.setItem(KEY, JSON.stringify([account.value, ou ? ou.value : "", cluster ? cluster.value : ""]));
     } catch (e) { /* storage may be off for file:// pages: the filter still works on this page */ }
   }
   function choose(select, value) {
@@ -41,6 +43,7 @@
     var saved = JSON.parse(sessionStorage.getItem(KEY) || "[]");
     choose(account, saved[0] || "");
     choose(ou, saved[1] || "");
+    choose(cluster, saved[2] || "");
   } catch (e) { /* nothing saved */ }
   form.hidden = false;
   form.addEventListener("change", apply);

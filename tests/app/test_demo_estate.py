@@ -209,10 +209,11 @@ def test_every_canary_sits_in_a_secret_value(
 
 
 def test_every_single_day_rule_in_the_design_has_a_planted_defect(estate: DemoEstate) -> None:
-    """Baseline and drift rules need a second day and a baseline, probe rules a token issuer and runtime rules
-    CloudTrail logs: the demo's history, issuer and log writer plant those (end-to-end tests check them)."""
+    """Baseline and drift rules need a second day and a baseline, probe rules a token issuer, runtime rules
+    CloudTrail logs and agent rules the agent platforms: the demo's history, issuer, log writer and agent fleet
+    plant those (end-to-end tests check them)."""
     table = re.findall(r"^\| (NHI-[A-Z]+-\d{3}) \| (\w+) \|", DESIGN.read_text(encoding="utf-8"), re.MULTILINE)
-    planted_elsewhere = ("baseline", "drift", "probes", "runtime")
+    planted_elsewhere = ("baseline", "drift", "probes", "runtime", "agents")
     design_rules = {rule_id for rule_id, family in table if family not in planted_elsewhere}
     assert design_rules
     assert design_rules <= estate.rule_ids()

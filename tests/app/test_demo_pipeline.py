@@ -25,6 +25,8 @@ from assurance_jobs.evaluate.suites import load_suites
 from assurance_jobs.scan.inventory import build_inventory
 from assurance_jobs.scan.ownership import parse_directory_feed
 from assurance_jobs.scan.policy_join import inventory_with_policy_facts
+from assurance_jobs.scan.privesc_snapshot import collected_privesc_inputs
+from assurance_jobs.scan.sources.common import Context
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, ManifestFile, Snapshot, SourceBlob
 from assurance_jobs.sources import registry
 
@@ -52,7 +54,11 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoEsta
     inventory = build_inventory(
         snapshot, registry.parsers("inventory"), owner_tag_keys=["owner"], human_marker=HumanMarker(), directory=feed
     )
-    inventory = inventory_with_policy_facts(inventory, [], now)
+    ctx = Context(now, ["owner"], HumanMarker(), None)
+    collected = collected_privesc_inputs(snapshot, registry.parsers("privesc"), inventory.iam_estate, ctx)
+    inventory = inventory_with_policy_facts(
+        inventory, [], now, resources=collected.resources, organization=collected.organization
+    )
     inventory, _ = inventory_with_baseline_facts(inventory, EMPTY_BASELINE, None, now, None)
     inventory = inventory_with_runtime_facts(inventory, None, EMPTY_BASELINE, None, now)  # no trail: NA, no findings
     evaluation = evaluate(

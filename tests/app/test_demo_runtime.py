@@ -7,7 +7,7 @@ import json
 import pandas as pd
 from conftest_demo import DemoRun, demo_run  # noqa: F401
 
-from assurance_jobs.demo.activity import ALICE, EXPORT_IP, KMS_SECRET_READ, RUNTIME_LEDGER, THIEF_IP
+from assurance_jobs.demo.activity import ALICE, EXPORT_IP, KMS_SECRET_READ, NEW_REGION, RUNTIME_LEDGER, THIEF_IP
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
 
@@ -37,7 +37,8 @@ def test_the_covered_day_is_complete_and_the_two_day_window_is_judged(demo_run: 
     inventory = demo_run.out / "data" / "inventory" / demo_run.partition_date.isoformat()
     status = pd.read_parquet(inventory / "collection_status.parquet")
     trail = status[status["source"].str.startswith("cloudtrail")]
-    assert len(trail) == 4 and set(trail["status"]) == {"ok"}
+    assert len(trail) == 6 and set(trail["status"]) == {"ok"}  # two configured regions and the one it delivers
+    assert NEW_REGION in set(trail["region"])
     results = pd.read_parquet(inventory / "rule_results.parquet").set_index("rule_id")
     assert results.loc["NHI-RT-005", "status"] == "FAIL"
     assert json.loads(
@@ -56,3 +57,27 @@ def test_the_key_inventory_is_collected_in_every_trail_region(demo_run: DemoRun)
     status = pd.read_parquet(inventory / "collection_status.parquet")
     keys = status[status["source"] == "kms_keys"]
     assert len(keys) == len(set(keys["region"])) >= 1 and set(keys["status"]) == {"ok"}
+
+
+LEARNED_RULES = ("NHI-RT-006", "NHI-RT-007", "NHI-RT-008")
+
+
+def test_the_learned_rules_report_exactly_the_behaviour_planted_for_them(demo_run: DemoRun) -> None:  # noqa: F811
+    learned = {(f["rule_id"], f["resource_arn"]) for f in _runtime(demo_run) if f["rule_id"] in LEARNED_RULES}
+    assert learned == {(rule, RUNTIME_LEDGER[rule]) for rule in LEARNED_RULES}
+
+
+def test_only_the_learned_baseline_catches_it_no_approved_rule_does(demo_run: DemoRun) -> None:  # noqa: F811
+    approved_rules = ("NHI-RT-001", "NHI-RT-003")
+    learned_only = {RUNTIME_LEDGER[rule] for rule in LEARNED_RULES}
+    assert [f for f in _runtime(demo_run) if f["rule_id"] in approved_rules and f["resource_arn"] in learned_only] == []
+
+
+def test_findings_json_says_how_every_nhi_is_judged_at_runtime(demo_run: DemoRun) -> None:  # noqa: F811
+    findings = json.loads(
+        (demo_run.out / "reports" / demo_run.partition_date.isoformat() / "findings.json").read_text()
+    )
+    coverage = findings["runtime_coverage"]
+    assert coverage["approved"] >= 4 and coverage["learned"] > coverage["approved"]
+    assert coverage["approved"] + coverage["learned"] + coverage["not_judged"] == coverage["nhis"]
+    assert sum(coverage["why_not_judged"].values()) == coverage["not_judged"]

@@ -47,8 +47,9 @@ def _deliver(s3, hours=range(24), trail: TrailConfig = TRAIL) -> list[str]:
 
 
 def _collect(s3, trail: TrailConfig = TRAIL):
+    """The configured region's files and statuses, by source."""
     blobs, statuses = collect_cloudtrail(s3, trail, ACCOUNT, [REGION], PARTITION)
-    return {b.source: b for b in blobs}, {s.source: s for s in statuses}
+    return {b.source: b for b in blobs if b.region == REGION}, {s.source: s for s in statuses if s.region == REGION}
 
 
 def test_a_partition_covers_the_previous_full_utc_day() -> None:
@@ -174,3 +175,44 @@ def test_log_objects_throttled_to_exhaustion_leave_the_activity_unproven(s3) -> 
     _, statuses = _collect(s3)
     assert statuses["cloudtrail_activity"].status != "ok"
     assert statuses["cloudtrail_activity"].error_code == "SlowDown"
+
+
+def _statuses_by_region(s3) -> dict[tuple[str, str | None], str]:
+    _, statuses = collect_cloudtrail(s3, TRAIL, ACCOUNT, [REGION], PARTITION)
+    return {(s.source, s.region): s.status for s in statuses}
+
+
+def test_a_region_the_trail_delivers_but_the_config_does_not_name_is_read(s3) -> None:
+    _deliver(s3)
+    at = _hour(3)
+    other = record(USER, "ec2.amazonaws.com", "RunInstances", at, region="ap-southeast-2")
+    put_log_object(s3, TRAIL, ACCOUNT, "ap-southeast-2", at, [other])
+    blobs, statuses = collect_cloudtrail(s3, TRAIL, ACCOUNT, [REGION], PARTITION)
+    extra = next(b for b in blobs if b.source == "cloudtrail_activity" and b.region == "ap-southeast-2")
+    assert from_parquet(extra.content)["event_name"].tolist() == ["RunInstances"]
+    assert {(s.source, s.status) for s in statuses if s.region == "ap-southeast-2"} == {
+        ("cloudtrail_objects", "ok"),
+        ("cloudtrail_activity", "ok"),  # quiet hours there are no gap: the configuration did not ask for them
+    }
+
+
+def test_a_delivered_region_without_objects_on_the_covered_day_is_no_gap(s3) -> None:
+    _deliver(s3)
+    put_log_object(s3, TRAIL, ACCOUNT, "sa-east-1", _hour(3) - timedelta(days=3), [])
+    assert _statuses_by_region(s3)[("cloudtrail_activity", "sa-east-1")] == "ok"
+
+
+def test_trail_regions_that_cannot_be_listed_leave_the_account_partial_naming_what_was_read(s3) -> None:
+    _deliver(s3)
+    from botocore.exceptions import ClientError
+
+    def refuse_delimited(params, **_: object) -> None:
+        if params.get("Delimiter"):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "prefix not allowed"}}, "ListObjectsV2")
+
+    s3.meta.events.register("provide-client-params.s3.ListObjectsV2", refuse_delimited)
+    _, statuses = collect_cloudtrail(s3, TRAIL, ACCOUNT, [REGION], PARTITION)
+    listing = next(s for s in statuses if s.region is None)
+    assert (listing.source, listing.status, listing.error_code) == ("cloudtrail_objects", "partial", "AccessDenied")
+    assert f"regions other than {REGION} may be unread" in listing.message
+    assert {s.status for s in statuses if s.region == REGION} == {"ok"}

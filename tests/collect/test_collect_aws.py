@@ -105,9 +105,19 @@ def test_collects_every_design_source_with_design_paths(session: boto3.Session) 
             "iam_server_certificates.json",
             "secretsmanager_secrets.us-east-1.json",
             "secretsmanager_secrets.eu-west-1.json",
+            *RESOURCE_FILES,
         )
     )
     assert {status.status for status in statuses} == {"ok"}
+
+
+RESOURCE_FILES = tuple(
+    f"{entry.name}.{region}.json"
+    for entry in registry.aws_sources()
+    if entry.enabled_by == "collect_resources"
+    for region in ACCOUNT.regions
+)
+"""The existing resources, listed per region by default (`collect_resources`): an empty listing is still a file."""
 
 
 def test_organizations_accounts_only_collected_when_enabled(session: boto3.Session) -> None:

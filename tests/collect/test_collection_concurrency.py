@@ -69,10 +69,12 @@ def test_a_throttled_call_slows_the_clients_of_its_quota_and_no_other(sleeps: li
 def test_an_accounts_cloudtrail_regions_are_read_at_the_same_time_and_kept_in_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each region waits at a barrier that opens only when every region has arrived: read one after another,
-    the first would time out."""
+    """Each region — the configured ones and one more the trail delivers to — waits at a barrier that opens only
+    when every region has arrived: read one after another, the first would time out. Configured regions come
+    first, then the delivered ones the configuration does not name."""
     regions = ["us-east-1", "eu-west-1", "ap-southeast-2"]
-    arrived = threading.Barrier(len(regions), timeout=10)
+    delivered = ["ap-southeast-2", "sa-east-1"]
+    arrived = threading.Barrier(len(regions) + 1, timeout=10)
 
     def read_region(s3, trail, account_id, region, day, **_):  # type: ignore[no-untyped-def]
         arrived.wait()
@@ -80,6 +82,7 @@ def test_an_accounts_cloudtrail_regions_are_read_at_the_same_time_and_kept_in_or
         return RegionDay([], [status])
 
     monkeypatch.setattr(cloudtrail, "collect_region_day", read_region)
+    monkeypatch.setattr(cloudtrail, "delivered_regions", lambda s3, trail, account_id: (delivered, None))
     trail = TrailConfig(bucket="org-trail-logs", regions=regions)
     _, statuses = cloudtrail.collect_cloudtrail(object(), trail, "123456789012", ["us-east-1"], date(2026, 11, 25))
-    assert [status.region for status in statuses] == regions
+    assert [status.region for status in statuses] == [*regions, "sa-east-1"]

@@ -39,6 +39,7 @@ from assurance_jobs.collect import credential_report
 from assurance_jobs.collect.aws import collect_account
 from assurance_jobs.config import AccountConfig, parse_config
 from assurance_jobs.evaluate import EvaluationInputs, Suite, evaluate, load_suites
+from assurance_jobs.evaluate.results import ROW_EVIDENCE_GAP
 from assurance_jobs.snapshot.store import LocalStorage, read_snapshot, write_snapshot
 from assurance_jobs.sources import registry
 from assurance_jobs.steps.inventory import build_partition_inventory
@@ -66,6 +67,11 @@ CLEAN_INCOMPLETE: frozenset[Scope] = frozenset(
         "NHI-RT-003",
         "NHI-RT-004",
         "NHI-RT-005",
+        "NHI-RT-006",
+        "NHI-RT-007",
+        "NHI-RT-008",
+        # agent discovery (`collect_agents`) is off: the agent rules have no platform evidence
+        *(f"NHI-AG-00{n}" for n in range(1, 8)),
     )
 )
 
@@ -78,7 +84,7 @@ IDENTITY_RULES = ("NHI-EXP-001", "NHI-LP-001", "NHI-LP-002", "NHI-LP-003", "NHI-
 # What each source's failure adds to the clean day's INCOMPLETE scopes: the specification of this file.
 ADDED: dict[str, frozenset[Scope]] = {
     "iam_authorization_details": _global(*IDENTITY_RULES, "NHI-LP-006", "NHI-LP-007", "NHI-OFF-002", "NHI-OFF-003")
-    | _global("NHI-ROT-002"),
+    | _global("NHI-LP-008", "NHI-ROT-002"),
     "iam_roles": _global("NHI-EXP-001"),
     "iam_credential_report": _global("NHI-EXP-002", "NHI-LP-007", "NHI-OFF-001", "NHI-ROT-001", "NHI-ROT-002"),
     "iam_server_certificates": _global("NHI-ROT-005", "NHI-ROT-006"),
@@ -86,7 +92,14 @@ ADDED: dict[str, frozenset[Scope]] = {
         (rule, MOTO, "eu-west-1") for rule in ("NHI-OFF-005", "NHI-ROT-003", "NHI-ROT-004")
     ),
     "organizations_accounts": frozenset(),  # recorded as missing evidence, but no rule reads it
+    # only svc-function-updater holds a Lambda method: its escalation verdicts are unknown, nobody else's
+    "lambda_functions": _global("NHI-LP-003", "NHI-LP-008"),
 }
+
+
+# Sources no rule depends on as a whole: their failure reaches a rule through the principals whose verdict needed
+# them (meta `incomplete_if`), and the scope names that row-level gap.
+THROUGH_PRINCIPALS = frozenset({"lambda_functions"})
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,7 @@ APIS = (
     Api("iam_server_certificates", "iam", "ListServerCertificates", list_key="ServerCertificateMetadataList"),
     Api("secretsmanager_secrets", "secretsmanager", "ListSecrets", True, "SecretList", "NextToken", "eu-west-1"),
     Api("organizations_accounts", "organizations", "ListAccounts", True, "Accounts", "NextToken"),
+    Api("lambda_functions", "lambda", "ListFunctions", True, "Functions", "NextMarker", "eu-west-1"),
 )
 
 
@@ -228,6 +242,11 @@ def estate() -> Iterator[None]:
         session = boto3.Session(region_name="us-east-1")
         seed_estate(session)
         session.client("organizations").create_organization(FeatureSet="ALL")
+        iam = session.client("iam")  # a resource method: latent on a clean day (no function), unknown if unlisted
+        iam.create_user(UserName="svc-function-updater", Tags=[{"Key": "owner", "Value": "team@example.com"}])
+        update = {"Effect": "Allow", "Action": "lambda:UpdateFunctionCode", "Resource": "*"}
+        document = json.dumps({"Version": "2012-10-17", "Statement": [update]})
+        iam.put_user_policy(UserName="svc-function-updater", PolicyName="deploy", PolicyDocument=document)
         yield
 
 
@@ -326,4 +345,5 @@ def test_fault_makes_exactly_the_dependent_scopes_incomplete(
         return
     added = ADDED[api.source]
     assert run.incomplete() == CLEAN_INCOMPLETE | added
-    assert all(api.source in run.missing(scope) for scope in added)
+    named = ROW_EVIDENCE_GAP if api.source in THROUGH_PRINCIPALS else api.source
+    assert all(named in run.missing(scope) for scope in added)

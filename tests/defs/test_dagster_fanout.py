@@ -20,8 +20,10 @@ from assurance_jobs.collect import plan as plan_module
 from assurance_jobs.definitions import partitions_for
 from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.defs.snapshot import snapshot_asset
+from assurance_jobs.demo.agent_platform import agent_platform_emulation
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
+from assurance_jobs.sources import registry
 
 nhi_snapshot = snapshot_asset(partitions_for(AssuranceSettings()))
 
@@ -70,6 +72,23 @@ def test_accounts_are_collected_in_shards_of_accounts_per_step(org: Organization
         f"nhi_snapshot.collect_accounts[acct_{first}_n{size}]": "STEP_SUCCESS"
         for first, size in zip(firsts, sizes, strict=True)
     }
+
+
+def test_each_shard_collects_every_registry_source_its_accounts_enable(org: Organization, tmp_path: Path) -> None:
+    """The per-account sources (resources, AI agents, ...) are read in every shard's threads, and the
+    organization's SCPs and RCPs, read once with the discovery, bound every collected member."""
+    organization = {**organization_config()["organization"], "collect_agents": True}
+    with agent_platform_emulation():
+        assert run_in_process(write_config(tmp_path, accounts_per_step=2, organization=organization)).success
+    snapshot = latest_snapshot(storage_for(str(tmp_path / "data")), TODAY)
+    assert snapshot is not None
+    enabled = {None, "collect_resources", "collect_agents"}  # the organization's defaults, agents switched on
+    per_account = {s.name for s in registry.aws_sources() if s.scope == "account" and s.enabled_by in enabled}
+    organization_sources = {s.name for s in registry.aws_sources() if s.scope == "organization"}
+    assert len(snapshot.manifest.accounts) == 4  # the suspended member is not collected
+    for account in snapshot.manifest.accounts:
+        seen = {status.source for status in snapshot.manifest.collection_status if status.account_id == account}
+        assert per_account | organization_sources <= seen, account
 
 
 def test_the_command_lines_run_collects_every_account_in_one_step(org: Organization, tmp_path: Path) -> None:

@@ -129,6 +129,12 @@ _PAIRS: dict[str, tuple[tuple[str, str, dict[str, Any]], tuple[str, str, dict[st
         "any-subject",
     ),
     "NHI-LP-007": (_id("user", console_access=False), _id("user", console_access=True), "no-console", "console"),
+    "NHI-LP-008": (
+        _id("role"),
+        _id("role", privesc_latent=True, privesc_latent_path="ci → iam:PassRole+ec2:RunInstances — missing: …"),
+        "no-method",
+        "latent-method",
+    ),
     "NHI-OFF-001": (
         _cred("access_key", days_since_last_use=44.0),
         _cred("access_key", days_since_last_use=45.0),

@@ -38,7 +38,7 @@ MALFORMED_PERMISSIONS: dict[str, Any] = {
     "empty": "",
 }
 TRUNCATED_TRUST = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Princ'
-PERMISSION_RULES = ("NHI-LP-001", "NHI-LP-002", "NHI-LP-003")
+PERMISSION_RULES = ("NHI-LP-001", "NHI-LP-002", "NHI-LP-003", "NHI-LP-008")
 TRUST_RULES = ("NHI-LP-004", "NHI-LP-005", "NHI-LP-006")
 
 

@@ -155,6 +155,6 @@ def test_revocation_rule_with_no_revocation_probe_configured_is_incomplete_namin
     (row,) = results[results["rule_id"] == "NHI-PRB-004"].to_dict("records")
     assert (row["account_id"], row["status"], row["evaluated"]) == ("probe:*", "INCOMPLETE", 0)
     assert row["reason"] == (
-        "no STS probe target sets revocation_probe: true, so no revocation probe was configured "
-        "(probes: honest, planted)"
+        "no probe target enables a revocation probe (revocation_probe: true for STS, revocation: true for OAuth2), "
+        "so no revocation probe was configured (probes: honest, planted)"
     )

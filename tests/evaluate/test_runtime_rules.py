@@ -1,4 +1,4 @@
-"""The runtime suite (NHI-RT-001..005) over runtime facts: each rule's FAIL/PASS pair, and INCOMPLETE on gaps."""
+"""The runtime suite (NHI-RT-001..008) over runtime facts: each rule's FAIL/PASS pair, and INCOMPLETE on gaps."""
 
 from __future__ import annotations
 
@@ -45,7 +45,14 @@ FAILING = {
         "rt_denied_outside_baseline_count": 40,
     },
     "NHI-RT-005": {"rt_unused_granted_services": "kms,sqs", "rt_unused_granted_service_count": 2},
+    "NHI-RT-006": {
+        "rt_secret_reads_new_network": "secretsmanager:GetSecretValue from 45.155.205.0/24 ×1",
+        "rt_secret_reads_new_network_count": 1,
+    },
+    "NHI-RT-007": {"rt_first_sensitive_use": "iam:CreateAccessKey ×1", "rt_first_sensitive_use_count": 1},
+    "NHI-RT-008": {"rt_new_regions": "ap-southeast-1 ×3", "rt_new_region_count": 3},
 }
+LEARNED = ("NHI-RT-006", "NHI-RT-007", "NHI-RT-008")
 
 
 @pytest.mark.parametrize("rule_id", sorted(FAILING))
@@ -139,3 +146,36 @@ def test_a_principal_whose_advisor_job_failed_makes_unused_services_incomplete()
     evaluation = _evaluate([failed, s.identity("quiet")])
     assert _status(evaluation, "NHI-RT-005") == "INCOMPLETE"
     assert evaluation.incomplete_resources["resource_arn"].tolist() == [s.role_arn("advised")]
+
+
+def test_a_call_of_unknown_action_makes_the_scope_check_incomplete_never_a_pass() -> None:
+    evaluation = _evaluate([s.identity("caller", rt_calls_unknown_action_count=1), s.identity("quiet")])
+    assert _status(evaluation, "NHI-RT-003") == "INCOMPLETE"
+    assert evaluation.incomplete_resources["resource_arn"].tolist() == [s.role_arn("caller")]
+
+
+def test_an_identity_without_approved_actions_is_left_to_the_learned_rules() -> None:
+    ungoverned = s.identity("ungoverned", rt_calls_outside_scope=None, rt_calls_outside_scope_count=None)
+    results = _evaluate([ungoverned]).rule_results.set_index("rule_id")
+    assert results.loc["NHI-RT-003", "evaluated"] == 0 and results.loc["NHI-RT-007", "evaluated"] == 1
+
+
+@pytest.mark.parametrize("rule_id", LEARNED)
+def test_learned_rules_are_incomplete_while_the_account_is_still_learning(rule_id: str) -> None:
+    learning = s.status("learned_baseline", state="partial", error_code="LearningWindow")
+    learning["message"] = "3 of 30 days stored, 14 needed before the learned rules judge"
+    statuses = s.all_ok() + [row for row in s.trail_ok() if row["source"] != "learned_baseline"] + [learning]
+    evaluation = _evaluate([s.identity("offender", **FAILING[rule_id])], statuses)
+    results = evaluation.rule_results.set_index("rule_id")
+    assert results.loc[rule_id, "status"] == "INCOMPLETE"
+    assert results.loc[rule_id, "reason"] == f"learned_baseline: {learning['message']}"
+
+
+@pytest.mark.parametrize(("windows", "rule_id", "says"), [
+    ({"activity_lookback_days": 30, "learned_baseline_days": 30}, "NHI-RT-005", "(30 days)"),
+    ({"activity_lookback_days": 90, "learned_baseline_days": 7}, "NHI-RT-006", "in 7 days"),
+    ({"activity_lookback_days": 90, "learned_baseline_days": 7}, "NHI-RT-008", "in 7 days"),
+])  # fmt: skip
+def test_rule_titles_state_the_configured_window(windows: dict, rule_id: str, says: str) -> None:
+    rule = next(r for suite in load_suites(windows=windows) for r in suite.rules if r.rule_id == rule_id)
+    assert says in rule.title and "{" not in rule.title + str(rule.meta["rationale"])

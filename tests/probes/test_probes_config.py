@@ -58,7 +58,7 @@ def test_probe_names_are_file_stems_and_unique() -> None:
         parse(oauth2=[oauth2()], sts=[{"name": "orders-api", "role_arn": ROLE}])
 
 
-def test_expected_rejection_is_401_or_403() -> None:
+def test_expected_rejection_is_a_refusal_status() -> None:
     with pytest.raises(ConfigError, match=r"expected_rejection\.0"):
         parse(oauth2=[oauth2(expected_rejection=[200])])
 

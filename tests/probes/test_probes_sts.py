@@ -4,86 +4,22 @@ or revoked session (ExpiredToken, AccessDenied) are stubbed, and time runs on a 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from typing import Any
+from datetime import timedelta
 
-import boto3
 import pytest
-from botocore.stub import Stubber
+from probe_fixtures import (
+    IDENTITY,
+    NOW,
+    ROLE,
+    SECRET_KEY,
+    SESSION_TOKEN,
+    Clients,
+    assume_role_response,
+    refuse_both_replays,
+    run_sts,
+)
 
-from assurance_jobs.config import parse_config
-from assurance_jobs.probes.clock import FakeClock
-from assurance_jobs.probes.runner import run_probes
 from assurance_jobs.probes.sts import REVOKE_POLICY_NAME
-
-ROLE = "arn:aws:iam::123456789012:role/assurance-token-probe"
-NOW = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
-SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKENvalue0123456789"
-SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-
-
-class Clients:
-    """One stubbed client per (service, whose credentials): the runner's own and the probe session's."""
-
-    def __init__(self) -> None:
-        self.clients: dict[tuple[str, bool], Any] = {}
-        self.stubs: dict[tuple[str, bool], Stubber] = {}
-        for service in ("sts", "iam"):
-            for session in (False, True):
-                client = boto3.client(service, region_name="us-east-1")
-                self.clients[(service, session)] = client
-                self.stubs[(service, session)] = Stubber(client)
-
-    def __call__(self, service: str, region: str, credentials: dict[str, str] | None) -> Any:
-        if credentials is not None:
-            assert credentials["SessionToken"] == SESSION_TOKEN
-        return self.clients[(service, credentials is not None)]
-
-    def stub(self, service: str, session: bool) -> Stubber:
-        return self.stubs[(service, session)]
-
-    def __enter__(self) -> Clients:
-        for stub in self.stubs.values():
-            stub.activate()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for stub in self.stubs.values():
-            stub.deactivate()
-
-    def assert_all_used(self) -> None:
-        for stub in self.stubs.values():
-            stub.assert_no_pending_responses()
-
-
-def assume_role_response(duration: int = 900, server_skew: float = 0.0) -> dict[str, Any]:
-    server_now = NOW + timedelta(seconds=server_skew)
-    return {
-        "Credentials": {
-            "AccessKeyId": "ASIAEXAMPLEPROBEKEY01",
-            "SecretAccessKey": SECRET_KEY,
-            "SessionToken": SESSION_TOKEN,
-            "Expiration": server_now + timedelta(seconds=duration),
-        },
-        "AssumedRoleUser": {"AssumedRoleId": "AROAEXAMPLE:assurance-probe", "Arn": f"{ROLE}/assurance-probe"},
-        "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {"date": format_datetime(server_now, usegmt=True)}},
-    }
-
-
-IDENTITY = {"UserId": "AROAEXAMPLE:assurance-probe", "Account": "123456789012", "Arn": f"{ROLE}/assurance-probe"}
-
-
-def sts_config(**target: Any):
-    return parse_config(
-        {"probes": {"expiry_margin_seconds": 5, "sts": [{"name": "probe-role", "role_arn": ROLE, **target}]}}
-    )
-
-
-def run(clients: Clients, **target: Any):
-    clock = FakeClock(NOW)
-    (record,) = run_probes(sts_config(**target).probes, clock=clock, sts_clients=clients).records
-    return record, clock
 
 
 def test_expired_session_is_refused_with_expired_token() -> None:
@@ -92,34 +28,38 @@ def test_expired_session_is_refused_with_expired_token() -> None:
             "assume_role", assume_role_response(), {"RoleArn": ROLE, "RoleSessionName": _ANY, "DurationSeconds": 900}
         )
         clients.stub("sts", True).add_response("get_caller_identity", IDENTITY)
-        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken", http_status_code=403)
-        record, clock = run(clients)
+        refuse_both_replays(clients)
+        record, clock = run_sts(clients)
         clients.assert_all_used()
     assert record.status == "ok"
     assert record.stated_lifetime_seconds == 900 and record.lifetime_source == "Expiration"
     assert [(e.phase, e.outcome, e.code) for e in record.events][-1] == ("expired_replay", "rejected", "ExpiredToken")
-    assert record.events[-1].offset_seconds >= 905
-    assert clock.current >= NOW + timedelta(seconds=905)
+    assert [e.after_expiry_seconds for e in record.events if e.phase == "expired_replay"] == [5, 65]
+    assert clock.current >= NOW + timedelta(seconds=965)
 
 
-def test_session_still_accepted_after_expiry_is_recorded_as_accepted() -> None:
+def test_session_still_accepted_after_expiry_is_replayed_once_more_later() -> None:
     with Clients() as clients:
         clients.stub("sts", False).add_response("assume_role", assume_role_response())
-        for _ in range(3):  # valid use, replay after expiry, confirmation a margin later
+        for _ in range(4):  # valid use, just after expiry, after the leeway, late
             clients.stub("sts", True).add_response("get_caller_identity", IDENTITY)
-        record, _ = run(clients)
+        record, _ = run_sts(clients)
         clients.assert_all_used()
     replays = [event for event in record.events if event.phase == "expired_replay"]
-    assert [event.outcome for event in replays] == ["accepted", "accepted"]
-    assert replays[1].offset_seconds > replays[0].offset_seconds
+    assert [(event.detail, event.outcome) for event in replays] == [
+        ("just_after_expiry", "accepted"),
+        ("after_leeway", "accepted"),
+        ("late", "accepted"),
+    ]
+    assert replays[2].after_expiry_seconds == 365
 
 
 def test_clock_skew_comes_from_the_sts_date_header() -> None:
     with Clients() as clients:
         clients.stub("sts", False).add_response("assume_role", assume_role_response(server_skew=-30))
         clients.stub("sts", True).add_response("get_caller_identity", IDENTITY)
-        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken")
-        record, _ = run(clients)
+        refuse_both_replays(clients)
+        record, _ = run_sts(clients)
     assert record.clock_skew_seconds == -30
     assert record.stated_lifetime_seconds == 900
 
@@ -144,15 +84,15 @@ def test_revocation_applies_the_revoke_older_sessions_deny_and_expects_the_live_
             {"RoleName": "assurance-token-probe", "PolicyName": REVOKE_POLICY_NAME, "PolicyDocument": _ANY},
         )
         clients.stub("iam", True).add_client_error("get_role", "AccessDenied", http_status_code=403)
-        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken")
-        record, _ = run(clients, revocation_probe=True)
+        refuse_both_replays(clients)
+        record, _ = run_sts(clients, revocation_probe=True)
         clients.assert_all_used()
     phases = [(e.phase, e.outcome) for e in record.events]
     assert ("revoke", "accepted") in phases and ("after_revoke", "rejected") in phases
     assert record.revocation_configured and record.status == "ok"
 
 
-def test_revocation_policy_denies_sessions_issued_before_now() -> None:
+def test_revocation_policy_denies_sessions_issued_before_the_given_time() -> None:
     from assurance_jobs.probes.sts import revoke_older_sessions_policy
 
     statement = json.loads(revoke_older_sessions_policy(NOW))["Statement"][0]
@@ -163,7 +103,7 @@ def test_revocation_policy_denies_sessions_issued_before_now() -> None:
 def test_role_that_cannot_be_assumed_is_an_error() -> None:
     with Clients() as clients:
         clients.stub("sts", False).add_client_error("assume_role", "AccessDenied", http_status_code=403)
-        record, _ = run(clients)
+        record, _ = run_sts(clients)
     assert (record.status, record.error_code) == ("error", "AccessDenied")
 
 
@@ -171,8 +111,8 @@ def test_no_session_secret_appears_in_the_record() -> None:
     with Clients() as clients:
         clients.stub("sts", False).add_response("assume_role", assume_role_response())
         clients.stub("sts", True).add_response("get_caller_identity", IDENTITY)
-        clients.stub("sts", True).add_client_error("get_caller_identity", "ExpiredToken")
-        record, _ = run(clients)
+        refuse_both_replays(clients)
+        record, _ = run_sts(clients)
     stored = record.to_json().decode()
     assert SESSION_TOKEN not in stored and SECRET_KEY not in stored and "ASIAEXAMPLEPROBEKEY01" not in stored
 

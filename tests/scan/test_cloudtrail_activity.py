@@ -103,10 +103,22 @@ def test_unknown_major_event_version_is_set_aside_and_counted(tmp_path: Path) ->
 
 def test_request_and_response_bodies_are_not_in_the_activity_table(tmp_path: Path) -> None:
     event = record(
-        ROLE, "secretsmanager.amazonaws.com", "GetSecretValue", AT, request_parameters={"secretId": "prod/db"}
+        ROLE,
+        "secretsmanager.amazonaws.com",
+        "GetSecretValue",
+        AT,
+        request_parameters={"secretId": "prod/db", "versionStage": "stage-marker-7f3a"},
+        response_elements={"note": "response-marker-7f3a"},
     )
     activity = reduce_files([_write(tmp_path, "a.json.gz", [event])]).activity
-    assert "prod/db" not in activity.to_csv()
+    assert "marker-7f3a" not in activity.to_csv()
+
+
+def test_the_secret_a_read_names_is_kept_as_its_target_an_id_never_a_value(tmp_path: Path) -> None:
+    event = record(
+        ROLE, "secretsmanager.amazonaws.com", "GetSecretValue", AT, request_parameters={"secretId": "prod/db"}
+    )
+    assert reduce_files([_write(tmp_path, "a.json.gz", [event])]).activity["target"].tolist() == ["prod/db"]
 
 
 def test_a_truncated_gzip_object_is_unreadable(tmp_path: Path) -> None:

@@ -7,16 +7,26 @@ from privesc_estate import ADMIN, ROOT, Estate, allow, deny, facts, policy, trus
 
 from assurance_jobs.scan.privesc import methods
 from assurance_jobs.scan.privesc_graph import REACHABLE_LISTED, ROLE_WRITES
+from assurance_jobs.scan.privesc_inputs import RESOURCE_KINDS, ExistingResource, ResourceInventory
 
 OTHER = "999988887777"
 ALL_SERVICES = sorted({s for m in methods() for s in m.passes_to})
 
 
-def _rich_targets(e: Estate) -> None:
-    """What every method needs to lead somewhere: an admin role every route can reach, and an admin user (the
-    attacker always has a customer managed policy of its own, which CreatePolicyVersion needs)."""
-    e.role("admin", trust(ROOT, service=ALL_SERVICES), inline=[ADMIN])
-    e.user("admin-user", inline=[ADMIN])
+def _rich_targets(e: Estate) -> ResourceInventory:
+    """What every method needs to lead somewhere: an admin role every route can reach (in an instance profile),
+    admin users with and without a console password, a memberless admin group, and one resource of every kind
+    running as the admin role (the attacker always has a customer managed policy of its own, which
+    CreatePolicyVersion needs)."""
+    admin = e.role("admin", trust(ROOT, service=ALL_SERVICES), inline=[ADMIN], instance_profile=True)
+    e.user("admin-user", inline=[ADMIN], password=False)
+    e.user("admin-console", inline=[ADMIN], password=True)
+    e.group("admins", inline=[ADMIN])
+    resources = tuple(
+        ExistingResource(kind, f"arn:aws:svc:us-east-1:{e.account_id}:{kind}/one", e.account_id, admin)
+        for kind in RESOURCE_KINDS
+    )
+    return ResourceInventory(resources, frozenset((e.account_id, kind) for kind in RESOURCE_KINDS))
 
 
 def _split(actions: tuple[str, ...], kinds: tuple[str, ...]) -> dict[str, list[str]]:
@@ -30,7 +40,7 @@ def _split(actions: tuple[str, ...], kinds: tuple[str, ...]) -> dict[str, list[s
 @pytest.mark.parametrize("method", methods(), ids=lambda m: m.id)
 def test_every_catalogue_method_split_across_inline_managed_and_group_policies_escalates(method):
     e = Estate()
-    _rich_targets(e)
+    resources = _rich_targets(e)
     as_role = any(a in ROLE_WRITES for a in method.requires)
     dealt = _split(method.requires, ("inline", "managed") if as_role else ("inline", "managed", "group", "gmanaged"))
     inline = [policy(allow(dealt["inline"]))] if dealt["inline"] else []
@@ -41,9 +51,9 @@ def test_every_catalogue_method_split_across_inline_managed_and_group_policies_e
         group_managed = [e.managed("group-managed", policy(allow(a))) for a in dealt["gmanaged"]]
         e.group("crew", inline=[policy(allow(dealt["group"]))] if dealt["group"] else [], managed=group_managed)
         attacker = e.user("attacker", inline=inline, managed=managed, groups=["crew"])
-    row = facts(e).loc[attacker]
+    row = facts(e, resources=resources).loc[attacker]
     assert method.name in row["privesc_methods"].split(",")
-    assert row["privesc_escalates"], row["privesc_path"]
+    assert row["privesc_escalates"], row["privesc_latent_path"]
 
 
 def test_one_hop_role_chain_reports_the_path():
@@ -192,12 +202,14 @@ def test_access_key_creation_on_an_unprivileged_user_is_not_escalation():
     assert facts(e).loc[minter, "privesc_path"] == "svc-minter → iam:CreateAccessKey → user/svc-root-ish → admin"
 
 
-def test_reaching_a_principal_with_a_method_the_snapshot_cannot_decide_is_escalation():
+def test_reaching_a_principal_with_a_method_the_snapshot_cannot_decide_is_undecidable_not_escalation():
     e = Estate()
     ci = e.user("svc-ci", inline=[policy(allow("sts:AssumeRole"))])
     e.role("ops", trust(ROOT), inline=[policy(allow("ssm:SendCommand"))])
-    assert facts(e).loc[ci, "privesc_path"] == (
-        "svc-ci → assume role/ops (trusts account root) → ssm:SendCommand (targets not in snapshot)"
+    row = facts(e).loc[ci]
+    assert not row["privesc_escalates"] and row["privesc_undecidable"]
+    assert row["privesc_latent_path"].startswith(
+        "svc-ci → assume role/ops (trusts account root) → ssm:SendCommand — undecidable: needs the SSM-managed"
     )
 
 

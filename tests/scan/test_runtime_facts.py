@@ -90,9 +90,9 @@ def test_a_successful_call_outside_the_approved_actions_is_counted() -> None:
     assert (facts["rt_calls_outside_scope"], facts["rt_calls_outside_scope_count"]) == ("lambda:InvokeFunction ×4", 4)
 
 
-def test_calls_of_an_identity_the_baseline_does_not_govern_are_not_judged_outside_a_scope() -> None:
+def test_calls_of_an_identity_the_baseline_does_not_govern_are_left_to_the_learned_baseline() -> None:
     calls = _activity({"event_source": "lambda.amazonaws.com", "event_name": "Invoke"})
-    assert _facts(calls, Approvals(None, None))["rt_calls_outside_scope_count"] == 0
+    assert pd.isna(_facts(calls, Approvals(None, None))["rt_calls_outside_scope_count"])
 
 
 def test_denials_outside_the_baseline_are_summed_and_approved_ones_ignored() -> None:

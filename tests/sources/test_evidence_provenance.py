@@ -33,6 +33,7 @@ def test_credential_rows_of_any_kind_come_from_every_credential_source() -> None
         "iam_credential_report",
         "iam_server_certificates",
         "secretsmanager_secrets",
+        "agentcore_identities",
     )
 
 

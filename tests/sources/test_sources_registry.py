@@ -3,12 +3,15 @@ the docs are checked against."""
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import inspect
+import json
 import re
 from pathlib import Path
 
 import pytest
+from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from assurance_jobs import source as source_types
 from assurance_jobs import sources as sources_package
@@ -90,8 +93,11 @@ def test_the_names_the_lower_layers_spell_are_the_registered_ones() -> None:
 
 def test_regional_scopes_and_configured_inputs_come_from_the_registry() -> None:
     regional, inputs = results.REGIONAL_SOURCES, results.CONFIGURED_INPUTS
-    assert regional == {"secretsmanager_secrets", "cloudtrail_objects", "cloudtrail_activity", "kms_keys"}
-    assert inputs == {"directory_feed", "baseline", "previous_partition", "cloudtrail_history"}
+    resources = {e.name for e in registry.SOURCES if e.enabled_by == "collect_resources"}
+    agents = {"bedrock_agents", "agentcore_runtimes", "agentcore_gateways", "agentcore_identities"}
+    trail = {"cloudtrail_objects", "cloudtrail_activity", "kms_keys"}
+    assert regional == {"secretsmanager_secrets", *trail} | resources | agents
+    assert inputs == {"directory_feed", "baseline", "previous_partition", "cloudtrail_history", "learned_baseline"}
 
 
 def test_a_synthetic_clean_run_has_an_ok_row_for_every_always_collected_source() -> None:
@@ -105,10 +111,30 @@ def test_the_collector_plans_registry_sources_in_order_with_regions_and_switches
     account = AccountConfig(name="a", regions=["us-east-1", "eu-west-1"], collect_organizations=False)
     planned = [(entry.name, region) for entry, region in aws.planned_sources(account, registry.aws_sources())]
     assert ("organizations_accounts", None) not in planned
-    assert planned[-2:] == [("secretsmanager_secrets", "us-east-1"), ("secretsmanager_secrets", "eu-west-1")]
+    secrets = planned.index(("secretsmanager_secrets", "us-east-1"))
+    assert planned[secrets : secrets + 2] == [
+        ("secretsmanager_secrets", "us-east-1"),
+        ("secretsmanager_secrets", "eu-west-1"),
+    ]
+    assert planned[-2:] == [("ecs_clusters", "us-east-1"), ("ecs_clusters", "eu-west-1")]
     switched_on = account.model_copy(update={"collect_organizations": True})
     on = [(e.name, r) for e, r in aws.planned_sources(switched_on, registry.aws_sources())]
     assert ("organizations_accounts", None) in on
+
+
+def test_resource_sources_are_planned_per_region_by_default_and_switched_off_together() -> None:
+    account = AccountConfig(name="a", regions=["us-east-1", "eu-west-1"])
+    planned = {(entry.name, region) for entry, region in aws.planned_sources(account, registry.aws_sources())}
+    assert {("lambda_functions", "us-east-1"), ("lambda_functions", "eu-west-1")} <= planned
+    off = account.model_copy(update={"collect_resources": False})
+    left = {entry.enabled_by for entry, _ in aws.planned_sources(off, registry.aws_sources())}
+    assert "collect_resources" not in left
+
+
+def test_organization_scoped_sources_are_not_planned_with_the_account() -> None:
+    account = AccountConfig(name="a", regions=["us-east-1"])
+    planned = {entry.name for entry, _ in aws.planned_sources(account, registry.aws_sources())}
+    assert "organizations_policies" not in planned
 
 
 def test_trail_scoped_sources_are_not_planned_with_the_account() -> None:
@@ -120,11 +146,27 @@ def test_trail_scoped_sources_are_not_planned_with_the_account() -> None:
 def _readme_required_calls() -> set[str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     sentence = readme.split("read-only access to exactly these", 1)[1].split("It never calls", 1)[0]
-    return set(re.findall(r"`([a-z0-9-]+:[A-Za-z]+)`", sentence))
+    return set(re.findall(r"`([a-z0-9-]+:[A-Za-z0-9]+)`", sentence))  # ListOauth2CredentialProviders
 
 
 def test_the_readme_lists_exactly_the_required_iam_calls() -> None:
     assert _readme_required_calls() == set(registry.required_iam_actions())
+
+
+def _security_audit_actions() -> list[str]:
+    """The actions the AWS-managed SecurityAudit policy allows on every resource (moto's copy of the policy)."""
+    document = json.loads(aws_managed_policies_data)["SecurityAudit"]["Document"]
+    allowed = [s for s in document["Statement"] if s["Effect"] == "Allow" and s.get("Resource") in ("*", ["*"])]
+    return [action for s in allowed for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+
+
+def test_security_audit_grants_every_required_call_but_the_ones_the_readme_names() -> None:
+    granted = _security_audit_actions()
+    missing = {a for a in registry.required_iam_actions() if not any(fnmatch.fnmatchcase(a, g) for g in granted)}
+    # sts:GetCallerIdentity needs no permission; sts:AssumeRole is the caller's side; s3:GetObject the trail bucket;
+    # SecurityAudit has no EKS Pod Identity action (the README says to add them)
+    pod_identity = {"eks:ListPodIdentityAssociations", "eks:DescribePodIdentityAssociation"}
+    assert missing == {"sts:GetCallerIdentity", "sts:AssumeRole", "s3:GetObject", *pod_identity}
 
 
 def _design_source_table() -> dict[str, tuple[str, str]]:

@@ -51,6 +51,7 @@ def probed_day(tmp_path_factory: pytest.TempPathFactory):
             "accounts": [{"name": "prod", "role_arn": "arn:aws:iam::210987654321:role/AssuranceReadOnly"}],
             "probes": {
                 "expiry_margin_seconds": 0.5,
+                "late_replay_seconds": 0.5,
                 "oauth2": [
                     oauth2_target("orders", issuer.token_endpoint, honest.url, audience="orders-api"),
                     oauth2_target("ledger", issuer.token_endpoint, planted.url, audience="ledger-api"),

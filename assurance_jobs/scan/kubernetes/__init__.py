@@ -1,0 +1,1 @@
+"""Kubernetes workload identities: stored objects, effective RBAC, subjects and their links (pure, no I/O)."""
