@@ -614,6 +614,15 @@ class DisabledRule(_Strict):
     approver: str = Field(min_length=3, description="Who accepted it (shown in every report).")
 
 
+class FindingSlaConfig(_Strict):
+    """Days a finding may stay open, counted from its first sighting, before the report flags it overdue."""
+
+    critical: int = Field(default=7, ge=1, le=3650)
+    high: int = Field(default=30, ge=1, le=3650)
+    medium: int = Field(default=90, ge=1, le=3650)
+    low: int = Field(default=180, ge=1, le=3650)
+
+
 class AssuranceConfig(_Strict):
     storage_root: str = Field(default=DEFAULT_STORAGE_ROOT, description="Local folder or s3://bucket/prefix.")
     output_dir: str = DEFAULT_OUTPUT_DIR
@@ -708,6 +717,13 @@ class AssuranceConfig(_Strict):
         description="Most accounts one Dagster collection step collects, in up to max_parallel_accounts threads "
         "(`assurance-jobs run` collects every account in one step).",
     )
+    finding_sla_days: FindingSlaConfig = Field(
+        default_factory=FindingSlaConfig, description="Per severity, days a finding may stay open (overdue after)."
+    )
+    signing_key: str | None = Field(
+        default=None,
+        description="Ed25519 private key (PEM) that signs each snapshot manifest and report (`verify` checks them).",
+    )
     clusters: list[ClusterConfig] = Field(
         default_factory=list, description="Kubernetes clusters whose workload identities are snapshotted."
     )
@@ -774,7 +790,10 @@ def parse_config(data: object, source: str = "configuration") -> AssuranceConfig
     try:
         return AssuranceConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, source), validation_problems(error, source)) from None
+        raise ConfigError(
+            describe_validation_error(error, source, model=AssuranceConfig),
+            validation_problems(error, source, model=AssuranceConfig),
+        ) from None
 
 
 def load_config(path: str | Path | None) -> AssuranceConfig:

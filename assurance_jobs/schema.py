@@ -516,6 +516,124 @@ FINDINGS_COLUMNS: Columns = dict.fromkeys(
         "source_sha256",
         # The configured inputs the verdict also rests on (directory feed, baseline files), as 'path sha256:…'.
         "input_files",
+        # The finding's stable id across days (rule, account, resource and, for a multi-valued rule, the element).
+        "finding_id",
+        # The element of a multi-valued rule (meta `finding_element` names its column); None for the others.
+        "element",
+        # How `observed` reads (OBSERVED_KINDS below): every surface renders the value from it, never from its look.
+        "observed_kind",
+    ),
+    "object",
+)
+
+# ------------------------------------------------------------------------------------ observed values
+
+# The kinds an observed value can be, each rendered one way on every surface (output/observed.py).
+OBSERVED_KIND_NAMES: tuple[str, ...] = (
+    "count",  # a whole number of things
+    "days",  # an age or time since, in days
+    "days_left",  # days until a date (negative: that many days past it)
+    "seconds",  # a duration in seconds
+    "account_ids",  # AWS account ids, comma-joined (written as they are: leading zeros, no separators)
+    "arns",  # ARNs or principals, comma-joined
+    "actions",  # IAM actions, comma-joined (AWS casing)
+    "services",  # service namespaces, comma-joined
+    "names",  # other names, comma-joined (scopes, grants)
+    "boolean",  # true / false, read as yes / no
+    "expiry",  # a date a thing expires; absent means it never does
+    "status",  # a state word (departed, unknown, …)
+    "text",  # a sentence the fact already phrases (a path, a summary): shown as written
+)
+# The kind of each fact column a rule observes, declared once here beside the columns (a rule may override it
+# with meta `observed_kind`). A column not listed reads as `text`: shown exactly as written.
+OBSERVED_KINDS: dict[str, str] = {
+    "age_days": "days",
+    "days_since_last_use": "days",
+    "days_since_rotation": "days",
+    "days_to_expiry": "days_left",
+    "max_session_seconds": "seconds",
+    "stated_lifetime_seconds": "seconds",
+    "lifetime_excess_seconds": "seconds",
+    "active_access_key_count": "count",
+    "policy_parse_errors": "count",
+    "policy_documents_missing": "count",
+    "cross_account_without_external_id": "account_ids",
+    "unapproved_trust_principals": "arns",
+    "drift_trust_outside_baseline": "arns",
+    "jit_expired_grants": "arns",
+    "privesc_reachable_by": "arns",
+    "drift_permissions_outside_baseline": "actions",
+    "unapproved_actions": "actions",
+    "privesc_methods": "actions",
+    "sensitive_wildcard_services": "services",
+    "rt_unused_granted_services": "services",
+    "unapproved_scopes": "names",
+    "unapproved_managed_policies": "arns",
+    "trust_open_unconditioned": "boolean",
+    "oidc_subject_unconstrained": "boolean",
+    "console_access": "boolean",
+    "rotation_enabled": "boolean",
+    "effective_admin": "boolean",
+    "expires": "expiry",
+    "owner_status": "status",
+    "owner": "text",
+    "unapproved_permissions": "text",
+    "admin_implied": "text",
+    "privesc_path": "text",
+    # Probe and runtime facts are phrased by their scan already ("HTTP 200 at +4 s", "kms:Decrypt from … ×3").
+    "expired_replay_observed": "text",
+    "cross_audience_observed": "text",
+    "revocation_observed": "text",
+    "rt_secret_reads_outside_networks": "text",
+    "rt_interactive_use": "text",
+    "rt_calls_outside_scope": "text",
+    "rt_denied_outside_baseline": "text",
+    "rt_secret_reads_new_network": "text",
+    "rt_first_sensitive_use": "text",
+    "rt_new_regions": "text",
+    "privesc_latent_path": "text",
+    # AI agents: tool paths and agent names are names; how a gateway admits callers is a state word.
+    "unapproved_tools": "names",
+    "inbound_auth": "status",
+    "api_key_targets": "text",
+    "used_by": "names",
+    # Kubernetes: grants and binding paths are phrased by the RBAC scan; pod counts are counts.
+    "cluster_admin_via": "text",
+    "wildcard_grants": "text",
+    "secrets_cluster_wide": "text",
+    "escalation_grants": "text",
+    "takeover_grants": "text",
+    "token_create_grants": "text",
+    "cluster_control_grants": "text",
+    "bindings": "text",
+    "pods_using": "count",
+    "pods_mounting_token": "count",
+    "owner_source": "status",
+    "unapproved_bindings": "text",
+    "unapproved_aws_roles": "arns",
+    "drift_rbac_gained": "text",
+}
+# `finding_lifecycle`: one row per finding ever seen up to the day (evaluate/lifecycle.py): open ones and resolved
+# ones alike, so a finding that returns is known as re-opened. Dates are ISO strings; `*_at` the snapshot times.
+FINDING_LIFECYCLE_COLUMNS: Columns = dict.fromkeys(
+    (
+        "finding_id",
+        "rule_id",
+        "family",
+        "title",
+        "severity",
+        "account_id",
+        "region",
+        "resource_arn",
+        "resource_kind",
+        "identity_arn",
+        "element",
+        "status",  # new | open | reopened | resolved
+        "first_seen",
+        "first_seen_at",
+        "last_seen",
+        "last_seen_at",
+        "resolved_on",
     ),
     "object",
 )

@@ -7,12 +7,13 @@ same holds for a well-formed file whose content pydantic rejects: `describe_vali
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 
 def field_path(location: Sequence[Any], empty: str = "(top level)") -> str:
@@ -26,18 +27,60 @@ def problem_message(problem: Mapping[str, Any]) -> str:
 
 
 def describe_validation_error(
-    error: ValidationError, where: str, *, empty: str = "(top level)", count_more: bool = True
+    error: ValidationError,
+    where: str,
+    *,
+    empty: str = "(top level)",
+    count_more: bool = True,
+    model: type[BaseModel] | None = None,
 ) -> str:
     """One line for the first problem: "<where>: field '<field>': <message>", plus "(and N more problems)"."""
-    lines = validation_problems(error, where, empty=empty)
+    lines = validation_problems(error, where, empty=empty, model=model)
     more = len(lines) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if count_more and more else ""
     return lines[0] + suffix
 
 
-def validation_problems(error: ValidationError, where: str, *, empty: str = "(top level)") -> list[str]:
-    """Every problem as its own line, "<where>: field '<field>': <message>" (what `check-config` lists)."""
-    return [f"{where}: field '{field_path(p['loc'], empty)}': {problem_message(p)}" for p in error.errors()]
+def validation_problems(
+    error: ValidationError, where: str, *, empty: str = "(top level)", model: type[BaseModel] | None = None
+) -> list[str]:
+    """Every problem as its own line, "<where>: field '<field>': <message>" (what `check-config` lists). With the
+    `model` validated, a misspelled field says which field was meant ("did you mean 'accounts'?")."""
+    return [f"{where}: field '{field_path(p['loc'], empty)}': {_message(p, model)}" for p in error.errors()]
+
+
+def _message(problem: Mapping[str, Any], model: type[BaseModel] | None) -> str:
+    if problem.get("type") != "extra_forbidden" or model is None or not problem["loc"]:
+        return problem_message(problem)
+    *parent, name = problem["loc"]
+    known = _field_names(model, parent)
+    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6) if known else []
+    return f"did you mean '{close[0]}'?" if close else "not a setting here (" + ", ".join(known or []) + ")"
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (`X`, `X | None`, `list[X]`, `Annotated[X, …]`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_names(model: type[BaseModel], location: Sequence[Any]) -> list[str]:
+    """The fields allowed at a location of the validated document (list indexes step into the list's model)."""
+    annotation: Any = model
+    for part in location:
+        if isinstance(part, int):
+            continue
+        current = _model_in(annotation)
+        if current is None or part not in current.model_fields:
+            return []
+        annotation = current.model_fields[part].annotation
+    current = _model_in(annotation)
+    return list(current.model_fields) if current is not None else []
 
 
 def parse_yaml_text(text: str, source: str, error: type[Exception]) -> object:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +34,7 @@ class DemoRun:
     exit_code: int
     stdout: str
     estate: DemoEstate
+    stderr: str
     dagster_home: Path
     fleet: AgentFleet
 
@@ -74,13 +76,13 @@ def _run_demo(base: Path) -> DemoRun:
         return fleets[-1]
 
     out = base / "demo"
-    stdout = io.StringIO()
+    stdout, stderr = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
         use_fake_aws(patch, base / "aws-config-none")
         patch.setenv("DAGSTER_HOME", str(_fresh(base / "dagster_home")))
         patch.setattr(demo_run_module, "seed_demo_estate", recording_seed)
         patch.setattr(demo_run_module, "seed_agent_fleet", recording_fleet)
-        with contextlib.redirect_stdout(stdout):
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             code = main(["demo", "--out", str(out), "--size", str(DEMO_SIZE)])
     assert seeded, "the demo never seeded an estate"
     return DemoRun(
@@ -88,6 +90,7 @@ def _run_demo(base: Path) -> DemoRun:
         exit_code=code,
         stdout=stdout.getvalue(),
         estate=seeded[0],
+        stderr=stderr.getvalue(),
         dagster_home=base / "dagster_home",
         fleet=fleets[0],
     )
@@ -105,3 +108,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     if base not in _RUNS:
         _RUNS[base] = _run_demo(tmp_path_factory.mktemp("demo-run"))
     yield _RUNS[base]
+
+
+def copy_of_demo(run: DemoRun, target: Path) -> Path:
+    """A copy of the demo's folder (store, reports, inputs, keys) at `target`, with its configuration pointing at the
+    copy: tests may alter it without touching the shared run. Returns the copy's configuration file."""
+    shutil.copytree(run.out, target, symlinks=True)
+    config = target / "assurance.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(str(run.out), str(target)), encoding="utf-8")
+    return config

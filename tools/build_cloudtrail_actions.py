@@ -60,6 +60,12 @@ DOCUMENTED: dict[tuple[str, str], tuple[str, ...]] = {
     # "allow it to use the InvokeModel, InvokeModelWithResponseStream, Converse, and ConverseStream actions".
     ("bedrock.amazonaws.com", "Converse"): ("bedrock:InvokeModel",),
     ("bedrock.amazonaws.com", "ConverseStream"): ("bedrock:InvokeModelWithResponseStream",),
+    # docs.aws.amazon.com/bedrock-agentcore/latest/devguide/understanding-gateway-cloudtrail-log-entries.html: a tool
+    # call through an AgentCore gateway is the data event `InvokeGateway` (`InvokeMcp` in the preview's examples),
+    # authorised by the gateway's IAM action bedrock-agentcore:InvokeGateway; it is no SDK operation, so no other
+    # source knows it.
+    ("bedrock-agentcore.amazonaws.com", "InvokeGateway"): ("bedrock-agentcore:InvokeGateway",),
+    ("bedrock-agentcore.amazonaws.com", "InvokeMcp"): ("bedrock-agentcore:InvokeGateway",),
 }
 # map.json client names (aws-sdk-js) whose normalised form is no botocore name.
 CLIENT_ALIASES = {

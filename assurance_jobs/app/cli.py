@@ -54,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("config", type=Path)
+
+    verify = commands.add_parser(
+        "verify", help="recompute every stored and published hash: snapshots, inputs, reports, the manifest chain"
+    )
+    verify.add_argument("--config", type=Path, help="YAML configuration (default: $ASSURANCE_CONFIG or built-ins)")
+    scope = verify.add_mutually_exclusive_group()
+    scope.add_argument("--date", type=_date, help="one stored day, YYYY-MM-DD")
+    scope.add_argument("--all", action="store_true", help="every stored day (the default)")
+    scope.add_argument("--report", type=Path, help="a report folder on its own (output_dir/<date>/), no store needed")
+    verify.add_argument("--public-key", type=Path, help="Ed25519 public key (PEM) the signatures must verify with")
     _baseline_commands(commands)
     return parser
 
@@ -111,6 +121,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _run(args)
         if args.command == "probe":
             return _probe(args)
+        if args.command == "verify":
+            return _verify(args)
         if args.command == "baseline":
             return _propose_baseline(args)
         return _demo(args)
@@ -129,14 +141,14 @@ def _check_config(path: Path) -> int:
 
     Unlike `run`, which stops at the first problem, this lists every problem of the file, one line each (exit 2),
     so a person fixing a configuration sees the whole list at once."""
-    from assurance_jobs.steps.inputs import USER_ERRORS, check_inputs
+    from assurance_jobs.steps.inputs import check_inputs
 
     try:
-        check = check_inputs(load_config(path), str(path))
+        check = check_inputs(load_config(path), str(path), every_problem=True)
     except ConfigError as error:
         return _problems(error.problems)
-    except USER_ERRORS as error:  # a waiver or baseline file with several bad entries lists each on its line
-        return _problems([line for line in str(error).splitlines() if line.strip()] or [type(error).__name__])
+    if check.problems:
+        return _problems(check.problems)
     _warn(check.warnings)
     print(f"{path}: configuration is valid")
     return EXIT_OK
@@ -211,6 +223,14 @@ def _propose_baseline(args: argparse.Namespace) -> int:
     print(f"proposed entries for {files.identities} NHIs from {files.window.describe()} (for review, not applied):")
     print(f"  {files.yaml_path}\n  {files.json_path}")
     return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from assurance_jobs.app.verify import run_verify
+
+    config_path = args.config or os.environ.get("ASSURANCE_CONFIG")
+    config = None if args.report is not None and config_path is None else load_config(config_path)
+    return run_verify(config, day=args.date, report=args.report, public_key=args.public_key)
 
 
 def _demo(args: argparse.Namespace) -> int:

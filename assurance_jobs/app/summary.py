@@ -1,7 +1,9 @@
 """The one-screen summary printed after a run: where the outputs are and what they say.
 
-Computed once as plain data (`run_summary`), then printed either as aligned text for the operator or as JSON
-(`--json`) for a script; both say the same thing.
+The counts are the published day's one summary (`day-summary.json`, output/day_summary.py), the very object the
+report's banner and cards were rendered from, and the exit code is read from it too: the terminal, the JSON, the
+HTML and the exit code cannot disagree. `run_summary` adds where things are; it is printed either as aligned text
+for the operator or as JSON (`--json`) for a script.
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-import pandas as pd
-
+from assurance_jobs.app.exit_codes import EXIT_INCOMPLETE, EXIT_OK
 from assurance_jobs.config import AssuranceConfig
-from assurance_jobs.output.status import STATUS_LABELS, WAIVED, evidence_gaps, rule_statuses, with_waived_scopes
-from assurance_jobs.scan.runtime_learned import runtime_coverage
-from assurance_jobs.snapshot.storage import Storage, storage_for
+from assurance_jobs.output.day_summary import SUMMARY_VERSION
+from assurance_jobs.output.html import DAY_SUMMARY
+from assurance_jobs.output.status import STATUS_LABELS, WAIVED
+from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.snapshot.store import latest_snapshot
-from assurance_jobs.steps.layout import inventory_prefix, output_day_dir
-from assurance_jobs.steps.tables import read_table, stored_warnings
+from assurance_jobs.steps.layout import inventory_prefix, output_day_dir, snapshot_prefix
 
 LABEL_WIDTH = 13
 OUTPUT_FILES: tuple[tuple[str, str], ...] = (
@@ -34,123 +35,55 @@ OUTPUT_FILES: tuple[tuple[str, str], ...] = (
 
 
 def run_summary(config: AssuranceConfig, partition_date: date, run_id: str) -> dict[str, Any]:
-    """What the run stored and published for this partition, read back from storage and the output folder."""
+    """What the run published for this partition: the day's one summary (`day-summary.json`, which the report's
+    banner and cards were rendered from) with where the run's snapshot, inventory and outputs are."""
     storage = storage_for(config.storage_root)
     summary: dict[str, Any] = {"partition_date": partition_date.isoformat(), "dagster_run_id": run_id}
+    published = published_summary(config, partition_date)
     snapshot = latest_snapshot(storage, partition_date)
     if snapshot is None:
         summary["snapshot"] = None
         return summary
-    manifest = snapshot.manifest
-    summary["snapshot"] = {
-        "location": snapshot.location,
-        "snapshot_id": manifest.snapshot_id,
-        "taken_at": manifest.taken_at.isoformat(timespec="seconds"),
-    }
-    summary["accounts"] = list(manifest.accounts)
-    if manifest.account_status:
-        summary["coverage"] = _coverage(manifest.account_status)
-    missing = [status for status in manifest.collection_status if status.status != "ok"]
-    summary["evidence"] = {
-        "complete": not missing,
-        "api_calls": len(manifest.collection_status),
-        "not_collected": [
-            {
-                "api": status.api,
-                "account_id": status.account_id,
-                "region": status.region or "global",
-                "status": status.status,
-                "error_code": status.error_code or "",
-            }
-            for status in missing
-        ],
-    }
-    try:
-        identities = read_table(storage, partition_date, "identities")
-        credentials = read_table(storage, partition_date, "credentials")
-    except FileNotFoundError:
+    if published is None:
+        summary["snapshot"] = {"location": snapshot.location, "snapshot_id": snapshot.manifest.snapshot_id}
+        summary["published"] = False
         return summary
+    summary.update(published)
+    summary["partition_date"] = partition_date.isoformat()
+    summary["snapshot"] = {
+        "location": storage.location(snapshot_prefix(partition_date, published["snapshot_id"])),
+        "snapshot_id": published["snapshot_id"],
+        "taken_at": published["as_of"],
+    }
     summary["inventory"] = {
         "location": storage.location(inventory_prefix(partition_date)),
-        "identities": _counts(identities, "kind"),
-        "credentials": _counts(credentials, "kind"),
+        "identities": published["identities"]["by_kind"],
+        "credentials": published["credentials"]["by_kind"],
     }
-    summary["runtime_coverage"] = runtime_coverage(identities)
-    try:
-        results = read_table(storage, partition_date, "rule_results")
-    except FileNotFoundError:
-        return summary
-    summary["rules"] = _rules(results, published_rule_statuses(config, partition_date, results))
-    summary["evidence"]["not_configured"] = _not_configured(storage, partition_date, results)
-    summary["disabled_rules"] = [rule.model_dump() for rule in config.disabled_rules]
     summary["outputs"] = _outputs(config, partition_date)
-    summary["warnings"] = input_warnings(config, partition_date)
     return summary
 
 
-def _not_configured(storage: Storage, partition_date: date, results: pd.DataFrame) -> list[dict[str, Any]]:
-    """Inputs the run was not given and the rules they leave INCOMPLETE: the report banner's second list."""
-    statuses = read_table(storage, partition_date, "collection_status").to_dict("records")
-    return [
-        {"source": gap["source"], "why": gap["why"], "rules": gap["rules"]}
-        for gap in evidence_gaps(results, statuses)["not_configured"]
-    ]
-
-
-def _coverage(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Organization scans: how many accounts were covered how, and the ones that are not complete."""
-    states: dict[str, int] = {}
-    for record in records:
-        states[str(record.get("collection"))] = states.get(str(record.get("collection")), 0) + 1
-    attention = [
-        {key: record.get(key) or "" for key in ("account_id", "name", "ou_path", "collection")}
-        for record in records
-        if record.get("collection") not in ("complete", "excluded")
-    ]
-    return {"accounts": len(records), "by_collection": dict(sorted(states.items())), "not_complete": attention}
-
-
-def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
-    if frame.empty:
-        return {}
-    return {str(kind): int(count) for kind, count in frame[column].value_counts().sort_index().items()}
-
-
-def published_rule_statuses(config: AssuranceConfig, partition_date: date, results: pd.DataFrame) -> dict[str, str]:
-    """Per rule, the status the report shows (waivers applied), so the terminal and the report agree."""
-    from assurance_jobs.output.waivers import apply_waivers, load_waivers
-
-    findings = read_table(storage_for(config.storage_root), partition_date, "findings")
-    waivers = load_waivers(config.waivers_file) if config.waivers_file else []
-    findings = apply_waivers(findings, waivers, partition_date)
-    return rule_statuses(results["rule_id"].unique(), with_waived_scopes(results, findings), findings)
-
-
-def input_warnings(config: AssuranceConfig, partition_date: date) -> list[str]:
-    """Warnings about the day's inputs (duplicate feed rows, unreadable dates), as stored with the inventory."""
-    return stored_warnings(storage_for(config.storage_root), partition_date)
+def published_summary(config: AssuranceConfig, partition_date: date) -> dict[str, Any] | None:
+    """The day's `day-summary.json` as the report wrote it (None: no report of this version is published)."""
+    path = output_day_dir(config.output_dir, partition_date) / DAY_SUMMARY
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if document.get("summary_version", 0) >= SUMMARY_VERSION else None
 
 
 def evidence_incomplete(config: AssuranceConfig, partition_date: date) -> bool:
-    """True when any rule scope of the day is INCOMPLETE (exit code 3): the same gaps the report's banner lists."""
-    try:
-        results = read_table(storage_for(config.storage_root), partition_date, "rule_results")
-    except FileNotFoundError:
-        return True
-    return bool((results["status"] == "INCOMPLETE").any())
+    """True when the published day says its evidence is incomplete (exit code 3): the banner's own verdict. A day
+    without a published summary is incomplete — nothing proves otherwise."""
+    published = published_summary(config, partition_date)
+    return published is None or not published["evidence"]["complete"]
 
 
-def _rules(results: pd.DataFrame, statuses: dict[str, str]) -> dict[str, Any]:
-    totals = pd.Series(list(statuses.values()), dtype=object).value_counts()
-    failing = results[results["failed"] > 0].groupby(["rule_id", "title"], as_index=False)["failed"].sum()
-    return {
-        "evaluated": len(statuses),
-        **{status: int(totals.get(status, 0)) for status in ("FAIL", "INCOMPLETE", "PASS", WAIVED)},
-        "failing": [
-            {"rule_id": str(row.rule_id), "failed": int(row.failed), "title": str(row.title)}
-            for row in failing.itertuples(index=False)
-        ],
-    }
+def exit_code(config: AssuranceConfig, partition_date: date) -> int:
+    """The exit code of a run (or the demo) whose steps all succeeded: the published summary decides."""
+    return EXIT_INCOMPLETE if evidence_incomplete(config, partition_date) else EXIT_OK
 
 
 def _outputs(config: AssuranceConfig, partition_date: date) -> dict[str, str]:
@@ -165,11 +98,9 @@ def _outputs(config: AssuranceConfig, partition_date: date) -> dict[str, str]:
     return outputs
 
 
-def _worst(statuses: pd.Series) -> str:
-    for status in ("INCOMPLETE", "FAIL"):
-        if (statuses == status).any():
-            return status
-    return "PASS"
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 account`, `2 accounts`: counts read as they are said."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
@@ -183,24 +114,18 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     if snapshot is None:
         row("snapshot", "no snapshot stored for this day")
         return lines
+    if summary.get("published") is False:
+        row("snapshot", snapshot["location"])
+        row("report", "no report of this day is published (a failed or older run): nothing to summarise")
+        return lines
     row("snapshot", f"{snapshot['location']}  (as of {snapshot['taken_at']})")
     row("accounts", ", ".join(summary["accounts"]) or "(none reachable)")
     coverage = summary.get("coverage")
     if coverage:
         tally = ", ".join(f"{count} {state}" for state, count in coverage["by_collection"].items())
-        row("coverage", f"{coverage['accounts']} accounts: {tally}")
+        row("coverage", f"{plural(coverage['accounts'], 'account')}: {tally}")
         lines += _table([[a["account_id"], a["name"], a["ou_path"], a["collection"]] for a in coverage["not_complete"]])
-    evidence = summary["evidence"]
-    if evidence["complete"]:
-        row("evidence", f"complete ({evidence['api_calls']} API calls)")
-    else:
-        missing = evidence["not_collected"]
-        row("evidence", f"INCOMPLETE — {len(missing)} of {evidence['api_calls']} API calls did not complete:")
-        lines += _table(
-            [[m["api"], m["region"], f"account {m['account_id']}", m["status"], m["error_code"]] for m in missing]
-        )
-    for number, gap in enumerate(evidence.get("not_configured") or []):
-        row("" if number else "not given", f"{gap['why']}: {', '.join(gap['rules'])} INCOMPLETE")
+    lines += _evidence_lines(summary["evidence"], row)
     for number, disabled in enumerate(summary.get("disabled_rules") or []):
         row(
             "" if number else "disabled",
@@ -209,7 +134,12 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     inventory = summary.get("inventory")
     if inventory:
         row("inventory", inventory["location"])
-        row("", f"{_kinds(inventory['identities'])} identities; {_kinds(inventory['credentials'])}")
+        identities, credentials = summary.get("identities") or {}, summary.get("credentials") or {}
+        row(
+            "",
+            f"{_total(identities, inventory['identities'], 'identity', 'identities')}; "
+            f"{_total(credentials, inventory['credentials'], 'credential')}",
+        )
     lines += runtime_coverage_lines(summary.get("runtime_coverage"))
     rules = summary.get("rules")
     if rules:
@@ -218,7 +148,10 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
             f"{rules['evaluated']} evaluated: {rules['FAIL']} FAIL, {rules['INCOMPLETE']} INCOMPLETE, "
             f"{rules['PASS']} PASS" + (f", {rules[WAIVED]} {STATUS_LABELS[WAIVED]}" if rules.get(WAIVED) else ""),
         )
-        lines += _table([[f["rule_id"], f"{f['failed']:,}", f["title"]] for f in rules["failing"]], right={1})
+        lines += _table([[f["rule_id"], f"{f['open']:,}", f["title"]] for f in rules["failing"]], right={1})
+    findings = summary.get("findings")
+    if findings:
+        row("findings", _findings_line(findings, summary))
     for warning in summary.get("warnings") or []:
         row("warning", warning)
     outputs = summary.get("outputs") or {}
@@ -226,6 +159,59 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         width = max(len(name) for name in outputs)
         row("outputs" if number == 0 else "", f"{label:<{width}}  {path}")
     return lines
+
+
+def _evidence_lines(evidence: dict[str, Any], row: Any) -> list[str]:
+    """The evidence verdict as the report's banner states it: complete only when every call returned everything
+    and every rule scope was judged; otherwise what could not be collected and what was not given."""
+    lines: list[str] = []
+    calls = plural(evidence["api_calls"], "API call")
+    if evidence["complete"]:
+        row("evidence", f"complete ({calls}; every rule scope judged)")
+        return lines
+    scopes = evidence.get("incomplete_scopes", 0)
+    missing = evidence["not_collected"]
+    row(
+        "evidence",
+        f"INCOMPLETE — {plural(scopes, 'rule scope')} could not be judged; "
+        f"{len(missing)} of {calls} did not complete" + (":" if missing else ""),
+    )
+    lines += _table(
+        [[m["api"], m["region"], f"account {m['account_id']}", m["status"], m["error_code"]] for m in missing]
+    )
+    recorded = {(m["account_id"], m["api"], m["region"]) for m in missing}
+    unrecorded = [
+        gap
+        for gap in evidence.get("could_not_collect") or []
+        if (gap.get("account_id"), gap.get("api"), gap.get("region")) not in recorded and gap["rules"]
+    ]
+    for number, gap in enumerate(unrecorded):
+        where = f"{gap['source']} ({gap.get('region') or 'global'}, account {gap.get('account_id')})"
+        row("" if number else "not collected", f"{where} {gap.get('status')}: {', '.join(gap['rules'])} INCOMPLETE")
+    for number, gap in enumerate(evidence.get("not_configured") or []):
+        row("" if number else "not given", f"{gap['why']}: {', '.join(gap['rules'])} INCOMPLETE")
+    return lines
+
+
+def _findings_line(findings: dict[str, Any], summary: dict[str, Any]) -> str:
+    """72 findings: 71 open (20 new, 3 overdue), 1 waived; 4 resolved since <day> — the counts the cards show."""
+    parts = [f"{findings['new']} new"]
+    if findings.get("reopened"):
+        parts.append(f"{findings['reopened']} re-opened")
+    parts.append(f"{findings['overdue']} overdue")
+    text = f"{plural(findings['total'], 'finding')}: {findings['open']} open ({', '.join(parts)}), "
+    text += f"{findings['waived']} waived"
+    if findings.get("resolved") is not None and summary.get("compared_with"):
+        text += f"; {findings['resolved']} resolved since {summary['compared_with']}"
+    if summary.get("missing_days"):
+        text += f" (nothing stored for {plural(len(summary['missing_days']), 'day')} between)"
+    return text
+
+
+def _total(totals: dict[str, Any], by_kind: dict[str, int], one: str, many: str | None = None) -> str:
+    total = int(totals.get("total", sum(by_kind.values())))
+    kinds = ", ".join(f"{count} {kind}" for kind, count in by_kind.items())
+    return plural(total, one, many) + (f" ({kinds})" if kinds else "")
 
 
 def runtime_coverage_lines(coverage: dict[str, Any] | None) -> list[str]:
@@ -236,10 +222,6 @@ def runtime_coverage_lines(coverage: dict[str, Any] | None) -> list[str]:
     head += f"{coverage['learned']} against learned behaviour only, {coverage['not_judged']} not judged"
     reasons = [[f"{count:,}", why] for why, count in coverage.get("why_not_judged", {}).items()]
     return [head, *_table(reasons, right={0})]
-
-
-def _kinds(counts: dict[str, int]) -> str:
-    return ", ".join(f"{count} {kind}" for kind, count in counts.items()) or "0"
 
 
 def _table(rows: list[list[str]], right: frozenset[int] | set[int] = frozenset()) -> list[str]:

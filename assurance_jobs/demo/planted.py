@@ -19,7 +19,7 @@ DEPARTED_OWNER = "dana.whitfield@example.com"
 UNKNOWN_OWNER = "ghost.contractor@example.com"
 SCRIPT_TAG = "<script>alert(1)</script>"
 IMG_TAG = "\"'><img src=x onerror=alert(1)>"
-UNKNOWN_ACCOUNT = "444455556666"
+UNKNOWN_ACCOUNT = "012345678901"  # a leading zero: every surface must print it as written, never as a number
 VENDOR_ACCOUNT = "777788889999"
 
 

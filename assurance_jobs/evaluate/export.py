@@ -19,6 +19,7 @@ import pandas as pd
 
 from assurance_jobs.evaluate.engine import INCOMPLETE_RESOURCE_COLUMNS, Evaluation
 from assurance_jobs.evaluate.findings import FINDINGS_COLUMNS
+from assurance_jobs.evaluate.lifecycle import PUBLISHED_COLUMNS
 from assurance_jobs.evaluate.results import RULE_RESULT_COLUMNS
 
 FINDINGS_JSON = "findings.json"
@@ -41,8 +42,29 @@ def _plain(value: Any) -> Any:
 
 
 def finding_columns(findings: pd.DataFrame) -> tuple[str, ...]:
-    """The contract columns, then the waiver columns once waivers have been applied (the published exports)."""
-    return FINDINGS_COLUMNS + tuple(name for name in findings.columns if str(name).startswith("waiver_"))
+    """The contract columns, then the waiver and lifecycle columns once the report has applied them (the
+    published exports)."""
+    waiver = tuple(name for name in findings.columns if str(name).startswith("waiver_"))
+    lifecycle = tuple(name for name in PUBLISHED_COLUMNS if name in findings.columns)
+    return FINDINGS_COLUMNS + waiver + lifecycle
+
+
+RESOLVED_COLUMNS: tuple[str, ...] = (
+    "finding_id",
+    "rule_id",
+    "account_id",
+    "region",
+    "resource_arn",
+    "identity_arn",
+    "element",
+    "severity",
+    "observed",
+    "observed_kind",
+    "first_seen",
+    "last_seen",
+    "resolved_on",
+)
+"""What findings.json says of a finding resolved on the day: which one, when it was first and last seen."""
 
 
 def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -56,8 +78,12 @@ def records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any
 def findings_json(
     evaluation: Evaluation,
     disabled_rules: Sequence[Mapping[str, Any]] = (),
+    lifecycle: Mapping[str, Any] | None = None,
     runtime_coverage: Mapping[str, Any] | None = None,
 ) -> bytes:
+    """The day's findings and rule results; with `lifecycle` (the published report's), also what the day was
+    compared with (`compared_with`, `missing_days`), the SLAs, and the findings resolved on the day; with
+    `runtime_coverage`, how many NHIs runtime judged against which baseline."""
     body: dict[str, Any] = {
         "schema_version": EXPORT_SCHEMA_VERSION,
         "findings": records(evaluation.findings, finding_columns(evaluation.findings)),
@@ -67,6 +93,14 @@ def findings_json(
         # Rules the configuration took out, with why and who approved: absent from rule_results by decision.
         "disabled_rules": [dict(rule) for rule in disabled_rules],
     }
+    if lifecycle is not None:
+        resolved = lifecycle.get("resolved")
+        body["lifecycle"] = {
+            "compared_with": lifecycle.get("compared_with"),
+            "missing_days": list(lifecycle.get("missing_days") or []),
+            "sla_days": dict(lifecycle.get("sla_days") or {}),
+            "resolved": [] if resolved is None else records(resolved, RESOLVED_COLUMNS),
+        }
     if runtime_coverage is not None:
         # NHIs judged at runtime against an approved baseline, only against learned behaviour, not at all (why).
         body["runtime_coverage"] = dict(runtime_coverage)
@@ -99,13 +133,14 @@ def write_findings_exports(
     evaluation: Evaluation,
     out_dir: str | Path,
     disabled_rules: Sequence[Mapping[str, Any]] = (),
+    lifecycle: Mapping[str, Any] | None = None,
     runtime_coverage: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write findings.json (findings + rule_results) and findings.csv (findings) into `out_dir`."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    document = findings_json(evaluation, disabled_rules, runtime_coverage)
+    document = findings_json(evaluation, disabled_rules, lifecycle, runtime_coverage)
     contents = ((FINDINGS_JSON, document), (FINDINGS_CSV, findings_csv(evaluation)))
     for name, content in contents:
         path = folder / name

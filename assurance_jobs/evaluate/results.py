@@ -143,8 +143,31 @@ def is_cluster_scope(account: str) -> bool:
     return account.startswith(CLUSTER_SCOPE_PREFIX)
 
 
+def scope_sources(rule: Rule) -> frozenset[str]:
+    """The regional sources whose regions are a rule's scopes: those that produce its subject's rows (a row's region
+    is where they were read), else every regional source it depends on. Another regional source it needs is judged
+    in the scope's region — except the CloudTrail day (`trail_wide`)."""
+    if not is_regional(rule):
+        return frozenset()
+    regional = [source for source in rule.depends_on if source in REGIONAL_SOURCES]
+    feeding = set(sources_feeding(rule.subject, rule.subject_kinds))
+    return frozenset([source for source in regional if source in feeding] or regional)
+
+
+def trail_wide(rule: Rule) -> frozenset[str]:
+    """Regional trail sources a regional rule reads without its rows coming from them: activity is judged per
+    principal over every region it acted in (an agent's role calls in any region), so the day must be clean in
+    every region for each of the rule's scopes."""
+    by_region = scope_sources(rule)
+    return frozenset(
+        source
+        for source in rule.depends_on
+        if source in REGIONAL_SOURCES and source not in by_region and registry.source(source).scope == "trail"
+    )
+
+
 def _scopes(rule: Rule, evidence: Evidence, seen: Iterable[Scope]) -> list[Scope]:
-    regional = [source for source in rule.depends_on if source in REGIONAL_SOURCES] if is_regional(rule) else []
+    regional = sorted(scope_sources(rule))
     scopes: set[Scope] = set(seen)
     cluster_rule = is_cluster_rule(rule)
     for account in evidence.accounts:
@@ -174,10 +197,14 @@ def rule_results(
     evaluated = keys.counts(np.flatnonzero(outcome.in_scope))
     failed = keys.counts(outcome.failed)
     incomplete_rows = keys.counts(gaps) if gaps is not None and len(gaps) else {}
-    required = required_sources(rule)
+    required, everywhere = required_sources(rule), trail_wide(rule)
     rows = []
     for account, region in _scopes(rule, evidence, evaluated):
-        missing = [source for source in required if evidence.source_missing(account, region, source)]
+        missing = [
+            source
+            for source in required
+            if evidence.source_missing(account, None if source in everywhere else region, source)
+        ]
         if incomplete_rows.get((account, region)):
             missing.append(ROW_EVIDENCE_GAP)
         n_failed = failed.get((account, region), 0)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from assurance_jobs import schema
 from assurance_jobs.assets import EXPECTATIONS, asset_folder
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.sources import registry
@@ -192,6 +193,9 @@ def _check_meta(meta: Mapping[str, Any], where: str) -> None:
     unknown = sorted(set(depends_on) - known_sources())
     if unknown:
         raise _problem(where, f"meta.depends_on names unknown sources: {', '.join(unknown)}")
+    kind = meta.get("observed_kind")
+    if kind is not None and kind not in schema.OBSERVED_KIND_NAMES:
+        raise _problem(where, f"meta.observed_kind {kind!r} is not one of {', '.join(schema.OBSERVED_KIND_NAMES)}")
     _check_citations(meta, where)
 
 

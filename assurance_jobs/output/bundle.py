@@ -33,6 +33,8 @@ class EvidenceFile:
     sha256: str
     bytes: int | None = None
     kind: str = "snapshot"  # 'snapshot' | 'suite' | 'waivers' | anything else worth listing
+    base: str = "store"
+    """What `path` is relative to: 'store' (the storage root) or 'report' (this report's folder)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,32 @@ class Evidence:
     dagster_run_id: str | None = None
     roots: Sequence[tuple[str, str]] = ()
     """(label, folder) the files live under — the snapshot first: the appendix names each folder once and lists
-    files relative to it (the sha256 pins each file; machine exports keep the full paths)."""
+    files relative to it (the sha256 pins each file). Folders are relative to the storage root, never host paths."""
+    manifest_sha256: str | None = None
+    """The sha256 of the snapshot's manifest.json: what the hash chain and `verify` anchor on."""
+    previous_manifest: Mapping[str, str] | None = None
+    """The manifest's link to the snapshot committed before it (partition_date, snapshot_id, sha256)."""
+    signing_key: str | None = None
+    """Fingerprint of the Ed25519 key that signs the manifest and the report (None: signing is off)."""
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The findings' life as of the report's day (evaluate/lifecycle.py): what the day was compared with, what
+    was resolved, what could not be re-checked, and how long remediation takes."""
+
+    previous_day: date | None = None
+    """The stored day this one was compared with (None: the first stored day)."""
+    missing_days: Sequence[date] = ()
+    """Days between that one and this one with nothing stored: a gap, never a resolution."""
+    ledger: pd.DataFrame | None = None
+    """Every finding seen up to this day with its raw status (new, open, reopened, resolved)."""
+    resolved: pd.DataFrame | None = None
+    """Findings resolved this day: their rows as last published (open the previous stored day, absent today)."""
+    not_rechecked: pd.DataFrame | None = None
+    """Ledger rows still open that this day's evidence could not re-check (their scope INCOMPLETE)."""
+    mean_time_to_remediate: Sequence[Mapping[str, Any]] = ()
+    sla_days: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,6 +139,10 @@ class ReportBundle:
     disabled_rules: Sequence[Mapping[str, Any]] = ()
     """Rules the configuration's `disabled_rules` took out (rule_id, title, justification, approver): not
     evaluated, and listed on the summary so the exception is as visible as a waiver."""
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    """The findings' life across stored days; `findings` carry the published lifecycle columns."""
+    previous_report: date | None = None
+    """The previous stored day, whose report the header links to (`output_dir/<day>/`, a sibling folder)."""
     """Warnings about the day's inputs (duplicate HR feed rows, unreadable dates in the snapshot), shown as-is."""
     agents: pd.DataFrame | None = None
     """The inventory's `agents` table (discovered agents and gateways, registry entries): the "AI agents" pages."""

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from assurance_jobs.output import views as vw
+from assurance_jobs.output.observed import render as render_observed
 
 DRIFT_SECTIONS: tuple[tuple[str, str, list[str]], ...] = (
     (
@@ -62,8 +63,10 @@ def drift_cell(column: str, value: Any) -> str:
     shown = vw.text(value)
     if column == "change" and isinstance(value, int | float) and not isinstance(value, bool):
         return f"{int(value):+d}"
-    if column.endswith(("actions", "principals", "baseline")):
-        return vw.observed_text(shown)
+    if column.endswith("principals"):
+        return render_observed(shown, "arns") if shown else ""
+    if column.endswith(("actions", "baseline")):
+        return render_observed(shown, "actions") if shown else ""
     return shown
 
 

@@ -21,6 +21,8 @@ import pandas as pd
 from assurance_jobs.output import kubernetes as k8s
 from assurance_jobs.output import views as vw
 from assurance_jobs.output.drift import DriftEntry, drift_by_principal, drift_days, drift_history
+from assurance_jobs.output.observed import render as render_observed
+from assurance_jobs.schema import OBSERVED_KINDS
 
 OWNER_NOT_CHECKED = "not_checked"
 
@@ -56,14 +58,18 @@ PERMISSION_FACTS: tuple[tuple[str, str], ...] = (
 """Identity fact columns summarised under "Effective permissions", in reading order; absent columns are skipped."""
 
 
-def fact_text(value: Any) -> str:
-    """A fact cell: booleans as yes/no, counts as numbers, lists spaced with AWS casing; '' when empty."""
+def fact_text(value: Any, column: str = "") -> str:
+    """A fact cell rendered from its column's declared kind (booleans as yes/no, account ids as written, lists
+    spaced with AWS casing); a count of 0 reads "none"; '' when empty."""
+    kind = OBSERVED_KINDS.get(column, "text")
     if isinstance(value, bool):
         return "yes" if value else "no"
     shown = vw.text(value)
     if shown in ("True", "False"):
         return "yes" if shown == "True" else "no"
-    return "none" if shown == "0" else vw.observed_text(shown)
+    if not shown:
+        return ""
+    return "none" if shown == "0" and kind in ("count", "text") else render_observed(shown, kind)
 
 
 @dataclass
@@ -171,7 +177,7 @@ def _header_facts(row: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Groups", vw.text(row.get("groups"))),
         ("Permissions boundary", vw.text(row.get("permissions_boundary_arn"))),
         ("Maximum session", _session(row.get("max_session_seconds"))),
-        ("Console access", fact_text(row.get("console_access")) if "console_access" in row else ""),
+        ("Console access", fact_text(row.get("console_access"), "console_access") if "console_access" in row else ""),
         ("Service-linked", "yes" if row.get("is_service_linked") is True else ""),
     ]
     return [(label, value) for label, value in facts if value] + k8s.header_facts(row)
@@ -179,11 +185,13 @@ def _header_facts(row: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _session(seconds: Any) -> str:
     shown = vw.text(seconds)
-    return vw.observed_text(shown, "≤ 3600 seconds") if shown else ""
+    return render_observed(shown, "seconds") if shown else ""
 
 
 def _permission_facts(row: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [(label, fact_text(row.get(column)) or "none") for column, label in PERMISSION_FACTS if column in row]
+    return [
+        (label, fact_text(row.get(column), column) or "none") for column, label in PERMISSION_FACTS if column in row
+    ]
 
 
 def _policy_row(policy: Mapping[str, Any]) -> dict[str, str]:
@@ -238,19 +246,16 @@ def _reachable_by(row: Mapping[str, Any], index: IdentityIndex) -> dict[str, Any
 
 
 def _credential(row: Mapping[str, Any]) -> dict[str, str]:
-    days = "≤ 90 days"
     return {
         "id": vw.resource_suffix(vw.text(row.get("credential_id")), vw.text(row.get("owner_arn"))),
         "kind": vw.text(row.get("kind")).replace("_", " "),
         "region": vw.text(row.get("region")),
         "active": fact_text(row.get("active")) if vw.text(row.get("active")) else "",
         "created": vw.short_time(row.get("created")),
-        "age": vw.observed_text(vw.text(row.get("age_days")), days) if vw.text(row.get("age_days")) else "",
+        "age": fact_text(row.get("age_days"), "age_days"),
         "last_rotated": vw.short_time(row.get("last_rotated")) or "never",
         "last_used": vw.short_time(row.get("last_used")) or "never",
-        "unused": vw.observed_text(vw.text(row.get("days_since_last_use")), days)
-        if vw.text(row.get("days_since_last_use"))
-        else "",
+        "unused": fact_text(row.get("days_since_last_use"), "days_since_last_use"),
         "expires": vw.short_time(row.get("expires")),
     }
 

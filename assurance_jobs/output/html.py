@@ -22,8 +22,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from assurance_jobs.output import report_model as page_builders
 from assurance_jobs.output.activity import activity_page
 from assurance_jobs.output.agents import agent_pages
 from assurance_jobs.output.bundle import SEVERITIES, ReportBundle, family_label
+from assurance_jobs.output.labels import source_label, source_labels, words
 from assurance_jobs.output.views import row_scope
 
 PAGE_SIZE = 1000
@@ -63,6 +65,9 @@ def _environment(folder: Path) -> Environment:
     # Our own stylesheet, read from the template folder: trusted, and must not be HTML-escaped inside <style>.
     env.filters["family"] = family_label
     env.filters["row_scope"] = row_scope
+    env.filters["source"] = source_label
+    env.filters["sources"] = source_labels
+    env.filters["words"] = words
     env.globals["css"] = Markup((folder / "report.css").read_text(encoding="utf-8").strip())
     script = (folder / "filter.js").read_text(encoding="utf-8").strip()
     env.globals["filter_script"] = Markup(script)
@@ -96,8 +101,10 @@ class _Site:
         html = self.env.get_template(template).render(root="../" * depth, filters=filters, **context)
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="\n") as handle:
+        temp = path.with_name(f".{path.name}.tmp")
+        with temp.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write(html + "\n")
+        os.replace(temp, path)  # a reader never sees half a page (the index across days is rewritten in place)
         self.written.append(path)
         return path
 
@@ -169,21 +176,10 @@ DAY_SUMMARY = "day-summary.json"
 
 
 def write_day_summary(model: page_builders.ReportModel, out_dir: Path) -> Path:
-    """The few numbers the index across days prints for this day (deterministic: no run id, no clock)."""
-    summary = {
-        "partition_date": model.header()["partition_date"],
-        "open": model.counts()["open"],
-        "open_by_severity": {row["key"]: row["open"] for row in model.severity_table()},
-        "evidence_complete": model.evidence_complete,
-        "incomplete_scopes": len(model.incomplete),
-        "failed_collections": len(model.failed_collections),
-        "could_not_collect": len(model.evidence_gaps["could_not_collect"]),
-        "not_configured": len(model.evidence_gaps["not_configured"]),
-        "new": None if model.new is None else len(model.new),
-        "resolved": None if model.resolved is None else len(model.resolved),
-    }
+    """The day's one summary (output/day_summary.py), which the summary page rendered from and the terminal, the
+    exit code and the index across days read back (deterministic: no run id, no clock)."""
     path = out_dir / DAY_SUMMARY
-    path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(model.summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
 
 
@@ -210,4 +206,20 @@ def render_index(out_root: Path, dates: Iterable[date | str]) -> Path:
     for entry, earlier in zip(entries, [*entries[1:], None], strict=True):
         now, before = entry["summary"], (earlier or {}).get("summary")
         entry["delta"] = None if not now or not before else now["open"] - before["open"]
-    return site.page("index.html", "dates_index.html.j2", entries=entries, severities=SEVERITIES)
+    return site.page("index.html", "dates_index.html.j2", entries=_with_gaps(entries), severities=SEVERITIES)
+
+
+def _with_gaps(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The days newest first, with a row for each run of calendar days between two of them that has no report:
+    a gap is shown as one, so nobody reads the next day's changes as one day's."""
+    rows: list[dict[str, Any]] = []
+    for entry, earlier in zip(entries, [*entries[1:], None], strict=True):
+        rows.append(entry)
+        if earlier is None:
+            continue
+        later, sooner = date.fromisoformat(entry["day"]), date.fromisoformat(earlier["day"])
+        missing = (later - sooner).days - 1
+        if missing > 0:
+            first, last = sooner + timedelta(days=1), later - timedelta(days=1)
+            rows.append({"gap": True, "first": first.isoformat(), "last": last.isoformat(), "days": missing})
+    return rows

@@ -5,11 +5,15 @@ each event through the library's `DetectionFinding` model, rather than writing d
 misname or mistype fails here, not in someone else's ingestion pipeline.
 
 Choices that matter to a consumer:
-* `finding_info.uid` is the sha256 of rule id, resource ARN and partition date, so the same finding on the same
-  day always has the same id (re-exports deduplicate) while each day's observation stays distinct.
-* Every time field comes from `as_of` (the snapshot's `taken_at`), never the clock: the same evidence gives
-  byte-identical files.
-* A finding under a waiver in force is `Suppressed`; open findings and those whose waiver expired are `New`.
+* `finding_info.uid` is the finding's id for its whole life (rule, account, resource and, for a multi-valued rule,
+  the element: `evaluate/findings.finding_id`), the same every day, so a SIEM updates one finding; `metadata.uid`
+  names the day's event (finding id, partition date, activity), so re-exports of a day deduplicate.
+* The lifecycle (evaluate/lifecycle.py) sets the activity: a finding first seen today is `Create`, one seen
+  before (or seen again after it was resolved) `Update`, one resolved today `Close`. `first_seen_time` is the
+  snapshot time of the day it was first seen, `last_seen_time` the day's (or, when closed, the last day it was).
+* Status: new or re-opened `New`, still open `InProgress`, under a waiver in force `Suppressed`, resolved
+  `Resolved`; a finding whose waiver expired is open again and says so in `status_detail`.
+* Every time field comes from stored snapshot times, never the clock: the same evidence gives byte-identical files.
 * Framework controls have no home in the Detection Finding class, so they travel in `unmapped.controls`.
 * Only the columns named in this module are exported; anything else a findings table happens to carry is not.
 """
@@ -72,9 +76,9 @@ def _text(value: Any) -> str | None:
     return text if text else None
 
 
-def finding_uid(rule_id: str, resource_arn: str, partition_date: str) -> str:
-    """Stable id of one finding on one day: the same inputs give the same id in every export."""
-    return hashlib.sha256(f"{rule_id}|{resource_arn}|{partition_date}".encode()).hexdigest()
+def event_uid(finding_id: str, partition_date: str, activity: str) -> str:
+    """The id of one day's event about one finding: the same inputs give the same id in every export."""
+    return hashlib.sha256(f"{finding_id}|{partition_date}|{activity}".encode()).hexdigest()
 
 
 def _epoch_ms(moment: datetime) -> int:
@@ -83,19 +87,48 @@ def _epoch_ms(moment: datetime) -> int:
     return int(moment.astimezone(UTC).timestamp() * 1000)
 
 
+def _moment(value: Any, fallback: datetime) -> datetime:
+    """A stored ISO time (a `*_seen_at` column), else `fallback`."""
+    text = _text(value)
+    if text is None:
+        return fallback
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+ACTIVITIES: Mapping[str, ActivityID] = {
+    "new": ActivityID.Create,
+    "open": ActivityID.Update,
+    "reopened": ActivityID.Update,
+    "resolved": ActivityID.Close,
+}
+TYPES: Mapping[ActivityID, DetectionFindingTypeID] = {
+    ActivityID.Create: DetectionFindingTypeID.Create,
+    ActivityID.Update: DetectionFindingTypeID.Update,
+    ActivityID.Close: DetectionFindingTypeID.Close,
+}
+
+
 def _rules_by_id(rule_meta: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     return {str(meta["rule_id"]): meta for meta in rule_meta}
 
 
 def _status(row: Mapping[str, Any]) -> tuple[StatusID, str | None]:
-    """Suppressed only while a waiver is in force; an expired waiver re-opens the finding (and says so)."""
+    """Resolved when closed; Suppressed only while a waiver is in force; else New (first seen today, or seen
+    again after it was resolved) or InProgress (still open). An expired waiver re-opens the finding, and says so."""
+    seen = _text(row.get("seen_status")) or "new"
+    if seen == "resolved":
+        return StatusID.Resolved, f"Not seen on {_text(row.get('resolved_on'))}: resolved"
     waiver = _text(row.get("waiver_status"))
     if waiver == "waived":
         detail = f"Waived until {_text(row.get('waiver_expires'))}: {_text(row.get('waiver_justification'))}"
         return StatusID.Suppressed, detail
+    status = StatusID.InProgress if seen == "open" else StatusID.New
     if waiver == "waiver_expired":
-        return StatusID.New, f"Waiver expired on {_text(row.get('waiver_expires'))}; the finding is open again"
-    return StatusID.New, None
+        return status, f"Waiver expired on {_text(row.get('waiver_expires'))}; the finding is open again"
+    if seen == "reopened":
+        return status, "Seen again after it was resolved: re-opened"
+    return status, None
 
 
 def _waiver(row: Mapping[str, Any]) -> dict[str, str | None] | None:
@@ -108,6 +141,28 @@ def _waiver(row: Mapping[str, Any]) -> dict[str, str | None] | None:
         "approver": _text(row.get("waiver_approver")),
         "expires": _text(row.get("waiver_expires")),
     }
+
+
+def _lifecycle(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The finding's life as the report states it: status, dates, age and SLA (None for exports without one)."""
+    status = _text(row.get("lifecycle_status"))
+    if status is None:
+        return None
+    values = {
+        "status": status,
+        "first_seen": _text(row.get("first_seen")),
+        "last_seen": _text(row.get("last_seen")),
+        "resolved_on": _text(row.get("resolved_on")),
+        "age_days": _number(row.get("age_days")),
+        "sla_days": _number(row.get("sla_days")),
+        "due_date": _text(row.get("due_date")),
+        "overdue": bool(row.get("overdue")) if _text(row.get("overdue")) is not None else None,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _number(value: Any) -> int | None:
+    return None if _text(value) is None else int(value)
 
 
 def _resource(row: Mapping[str, Any]) -> ResourceDetails:
@@ -134,34 +189,49 @@ def _unmapped(row: Mapping[str, Any], meta: Mapping[str, Any], snapshot_id: str)
         "classification_reason": _text(row.get("classification_reason")),
         "snapshot_id": snapshot_id,
         "partition_date": _text(row.get("partition_date")),
+        "lifecycle": _lifecycle(row),
         "controls": {fw: sorted(str(c) for c in ids) for fw, ids in sorted(dict(meta.get("controls") or {}).items())},
         "waiver": _waiver(row),
     }
     return {key: value for key, value in unmapped.items() if value is not None}
 
 
-def _event(row: Mapping[str, Any], meta: Mapping[str, Any], snapshot_id: str, as_of: datetime, tool_version: str):
+def _event(
+    row: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    snapshot_id: str,
+    as_of: datetime,
+    tool_version: str,
+    partition_date: str,
+):
     rule_id = str(row["rule_id"])
-    uid = finding_uid(rule_id, str(row["resource_arn"]), str(_text(row.get("partition_date")) or ""))
+    finding = _text(row.get("finding_id")) or hashlib.sha256(f"{rule_id}|{row['resource_arn']}".encode()).hexdigest()
+    activity = ACTIVITIES.get(_text(row.get("seen_status")) or "new", ActivityID.Create)
     title = _text(row.get("title")) or _text(meta.get("title")) or rule_id
     severity = (_text(row.get("severity")) or _text(meta.get("severity")) or "").lower()
     severity_id = SEVERITY_IDS.get(severity, SeverityID.Unknown)
     status_id, status_detail = _status(row)
     millis = _epoch_ms(as_of)
+    first_seen = _epoch_ms(_moment(row.get("first_seen_at"), as_of))
+    last_seen = _epoch_ms(_moment(row.get("last_seen_at"), as_of)) if activity == ActivityID.Close else millis
     family = _text(row.get("family")) or _text(meta.get("family")) or "unknown"
     source_file = _text(row.get("source_file"))
+    observed = _text(row.get("observed"))
+    message = f"{title}: observed {observed} (threshold {_text(row.get('threshold'))})"
+    if activity == ActivityID.Close:
+        message = f"{title}: resolved (last observed {observed})"
     return DetectionFinding(
         metadata=Metadata(
-            uid=uid,
+            uid=event_uid(finding, partition_date, activity.name),
             event_code=rule_id,
             version=OCSF_VERSION,
             profiles=["cloud"],
             product=Product(name=PRODUCT_NAME, vendor_name=PRODUCT_NAME, version=tool_version),
         ),
-        activity_id=ActivityID.Create,
-        activity_name=ActivityID.Create.name,
-        type_uid=DetectionFindingTypeID.Create,
-        type_name="Detection Finding: Create",
+        activity_id=activity,
+        activity_name=activity.name,
+        type_uid=TYPES[activity],
+        type_name=f"Detection Finding: {activity.name}",
         severity_id=severity_id,
         severity=severity_id.name,
         status_id=status_id,
@@ -169,16 +239,17 @@ def _event(row: Mapping[str, Any], meta: Mapping[str, Any], snapshot_id: str, as
         status_detail=status_detail,
         time=millis,
         time_dt=as_of,
-        message=f"{title}: observed {_text(row.get('observed'))} (threshold {_text(row.get('threshold'))})",
+        message=message,
         finding_info=FindingInformation(
-            uid=uid,
+            uid=finding,
             title=title,
             desc=_text(meta.get("rationale")) or title,
             types=[f"Non-human identity/{family}"],
             analytic=Analytic(uid=rule_id, name=title, type="Rule", type_id=ANALYTIC_TYPE_RULE),
-            created_time=millis,
-            first_seen_time=millis,
-            last_seen_time=millis,
+            created_time=first_seen,
+            first_seen_time=first_seen,
+            last_seen_time=last_seen,
+            modified_time=millis,
             data_sources=[source_file] if source_file else None,
         ),
         resources=[_resource(row)],
@@ -206,21 +277,27 @@ def ocsf_findings(
     snapshot_id: str,
     as_of: datetime,
     tool_version: str,
+    resolved: pd.DataFrame | None = None,
+    partition_date: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One OCSF 1.5 Detection Finding (class_uid 2004) per findings row, as JSON-ready dicts.
+    """One OCSF 1.5 Detection Finding (class_uid 2004) per findings row, then one `Close` per finding `resolved`
+    on the day, as JSON-ready dicts.
 
     Rows are exported in (rule_id, account_id, resource_arn) order whatever order they arrive in, so the output
     does not depend on how the caller built the table.
     """
-    if findings.empty:
+    frames = [frame for frame in (findings, resolved) if frame is not None and not frame.empty]
+    if not frames:
         return []
     rules = _rules_by_id(rule_meta)
-    ordered = findings.sort_values(["rule_id", "account_id", "resource_arn"], kind="stable")
+    day = partition_date or (_text(findings["partition_date"].iat[0]) if len(findings) else None)
     events = []
-    for row in ordered.to_dict(orient="records"):
-        meta = rules.get(str(row["rule_id"]), {})
-        event = _event(row, meta, snapshot_id, as_of, tool_version)
-        events.append(event.model_dump(mode="json", exclude_none=True))
+    for frame in frames:
+        ordered = frame.sort_values(["rule_id", "account_id", "resource_arn"], kind="stable")
+        for row in ordered.to_dict(orient="records"):
+            meta = rules.get(str(row["rule_id"]), {})
+            event = _event(row, meta, snapshot_id, as_of, tool_version, str(day or _text(row.get("partition_date"))))
+            events.append(event.model_dump(mode="json", exclude_none=True))
     return events
 
 
@@ -243,9 +320,19 @@ def write_ocsf(
     snapshot_id: str,
     as_of: datetime,
     tool_version: str,
+    resolved: pd.DataFrame | None = None,
+    partition_date: str | None = None,
 ) -> Path:
     """Write the findings as a JSON array of OCSF Detection Findings; the same inputs give the same bytes."""
-    events = ocsf_findings(findings, rule_meta, snapshot_id=snapshot_id, as_of=as_of, tool_version=tool_version)
+    events = ocsf_findings(
+        findings,
+        rule_meta,
+        snapshot_id=snapshot_id,
+        as_of=as_of,
+        tool_version=tool_version,
+        resolved=resolved,
+        partition_date=partition_date,
+    )
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(dumps_ocsf(events), encoding="utf-8")

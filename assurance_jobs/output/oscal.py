@@ -79,8 +79,18 @@ def _evidence_rows(evidence: Iterable[Any]) -> list[dict[str, str]]:
     rows = []
     for item in evidence:
         get = item.get if isinstance(item, Mapping) else lambda key, default=None, obj=item: getattr(obj, key, default)
-        rows.append({"path": str(get("path")), "sha256": str(get("sha256")), "kind": str(get("kind", "snapshot"))})
+        rows.append(
+            {
+                "path": str(get("path")),
+                "sha256": str(get("sha256")),
+                "kind": str(get("kind", "snapshot")),
+                "base": str(get("base", "store")),
+            }
+        )
     return sorted(rows, key=lambda row: (row["kind"], row["path"]))
+
+
+_BASES = {"store": "path relative to the evidence store's root", "report": "path relative to this report's folder"}
 
 
 def _source_of(path: str) -> tuple[str | None, str]:
@@ -97,13 +107,19 @@ def _scope_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
     return str(row["rule_id"]), str(row["account_id"]), _text(row.get("region")) or "global"
 
 
-def _finding_counts(findings: pd.DataFrame) -> dict[tuple[str, str, str], tuple[int, int]]:
-    """(findings, of which waived) per rule scope; a waiver is risk acceptance, not a pass."""
-    counts: dict[tuple[str, str, str], tuple[int, int]] = {}
+def _finding_counts(findings: pd.DataFrame) -> dict[tuple[str, str, str], tuple[int, int, int, int]]:
+    """(findings, of which waived, first seen today, overdue) per rule scope; a waiver is risk acceptance, not a
+    pass, and an overdue finding is open past the SLA of its severity (evaluate/lifecycle.py)."""
+    counts: dict[tuple[str, str, str], tuple[int, int, int, int]] = {}
     for row in findings.to_dict(orient="records"):
         key = _scope_key(row)
-        total, waived = counts.get(key, (0, 0))
-        counts[key] = (total + 1, waived + (_text(row.get("waiver_status")) == "waived"))
+        total, waived, new, overdue = counts.get(key, (0, 0, 0, 0))
+        counts[key] = (
+            total + 1,
+            waived + (_text(row.get("waiver_status")) == "waived"),
+            new + (_text(row.get("lifecycle_status")) == "new"),
+            overdue + (_text(row.get("overdue")) == "True"),
+        )
     return counts
 
 
@@ -135,8 +151,8 @@ class _Builder:
         return c.Resource(
             uuid=stable_uuid("evidence", row["path"], row["sha256"]),
             title=row["path"],
-            description=f"{row['kind'].capitalize()} file read for this assessment.",
-            props=self.props(kind=row["kind"], sha256=row["sha256"]),
+            description=f"{row['kind'].capitalize()} file read for this assessment ({_BASES[row['base']]}).",
+            props=self.props(kind=row["kind"], sha256=row["sha256"], base=row["base"]),
             rlinks=[self.rlink(row)],
         )
 
@@ -164,14 +180,15 @@ class _Builder:
                 )
         return found or None
 
-    def observation(self, row: Mapping[str, Any], counts: tuple[int, int]) -> Any:
+    def observation(self, row: Mapping[str, Any], counts: tuple[int, int, int, int]) -> Any:
         rule_id, account_id, region = _scope_key(row)
         status = str(row["status"])
         missing = _text(row.get("missing_sources"))
         title = _text(row.get("title")) or _text(self.rules.get(rule_id, {}).get("title")) or rule_id
         description = (
             f"{rule_id} ({title}) in account {account_id}, {region}: {status}; {_count(row.get('evaluated'))} "
-            f"evaluated, {_count(row.get('failed'))} failed, {counts[1]} of {counts[0]} findings waived."
+            f"evaluated, {_count(row.get('failed'))} failed, {counts[1]} of {counts[0]} findings waived, "
+            f"{counts[2]} first seen on this day, {counts[3]} open past their SLA."
         )
         remarks = None
         if status == "INCOMPLETE":
@@ -188,6 +205,8 @@ class _Builder:
                 evaluated=_count(row.get("evaluated")),
                 failed=_count(row.get("failed")),
                 waived=counts[1],
+                new=counts[2],
+                overdue=counts[3],
                 missing_sources=missing,
             ),
             methods=[self.c.Methods.TEST],
@@ -297,7 +316,7 @@ def oscal_assessment_results(
     b = _Builder(rules, files, as_of)
     scopes = sorted(rule_results.to_dict(orient="records"), key=_scope_key)
     counts = _finding_counts(findings)
-    observations = [b.observation(row, counts.get(_scope_key(row), (0, 0))) for row in scopes]
+    observations = [b.observation(row, counts.get(_scope_key(row), (0, 0, 0, 0))) for row in scopes]
     observation_uuids = {_scope_key(row): obs.uuid for row, obs in zip(scopes, observations, strict=True)}
     controls = _controls_of(rules, (str(row["rule_id"]) for row in scopes))
     run = f"{day} (snapshot {snapshot_id})" if snapshot_id else day

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from assurance_jobs.output.labels import probe_step
 from assurance_jobs.output.views import file_name
 from assurance_jobs.probes.record import ProbeRecord
 
@@ -76,7 +77,7 @@ def timeline(record: ProbeRecord | None) -> dict[str, Any] | None:
         {
             "x": x(event.offset_seconds),
             "outcome": event.outcome,
-            "label": f"{event.phase} +{event.offset_seconds:g} s: {event.outcome}"
+            "label": f"{probe_step(event.phase)} +{event.offset_seconds:g} s: {event.outcome}"
             + (f" (HTTP {event.status})" if event.status else "")
             + (f" {event.code}" if event.code else ""),
         }
@@ -112,7 +113,9 @@ def probe_views(
                     for r in verdicts.sort_values("rule_id").to_dict("records")
                 ],
                 "timeline": timeline(record),
-                "events": [event.__dict__ for event in record.events] if record else [],
+                "events": [{**event.__dict__, "step": probe_step(event.phase)} for event in record.events]
+                if record
+                else [],
             }
         )
     return views

@@ -15,14 +15,17 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from assurance_jobs.evaluate.findings import observed_kind
 from assurance_jobs.output import accounts as by_account
 from assurance_jobs.output import status as st
 from assurance_jobs.output import views as vw
 from assurance_jobs.output.bundle import FAMILIES, SEVERITIES, ReportBundle
 from assurance_jobs.output.controls import control_href, control_pages, rule_control_links
+from assurance_jobs.output.day_summary import day_summary
 from assurance_jobs.output.drift import DRIFT_SECTIONS, drift_cell, drift_changes, drift_header
 from assurance_jobs.output.entities import IdentityIndex, identity_context, policy_pages
 from assurance_jobs.output.kubernetes import cluster_scopes
+from assurance_jobs.output.kubernetes import subject_rows as k8s_subject_rows
 from assurance_jobs.output.trend import trend_svg
 from assurance_jobs.output.waivers import expired_waivers
 
@@ -53,14 +56,12 @@ class ReportModel:
         rules = vw.rule_meta(bundle)
         statuses = st.rule_statuses(rules, bundle.rule_results, bundle.findings)
         ous = ou_by_account(bundle.account_status)
-        rows = [vw.finding_row(r, ous) for r in vw.records(bundle.findings, ["rule_id", "account_id", "resource_arn"])]
+        kinds = {rid: observed_kind(meta, str(meta.get("observed_column", ""))) for rid, meta in rules.items()}
+        ordered = vw.records(bundle.findings, ["rule_id", "account_id", "resource_arn"])
+        rows = [vw.finding_row(r, ous, kinds) for r in ordered]
         for rule_id, meta in rules.items():
             meta["status"] = statuses[rule_id]
-        new = resolved = None
-        if bundle.previous_findings is not None:
-            new_frame, resolved_frame = st.changes(bundle.findings, bundle.previous_findings)
-            new = [vw.finding_row(r, ous) for r in vw.records(new_frame, st.CHANGE_KEY)]
-            resolved = [vw.finding_row(r, ous) for r in vw.records(resolved_frame, st.CHANGE_KEY)]
+        new, resolved = _changes(bundle, rows, ous, kinds)
         model = cls(
             bundle=bundle,
             page_size=page_size,
@@ -82,9 +83,53 @@ class ReportModel:
             meta["control_links"] = links.get(rule_id, [])
         return model
 
+    # ---- the day's one summary (terminal, day-summary.json, banner and exit code) ---------------------------
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        return day_summary(self)
+
+    # ---- lifecycle -----------------------------------------------------------------------------------------
+    @cached_property
+    def not_rechecked(self) -> list[dict[str, str]]:
+        """Findings still open that this day's evidence could not re-check (kept open, never resolved)."""
+        frame = self.bundle.lifecycle.not_rechecked
+        return [vw.finding_row(r, self.ous) for r in vw.records(frame, st.CHANGE_KEY)]
+
+    def overdue_rows(self) -> list[dict[str, str]]:
+        """Open findings past their SLA, oldest first."""
+        late = [row for row in self.rows if row["overdue"]]
+        return sorted(late, key=lambda row: (row["first_seen"], row["rule_id"], row["arn"]))
+
+    def remediation_table(self) -> list[dict[str, Any]]:
+        """Per family: open, overdue, resolved so far and the mean days to remediate (None: nothing resolved)."""
+        mttr = {row["family"]: row for row in self.bundle.lifecycle.mean_time_to_remediate}
+        families = list(FAMILIES) + sorted({str(m.get("family", "")) for m in self.rules.values()} - set(FAMILIES))
+        table = []
+        for family in families:
+            rows = [row for row in self.rows if self.rules.get(row["rule_id"], {}).get("family") == family]
+            open_rows = [row for row in rows if row["status"] != "waived"]
+            entry = mttr.get(family, {})
+            if not rows and not entry.get("resolved"):
+                continue
+            table.append(
+                {
+                    "family": family,
+                    "open": len(open_rows),
+                    "overdue": sum(1 for row in open_rows if row["overdue"]),
+                    "resolved": int(entry.get("resolved") or 0),
+                    "mean_days": entry.get("mean_days"),
+                }
+            )
+        return table
+
+    def sla_rows(self) -> list[dict[str, Any]]:
+        sla = self.bundle.lifecycle.sla_days
+        return [{"severity": severity, "days": sla[severity]} for severity in SEVERITIES if severity in sla]
+
     # ---- small lookups the templates use -------------------------------------------------------------------
     status_labels = st.STATUS_LABELS
     markdown = staticmethod(vw.markdown)
+    identity_href = staticmethod(vw.identity_href)
 
     @cached_property
     def evidence_gaps(self) -> dict[str, list[dict[str, Any]]]:
@@ -390,20 +435,25 @@ class ReportModel:
         return control_pages(self)
 
     def identity_list(self) -> list[dict[str, Any]]:
-        """One line per identity (name, link, open findings): owner and kind are on the identity page."""
+        """One line per identity (name, link, open findings): owner and kind are on the identity page. Principals
+        that findings name but the inventory does not hold (probe clients, agents' runtime roles in another
+        account) are listed too, with `known` False, so the page can count the two apart."""
         open_by: dict[str, int] = defaultdict(int)
         for row in self.rows:
             if row["status"] != "waived":
                 open_by[row["identity"]] += 1
         known = {vw.text(arn) for arn in self.bundle.identities.get("arn", [])}
+        kubernetes = set(k8s_subject_rows(self.bundle.kubernetes_subjects)) - known
         return [
             {
                 "prefix": vw.split_arn(arn)[0],
                 "rest": vw.split_arn(arn)[1],
                 "href": vw.identity_href(arn).removeprefix("ids/"),
                 "open": open_by.get(arn, 0),
+                "known": arn in known or arn in kubernetes,
+                "kubernetes": arn in kubernetes,
             }
-            for arn in sorted(known | set(open_by))
+            for arn in sorted(known | kubernetes | set(open_by))
         ]
 
     # ---- waivers -------------------------------------------------------------------------------------------
@@ -419,6 +469,8 @@ class ReportModel:
         entries = [
             {
                 "rule_id": w.rule_id,
+                "rule_file": vw.file_name(w.rule_id),
+                "approved": w.approved.isoformat() if w.approved else "",
                 "resource": w.resource,
                 "justification": w.justification,
                 "approver": w.approver,
@@ -439,7 +491,8 @@ class ReportModel:
             rows.append(
                 {
                     "kind": f.kind,
-                    "path": vw.relative_to_roots(f.path, evidence.roots),
+                    "base": f.base,
+                    "path": f.path if f.base == "report" else vw.relative_to_roots(f.path, evidence.roots),
                     "sha256": f.sha256,
                     "bytes": vw.text(f.bytes),
                     "anchor": "" if anchor in anchored else anchor,
@@ -460,19 +513,34 @@ def paged_pages(model: ReportModel, page_size: int) -> Iterator[tuple[str, str, 
         waived = len(all_rows) - len(rows)
         yield from _series(f"rules/{meta['file']}", "rule.html.j2", rows, page_size, rule=meta, waived=waived)
     identities = model.identity_list()
-    yield from _series("ids/index", "identity_list.html.j2", identities, page_size, heading="Identities")
+    kubernetes = sum(1 for row in identities if row["kubernetes"])
+    known = sum(1 for row in identities if row["known"]) - kubernetes
+    yield from _series(
+        "ids/index",
+        "identity_list.html.j2",
+        identities,
+        page_size,
+        heading="Identities",
+        inventory_count=known,
+        kubernetes_count=kubernetes,
+    )
     series = {
-        "changes-new": ("findings_list.html.j2", model.new or [], "New findings since the previous partition"),
-        "changes-resolved": (
-            "findings_list.html.j2",
-            model.resolved or [],
-            "Findings resolved since the previous partition",
-        ),
-        "waived": ("findings_list.html.j2", model.waived_rows(), "Waived findings"),
-        "reopened": ("findings_list.html.j2", model.reopened_rows(), "Findings re-opened by an expired waiver"),
+        "changes-new": (model.new or [], "New or re-opened findings since the previous stored day", False, False),
+        "changes-resolved": (model.resolved or [], "Findings resolved since the previous stored day", False, False),
+        "waived": (model.waived_rows(), "Waived findings", True, False),
+        "reopened": (model.reopened_rows(), "Findings re-opened by an expired waiver", True, False),
+        "overdue": (model.overdue_rows(), "Overdue findings: open past their SLA", False, True),
     }
-    for stem, (template, rows, title) in series.items():
-        yield from _series(stem, template, rows, max(1, page_size // 2), heading=title)
+    for stem, (rows, title, waiver_columns, due_columns) in series.items():
+        yield from _series(
+            stem,
+            "findings_list.html.j2",
+            rows,
+            max(1, page_size // 2),
+            heading=title,
+            waiver_columns=waiver_columns,
+            due_columns=due_columns,
+        )
 
 
 def _runs(chunk: Sequence[Any]) -> list[Any]:
@@ -499,6 +567,32 @@ def _series(
             **extra,
         }
         yield vw.page_file(stem, number), template, context
+
+
+def _changes(
+    bundle: ReportBundle, rows: list[dict[str, str]], ous: Mapping[str, str], kinds: Mapping[str, str]
+) -> tuple[list[dict[str, str]] | None, list[dict[str, str]] | None]:
+    """(new, resolved) since the previous stored day, or (None, None) on the first stored day.
+
+    With a lifecycle (every published report): new is what the ledger calls new or re-opened today, resolved what
+    it resolved today. Without one (a bundle built by hand): the findings compared with the previous day's."""
+    lifecycle = bundle.lifecycle
+    if lifecycle.ledger is not None:
+        if lifecycle.previous_day is None:
+            return None, None
+        ledger = lifecycle.ledger
+        opened = set(ledger.loc[ledger["status"].isin(("new", "reopened")), "finding_id"]) if len(ledger) else set()
+        new = [row for row in rows if row["finding_id"] in opened]
+        resolved_frame = lifecycle.resolved
+        resolved = [vw.finding_row(r, ous, kinds) for r in vw.records(resolved_frame, st.CHANGE_KEY)]
+        return sorted(new, key=lambda row: (row["rule_id"], row["arn"])), resolved
+    if bundle.previous_findings is None:
+        return None, None
+    new_frame, resolved_frame = st.changes(bundle.findings, bundle.previous_findings)
+    return (
+        [vw.finding_row(r, ous, kinds) for r in vw.records(new_frame, st.CHANGE_KEY)],
+        [vw.finding_row(r, ous, kinds) for r in vw.records(resolved_frame, st.CHANGE_KEY)],
+    )
 
 
 def ou_by_account(account_status: Sequence[Mapping[str, Any]]) -> dict[str, str]:

@@ -14,24 +14,47 @@ from typing import Any
 import pandas as pd
 
 from assurance_jobs.output.bundle import FAMILIES, Evidence, EvidenceFile, HistoryPoint, ReportBundle
+from assurance_jobs.schema import OBSERVED_KINDS
 
 ACCOUNT = "123456789012"
 AS_OF = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
-RULES: tuple[tuple[str, str, str, str, str], ...] = (
-    # rule id, family, severity, subject, title
-    ("NHI-ROT-001", "rotation", "high", "credentials", "Access key older than 90 days"),
-    ("NHI-ROT-003", "rotation", "medium", "credentials", "Secret rotation disabled"),
-    ("NHI-EXP-001", "expiry", "medium", "identities", "Role session longer than one hour"),
-    ("NHI-LP-001", "least_privilege", "critical", "identities", "Effective administrator"),
-    ("NHI-LP-002", "least_privilege", "high", "identities", "Wildcard on sensitive services"),
-    ("NHI-LP-004", "least_privilege", "critical", "identities", "Trust open to anyone without conditions"),
-    ("NHI-OFF-002", "offboarding", "medium", "identities", "Role unused for 90 days"),
-    ("NHI-OFF-003", "offboarding", "high", "identities", "No owner"),
+RULES: tuple[tuple[str, str, str, str, str, str], ...] = (
+    # rule id, family, severity, subject, title, observed fact column (its kind: schema.OBSERVED_KINDS)
+    ("NHI-ROT-001", "rotation", "high", "credentials", "Access key older than 90 days", "age_days"),
+    ("NHI-ROT-003", "rotation", "medium", "credentials", "Secret rotation disabled", "rotation_enabled"),
+    ("NHI-EXP-001", "expiry", "medium", "identities", "Role session longer than one hour", "max_session_seconds"),
+    ("NHI-LP-001", "least_privilege", "critical", "identities", "Effective administrator", "admin_implied"),
+    (
+        "NHI-LP-002",
+        "least_privilege",
+        "high",
+        "identities",
+        "Wildcard on sensitive services",
+        "sensitive_wildcard_services",
+    ),
+    (
+        "NHI-LP-004",
+        "least_privilege",
+        "critical",
+        "identities",
+        "Trust open to anyone without conditions",
+        "trust_open_unconditioned",
+    ),
+    ("NHI-OFF-002", "offboarding", "medium", "identities", "Role unused for 90 days", "days_since_last_use"),
+    ("NHI-OFF-003", "offboarding", "high", "identities", "No owner", "owner"),
 )
 
 
-def rule_meta(rule_id: str, family: str, severity: str, subject: str, title: str, **extra: Any) -> dict[str, Any]:
+def rule_meta(
+    rule_id: str,
+    family: str,
+    severity: str,
+    subject: str,
+    title: str,
+    observed_column: str = "observed",
+    **extra: Any,
+) -> dict[str, Any]:
     """Expectation meta for one rule, with plausible framework citations."""
     meta: dict[str, Any] = {
         "rule_id": rule_id,
@@ -42,7 +65,7 @@ def rule_meta(rule_id: str, family: str, severity: str, subject: str, title: str
         "remediation": f"How to fix {rule_id}.",
         "subject": subject,
         "depends_on": ["iam_authorization_details"],
-        "observed_column": "observed",
+        "observed_column": observed_column,
         "threshold": "> 90 days",
         "controls": {
             "nist-800-53r5": ["AC-2"],
@@ -80,7 +103,7 @@ def identity(name: str, kind: str = "role", account: str = ACCOUNT, **extra: Any
 
 
 def finding(rule_id: str, resource_arn: str, identity_arn: str | None = None, **extra: Any) -> dict[str, Any]:
-    meta = {r[0]: r for r in RULES}.get(rule_id, (rule_id, "rotation", "high", "identities", rule_id))
+    meta = {r[0]: r for r in RULES}.get(rule_id, (rule_id, "rotation", "high", "identities", rule_id, "observed"))
     row = {
         "rule_id": rule_id,
         "family": meta[1],
@@ -100,6 +123,7 @@ def finding(rule_id: str, resource_arn: str, identity_arn: str | None = None, **
         "partition_date": "2026-11-25",
         "source_file": f"{ACCOUNT}/iam_authorization_details.json",
         "source_sha256": "0" * 64,
+        "observed_kind": OBSERVED_KINDS.get(meta[5], "text"),
     }
     row.update(extra)
     return row

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from assurance_jobs.evaluate.results import ANY_ACCOUNT
 from assurance_jobs.output.bundle import FAMILIES, ReportBundle
+from assurance_jobs.output.observed import render as render_observed
 from assurance_jobs.output.status import open_mask
 
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -102,53 +103,6 @@ def evidence_anchor(sha256: str) -> str:
     return "f-" + sha256[:12]
 
 
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
-_THRESHOLD_UNIT = re.compile(r"-?\d+(?:\.\d+)?\s+([A-Za-z][A-Za-z ]*?)\s*$")
-_COMMA_WITHOUT_SPACE = re.compile(r",(?=\S)")
-
-
-def threshold_unit(threshold: str) -> str:
-    """The unit a threshold is written in ('≤ 90 days' → 'days', '≤ 1 active key' → 'active key')."""
-    found = _THRESHOLD_UNIT.search(threshold or "")
-    return found.group(1) if found else ""
-
-
-def _plural(unit: str, amount: float) -> str:
-    if abs(amount) == 1:
-        return unit[:-1] if unit.endswith("days") or unit.endswith("seconds") else unit
-    return unit if unit.endswith("s") else unit + "s"
-
-
-def _duration(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    if hours and not rest:
-        return f"{hours} h"
-    return f"{seconds / 3600:.1f} h" if hours else f"{seconds // 60} min"
-
-
-def observed_text(observed: str, threshold: str = "") -> str:
-    """An observed value as an auditor reads it: rounded, with the threshold's unit, lists spaced, AWS casing.
-
-    '313.0005' with '≤ 90 days' → '313 days'; '43200' with '≤ 3600 seconds' → '43,200 seconds (12 h)';
-    'kms:creategrant,kms:decrypt' → 'kms:CreateGrant, kms:Decrypt'."""
-    from assurance_jobs.output.casing import aws_case
-
-    value = observed.strip()
-    if not _NUMBER.match(value):
-        return aws_case(_COMMA_WITHOUT_SPACE.sub(", ", value))
-    number = float(value)
-    unit = threshold_unit(threshold)
-    if unit.startswith("day"):
-        days = round(number)
-        return f"{days:,} {_plural('days', days)}"
-    if unit.startswith("second"):
-        seconds = round(number)
-        return f"{seconds:,} {_plural('seconds', seconds)} ({_duration(abs(seconds))})"
-    rounded = round(number) if abs(number - round(number)) < 0.05 else round(number, 1)
-    shown = f"{rounded:,}"
-    return f"{shown} {_plural(unit, rounded)}" if unit else shown
-
-
 def split_arn(arn: str) -> tuple[str, str]:
     """('arn:aws:iam::123456789012:', 'role/x'): tables print the prefix once per run of rows."""
     parts = arn.split(":", 5)
@@ -210,8 +164,11 @@ def row_scope(scope: Any) -> str:
     return shown if is_aws_account(shown) or named_cluster else ANY_ACCOUNT
 
 
-def finding_row(row: Mapping[str, Any], ou_by_account: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The compact finding row every table prints; `account` and `ou` are what the report's filter matches."""
+def finding_row(
+    row: Mapping[str, Any], ou_by_account: Mapping[str, str] | None = None, kinds: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The compact finding row every table prints; `account` and `ou` are what the report's filter matches. The
+    observed value is rendered from the row's `observed_kind`, else from the kind its rule declares (`kinds`)."""
     arn = text(row.get("resource_arn"))
     identity = text(row.get("identity_arn")) or arn
     prefix, rest = split_arn(arn)
@@ -228,7 +185,17 @@ def finding_row(row: Mapping[str, Any], ou_by_account: Mapping[str, str] | None 
         "rest": rest,
         "identity": identity,
         "href": identity_href(identity),
-        "observed": observed_text(text(row.get("observed")), text(row.get("threshold"))),
+        "observed": render_observed(
+            row.get("observed"), text(row.get("observed_kind")) or (kinds or {}).get(text(row.get("rule_id")))
+        ),
+        "finding_id": text(row.get("finding_id")),
+        "lifecycle": text(row.get("lifecycle_status")),
+        "first_seen": text(row.get("first_seen")),
+        "last_seen": text(row.get("last_seen")),
+        "age": text(row.get("age_days")),
+        "due": text(row.get("due_date")),
+        "overdue": "yes" if row.get("overdue") is True or text(row.get("overdue")) == "True" else "",
+        "title": text(row.get("title")),
         "source": source_name(text(row.get("source_file"))),
         "sha12": text(row.get("source_sha256"))[:12],
         "status": status,

@@ -53,6 +53,7 @@ class Waiver(BaseModel):
     justification: str = Field(min_length=1)
     approver: str = Field(min_length=1)
     expires: date
+    approved: date | None = Field(default=None, description="When the approver signed it off (shown in the report).")
 
     @field_validator("justification", "approver", "resource")
     @classmethod
@@ -61,10 +62,12 @@ class Waiver(BaseModel):
             raise ValueError("must not be blank")
         return value
 
-    @field_validator("expires", mode="before")
+    @field_validator("expires", "approved", mode="before")
     @classmethod
     def _expires_is_a_date(cls, value: object) -> object:
         """YAML gives a date for `2026-12-31`; refuse datetimes and numbers so the meaning is never guessed."""
+        if value is None:
+            return value
         if isinstance(value, date) and not hasattr(value, "hour"):
             return value
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -95,7 +98,8 @@ def parse_waivers(data: object, source: str, known_rule_ids: Iterable[str] | Non
             waiver = Waiver.model_validate(entry)
         except ValidationError as error:
             where = f"{source}: waiver #{index}"
-            raise WaiverError(describe_validation_error(error, where, empty="(entry)", count_more=False)) from None
+            message = describe_validation_error(error, where, empty="(entry)", count_more=False, model=Waiver)
+            raise WaiverError(message) from None
         if known is not None and waiver.rule_id not in known:
             raise WaiverError(f"{source}: waiver #{index}: field 'rule_id': no rule '{waiver.rule_id}' is defined")
         waivers.append(waiver)

@@ -258,16 +258,27 @@ class OAuth2Probe:
             return
         if not self._revoke(issued.token):
             return
-        self._replay_revoked(issued.token)
+        expires = self._earliest_expiry(issued)
+        self._replay_revoked(issued.token, expires)
         if self.target.introspection:
-            self._introspect("introspect_after_revoke", issued.token)
+            self._introspect("introspect_after_revoke", issued.token, expires)
 
-    def _replay_revoked(self, token: str) -> None:
+    def _earliest_expiry(self, issued: Issued) -> datetime | None:
+        """When the revoked token may first be refused for its age alone: a refusal from then on proves nothing
+        about revocation (scan/probe_table.py reads it as undecided)."""
+        expires_in = issued.body.get("expires_in")
+        seconds = float(expires_in) if isinstance(expires_in, int | float) else None
+        exp = read_claims(issued.token).exp
+        return expiry_on_service_clock(
+            issued.issued_local, exp, seconds, self.issuer_skew, self.resource_skew, earliest=True
+        )
+
+    def _replay_revoked(self, token: str, expires: datetime | None) -> None:
         window = self.settings.revocation_window_seconds
         deadline = self.clock.now() + timedelta(seconds=window)
         poll = min(REVOCATION_POLL_SECONDS, max(window / 4, 0.25))
         while True:
-            outcome = self._use("after_revoke", self.target.resource_url, token).outcome
+            outcome = self._use("after_revoke", self.target.resource_url, token, expires=expires).outcome
             if outcome != "accepted" or self.clock.now() >= deadline:
                 return
             self.clock.sleep(poll)
@@ -300,8 +311,9 @@ class OAuth2Probe:
         self._event("revoke", "accepted", 200, None, None, at)
         return True
 
-    def _introspect(self, phase: str, token: str) -> Outcome:
-        """accepted = the issuer reports the token active, rejected = inactive, error = no usable answer."""
+    def _introspect(self, phase: str, token: str, expires: datetime | None = None) -> Outcome:
+        """accepted = the issuer reports the token active, rejected = inactive, error = no usable answer; with
+        `expires`, the event records how long after the token's expiry the issuer was asked."""
         assert self.endpoints is not None and self.endpoints.introspection_endpoint
         at = self.clock.now()
         response = self._endpoint_call(phase, self.endpoints.introspection_endpoint, token)
@@ -310,7 +322,8 @@ class OAuth2Probe:
         active = json_body(response).get("active") if response.status_code == 200 else None
         outcome: Outcome = "error" if not isinstance(active, bool) else ("accepted" if active else "rejected")
         code = {True: "active", False: "inactive"}.get(active) if isinstance(active, bool) else None
-        self._event(phase, outcome, response.status_code, code, None, at)
+        after = (at - expires).total_seconds() if expires is not None else None
+        self._event(phase, outcome, response.status_code, code, None, at, after)
         return outcome
 
     def _event(

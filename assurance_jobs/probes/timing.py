@@ -58,12 +58,17 @@ def expiry_on_service_clock(
     expires_in: float | None,
     issuer: Skew | None,
     service_skew: float | None,
+    earliest: bool = False,
 ) -> datetime | None:
-    """Local time at which the relying service considers the token expired (the latest candidate wins)."""
+    """Local time at which the relying service considers the token expired: the latest candidate (when to replay
+    an expired token), or with `earliest` the first moment it may already be expired (a refusal from then on could
+    be expiry, not revocation)."""
     candidates = []
     if exp is not None:
         skews = [service_skew] if service_skew is not None else [0.0, issuer.seconds if issuer else 0.0]
         candidates += [datetime.fromtimestamp(exp - skew, UTC) for skew in skews]
     if expires_in is not None:
         candidates.append(issued_local + timedelta(seconds=expires_in))
-    return max(candidates) if candidates else None
+    if not candidates:
+        return None
+    return min(candidates) if earliest else max(candidates)

@@ -81,6 +81,11 @@ class Manifest:
     # One entry per account the run had to cover (docs/organizations.md): account_id, name, ou_id, ou_path,
     # state, collection (complete | incomplete | unreachable | suspended | failed), key, carried_over_from.
     account_status: list[dict[str, Any]] = field(default_factory=list)
+    # The hash chain: the snapshot committed before this one (partition_date, snapshot_id, sha256 of its
+    # manifest.json bytes), None for the first; removing or altering an earlier day breaks the link.
+    previous_manifest: dict[str, str] | None = None
+    # The fingerprint of the Ed25519 key that signed this manifest (`manifest.json.sig`), None when unsigned.
+    signing_key: str | None = None
 
     def to_json(self) -> bytes:
         body = {
@@ -94,6 +99,8 @@ class Manifest:
             "files": [asdict(entry) for entry in self.files],
             "collection_status": [status.to_dict() for status in self.collection_status],
             "account_status": self.account_status,
+            "previous_manifest": self.previous_manifest,
+            "signing_key": self.signing_key,
         }
         return json.dumps(body, indent=2, sort_keys=True).encode("utf-8")
 
@@ -111,6 +118,8 @@ class Manifest:
             files=[ManifestFile(**entry) for entry in body["files"]],
             collection_status=[CollectionStatus(**status) for status in body["collection_status"]],
             account_status=list(body.get("account_status", [])),
+            previous_manifest=body.get("previous_manifest"),
+            signing_key=body.get("signing_key"),
         )
 
 

@@ -45,7 +45,7 @@ class Storage(Protocol):
         ...
 
     def publish(self, prefix: str, files: Mapping[str, bytes], commit_key: str) -> None:
-        """Make `files` (keys relative to `prefix`) visible together; `commit_key` is written last."""
+        """Make `files` (keys relative to `prefix`) visible together, read-only; `commit_key` is written last."""
 
     def location(self, key: str = "") -> str:
         """A human-readable address (path or s3:// URL) for messages and Snapshot.location."""
@@ -67,6 +67,10 @@ def check_key(key: str) -> str:
 
 def _hidden(key: str) -> bool:
     return any(part.startswith(".") for part in key.split("/"))
+
+
+READ_ONLY = 0o444
+"""Mode of every file of a published (immutable) folder: evidence is not edited in place, even by accident."""
 
 
 def _write_durably(path: Path, data: bytes) -> None:
@@ -141,6 +145,7 @@ class LocalStorage:
                 path = temp.joinpath(*check_key(key).split("/"))
                 path.parent.mkdir(parents=True, exist_ok=True)
                 _write_durably(path, files[key])
+                path.chmod(READ_ONLY)
             for folder in {temp, *(p.parent for p in temp.rglob("*") if p.is_file())}:
                 _fsync_dir(folder)
             os.rename(temp, final)

@@ -15,10 +15,12 @@ from datetime import UTC, date, datetime
 
 from assurance_jobs import __version__
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, ManifestFile, Snapshot, SourceBlob
+from assurance_jobs.snapshot.signing import SIGNATURE_SUFFIX, Signer
 from assurance_jobs.snapshot.storage import LocalStorage, S3Storage, Storage, storage_for
 
 __all__ = [
     "MANIFEST_NAME",
+    "SIGNATURE_NAME",
     "SNAPSHOTS_PREFIX",
     "LocalStorage",
     "S3Storage",
@@ -27,7 +29,9 @@ __all__ = [
     "latest_snapshot",
     "list_partition_dates",
     "list_snapshots",
+    "manifest_link",
     "new_snapshot_id",
+    "previous_snapshot",
     "read_manifest",
     "read_snapshot",
     "snapshot_prefix",
@@ -37,6 +41,7 @@ __all__ = [
 
 SNAPSHOTS_PREFIX = "snapshots"
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = MANIFEST_NAME + SIGNATURE_SUFFIX
 SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 
 
@@ -67,8 +72,12 @@ def write_snapshot(
     duration_seconds: float,
     root: str = SNAPSHOTS_PREFIX,
     account_status: Iterable[dict] = (),
+    signer: Signer | None = None,
 ) -> Manifest:
-    """Write all blobs plus manifest.json as one new snapshot; it becomes visible only once complete."""
+    """Write all blobs plus manifest.json as one new snapshot; it becomes visible only once complete.
+
+    The manifest names the snapshot committed before it (`previous_manifest`, the hash chain) and, with a
+    `signer`, is signed: `manifest.json.sig` is written with the files, before the manifest commits them."""
     contents = _contents_by_path(blobs)
     snapshot_id = new_snapshot_id(taken_at)
     manifest = Manifest(
@@ -81,11 +90,52 @@ def write_snapshot(
         files=[_manifest_file(blob, data) for blob, data in contents.values()],
         collection_status=list(statuses),
         account_status=sorted(account_status, key=lambda entry: str(entry.get("account_id"))),
+        previous_manifest=previous_snapshot(storage, partition_date, snapshot_id, root),
+        signing_key=signer.fingerprint if signer is not None else None,
     )
     files = {path: data for path, (_, data) in contents.items()}
     files[MANIFEST_NAME] = manifest.to_json()
+    if signer is not None:
+        files[SIGNATURE_NAME] = signer.sign(files[MANIFEST_NAME])
     storage.publish(snapshot_prefix(partition_date, snapshot_id, root), files, MANIFEST_NAME)
     return manifest
+
+
+def manifest_link(storage: Storage, partition_date: date, snapshot_id: str, root: str = SNAPSHOTS_PREFIX) -> dict:
+    """A link of the hash chain: which snapshot, and the sha256 of its manifest.json's bytes."""
+    raw = storage.read_bytes(f"{snapshot_prefix(partition_date, snapshot_id, root)}/{MANIFEST_NAME}")
+    return {
+        "partition_date": partition_date.isoformat(),
+        "snapshot_id": snapshot_id,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+
+
+def previous_snapshot(
+    storage: Storage, partition_date: date, snapshot_id: str, root: str = SNAPSHOTS_PREFIX
+) -> dict | None:
+    """The chain link to the snapshot committed last before `snapshot_id`: an earlier one of the same day (a
+    rerun), else the newest of the latest earlier stored day. None when there is none (the first snapshot)."""
+    same_day = [sid for sid in list_snapshots(storage, partition_date, root) if sid < snapshot_id]
+    if same_day:
+        return manifest_link(storage, partition_date, same_day[-1], root)
+    for day in reversed(_stored_days(storage, root)):
+        if day >= partition_date:
+            continue
+        earlier = list_snapshots(storage, day, root)
+        if earlier:
+            return manifest_link(storage, day, earlier[-1], root)
+    return None
+
+
+def _stored_days(storage: Storage, root: str) -> list[date]:
+    days = []
+    for name in storage.children(root):
+        try:
+            days.append(date.fromisoformat(name))
+        except ValueError:
+            continue
+    return sorted(days)
 
 
 def list_snapshots(storage: Storage, partition_date: date, root: str = SNAPSHOTS_PREFIX) -> list[str]:

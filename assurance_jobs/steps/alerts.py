@@ -21,7 +21,7 @@ import logging
 import os
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,13 +29,18 @@ from typing import Any
 import pandas as pd
 
 from assurance_jobs.config import AlertDestination, AlertsConfig, AssuranceConfig
+from assurance_jobs.evaluate.findings import with_finding_ids
+from assurance_jobs.evaluate.lifecycle import DEFAULT_SLA_DAYS, NEW, REOPENED, published_lifecycle
+from assurance_jobs.output.observed import render as render_observed
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.steps.layout import alert_ledger_key
+from assurance_jobs.steps.lifecycle import stored_ledger
 from assurance_jobs.steps.tables import days_with_table, has_table, read_table
 
 LOG = logging.getLogger(__name__)
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 PAYLOAD_FIELDS = (
+    "finding_id",
     "rule_id",
     "title",
     "severity",
@@ -44,11 +49,16 @@ PAYLOAD_FIELDS = (
     "resource_arn",
     "identity_arn",
     "observed",
+    "observed_kind",
     "threshold",
     "partition_date",
     "snapshot_id",
     "source_file",
     "source_sha256",
+    "lifecycle_status",
+    "first_seen",
+    "sla_days",
+    "due_date",
 )
 SIGNATURE_HEADER = "X-Assurance-Signature"
 TIMESTAMP_HEADER = "X-Assurance-Timestamp"
@@ -58,29 +68,32 @@ class DeliveryError(Exception):
     """One destination could not take one alert (logged and retried, never raised to the caller)."""
 
 
-def finding_key(rule_id: str, resource_arn: str) -> str:
-    """Stable id of a finding across days: the (rule, resource) pair."""
-    return hashlib.sha256(f"{rule_id}|{resource_arn}".encode()).hexdigest()[:32]
-
-
-def newly_opened(today: pd.DataFrame, yesterday: pd.DataFrame | None, min_severity: str) -> pd.DataFrame:
-    """Findings of `today` at or above `min_severity` whose (rule, resource) was not open on the previous day."""
+def newly_opened(
+    today: pd.DataFrame, ledger: pd.DataFrame, min_severity: str, sla_days: Mapping[str, int] | None = None
+) -> pd.DataFrame:
+    """Findings of `today` at or above `min_severity` that the day's lifecycle ledger calls new or re-opened (seen
+    for the first time, or again after they were resolved), with their lifecycle columns (first seen, SLA, due)."""
     if today.empty:
         return today
     rank = SEVERITY_RANK[min_severity]
-    serious = today[today["severity"].map(SEVERITY_RANK).fillna(99) <= rank]
-    if yesterday is None or yesterday.empty:
-        return serious.reset_index(drop=True)
-    before = set(zip(yesterday["rule_id"], yesterday["resource_arn"], strict=True))
-    opened = [(r, a) not in before for r, a in zip(serious["rule_id"], serious["resource_arn"], strict=True)]
-    return serious[opened].reset_index(drop=True)
+    findings = with_finding_ids(today)
+    serious = findings[findings["severity"].map(SEVERITY_RANK).fillna(99) <= rank]
+    opened_ids = set(ledger.loc[ledger["status"].isin((NEW, REOPENED)), "finding_id"]) if len(ledger) else set()
+    opened = serious[serious["finding_id"].isin(opened_ids)]
+    if opened.empty:
+        return opened.reset_index(drop=True)
+    day = date.fromisoformat(str(opened["partition_date"].iat[0]))
+    return published_lifecycle(opened, ledger, day, sla_days or DEFAULT_SLA_DAYS).reset_index(drop=True)
 
 
 def payload(finding: dict[str, Any]) -> dict[str, Any]:
-    """The alert body: only the listed finding fields (never anything else of the row)."""
-    body = {name: (None if pd.isna(finding.get(name)) else str(finding.get(name))) for name in PAYLOAD_FIELDS}
-    body["finding_id"] = finding_key(str(finding["rule_id"]), str(finding["resource_arn"]))
-    return body
+    """The alert body: only the listed finding fields (never anything else of the row); `finding_id` is the
+    finding's id for its whole life (the same one the OCSF export's `finding_info.uid` carries)."""
+    return {name: (None if _absent(finding.get(name)) else str(finding.get(name))) for name in PAYLOAD_FIELDS}
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -107,10 +120,11 @@ def _env(name: str) -> str:
 
 
 def _slack_text(alert: dict[str, Any]) -> str:
+    observed = render_observed(alert["observed"], alert.get("observed_kind"))
     return (
         f":rotating_light: *{alert['severity'].upper()}* {alert['rule_id']} {alert['title']}\n"
-        f"`{alert['resource_arn']}` (account {alert['account_id']}) — observed: {alert['observed']} "
-        f"(threshold: {alert['threshold']}), {alert['partition_date']}"
+        f"`{alert['resource_arn']}` (account {alert['account_id']}) — observed: {observed} "
+        f"(threshold: {alert['threshold']}), {alert['partition_date']}; due {alert.get('due_date')}"
     )
 
 
@@ -193,7 +207,8 @@ def deliver_new_findings(
     previous = previous_findings_date(storage, partition_date)
     if previous is None:  # the first evaluated day is the baseline of "open": alerting on all of it is noise
         return report
-    opened = newly_opened(today, _findings(storage, previous), alerts.min_severity)
+    ledger = stored_ledger(storage, partition_date)
+    opened = newly_opened(today, ledger, alerts.min_severity, config.finding_sla_days.model_dump())
     ledger = _read_ledger(storage, partition_date)
     for finding in opened.to_dict("records"):
         alert = payload(finding)

@@ -41,6 +41,7 @@ from assurance_jobs.source import AwsSource
 from assurance_jobs.sources import registry
 from assurance_jobs.steps.clusters import collect_cluster_evidence
 from assurance_jobs.steps.layout import snapshot_prefix
+from assurance_jobs.steps.signing import configured_signer
 
 Kept = TypeVar("Kept")
 
@@ -276,6 +277,7 @@ def commit_collection(
         accounts,
         duration_seconds=duration,
         account_status=records,
+        signer=configured_signer(config),
     )
 
 

@@ -17,6 +17,7 @@ from assurance_jobs.evaluate.suites import load_suites, rule_windows
 from assurance_jobs.snapshot.storage import storage_for
 from assurance_jobs.sources import baseline, cloudtrail_history, directory_feed, previous_partition
 from assurance_jobs.steps.inventory import input_citations
+from assurance_jobs.steps.lifecycle import store_lifecycle
 from assurance_jobs.steps.probes import evaluate_stored_probes
 from assurance_jobs.steps.tables import INCOMPLETE_RESOURCES, inventory_source, load_inventory, store_table
 
@@ -58,6 +59,8 @@ def evaluate_partition(config: AssuranceConfig, partition_date: date) -> Evaluat
     location = store_table(storage, partition_date, "findings", evaluation.findings)
     store_table(storage, partition_date, "rule_results", evaluation.rule_results)
     store_table(storage, partition_date, INCOMPLETE_RESOURCES, evaluation.incomplete_resources)
+    seen_at = str(source.get("taken_at") or f"{partition_date.isoformat()}T00:00:00+00:00")
+    store_lifecycle(storage, partition_date, evaluation.findings, evaluation.rule_results, seen_at)
     return EvaluationOutcome(evaluation, snapshot_id, location)
 
 

@@ -15,7 +15,9 @@ output and stored with the partition for the report.
 
 from __future__ import annotations
 
+import difflib
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from assurance_jobs.evaluate.suites import Rule, SuiteError, all_rules, load_sui
 from assurance_jobs.input_errors import InputError, one_line
 from assurance_jobs.output.waivers import WaiverError, load_waivers
 from assurance_jobs.scan.ownership import DirectoryFeed, parse_directory_feed_bytes
+from assurance_jobs.snapshot.signing import SigningKeyError, load_signer
 
 USER_ERRORS: tuple[type[Exception], ...] = (InputError, SuiteError, WaiverError, BaselineError)
 
@@ -112,45 +115,83 @@ def check_schedule(config: AssuranceConfig, where: str) -> None:
         ) from None
 
 
-def check_accounts(config: AssuranceConfig, where: str) -> None:
-    """Each account reaches AWS one way: a profile that exists, and an ExternalId only with a role to assume."""
+def check_accounts(config: AssuranceConfig, where: str, *, every_problem: bool = False) -> None:
+    """Each account reaches AWS one way: a profile that exists, and an ExternalId only with a role to assume.
+    With `every_problem`, one InputError lists every account's problem, one line each."""
     import botocore.session
 
     profiles: set[str] | None = None
+    problems: list[str] = []
     for index, account in enumerate(config.accounts):
         if account.external_id and not account.role_arn:
-            raise InputError(f"{where}: field 'accounts.{index}.external_id': set role_arn too, or remove it")
+            problems.append(f"{where}: field 'accounts.{index}.external_id': set role_arn too, or remove it")
         if account.profile:
             profiles = profiles if profiles is not None else set(botocore.session.Session().available_profiles)
             if account.profile not in profiles:
-                raise InputError(
+                close = difflib.get_close_matches(account.profile, sorted(profiles), n=1)
+                fix = f"did you mean {close[0]!r}?" if close else "run `aws configure sso` or fix the name"
+                problems.append(
                     f"{where}: field 'accounts.{index}.profile': no profile {account.profile!r} in ~/.aws/config "
-                    "(run `aws configure sso` or fix the name)"
+                    f"({fix})"
                 )
+        if problems and not every_problem:
+            break
+    if problems:
+        raise InputError("\n".join(problems) if every_problem else problems[0])
+
+
+def check_signing_key(config: AssuranceConfig) -> None:
+    """The key that signs manifests and reports: an unencrypted Ed25519 PEM private key that can be read."""
+    if not config.signing_key:
+        return
+    try:
+        load_signer(config.signing_key)
+    except SigningKeyError as error:
+        where = f"{config.signing_key}: "
+        raise InputError(str(error).replace(where, f"{where}signing_key: ", 1)) from None
 
 
 @dataclass(frozen=True)
 class InputCheck:
-    """What a run will read, validated; warnings are shown in the run's output and stored for the report."""
+    """What a run will read, validated; warnings are shown in the run's output and stored for the report.
+
+    `problems` holds every problem found (one line each) when the check was asked to collect them all."""
 
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
-def check_inputs(config: AssuranceConfig, where: str = "configuration") -> InputCheck:
-    """Everything a run would reject, before any AWS call; raises one of USER_ERRORS."""
-    check_schedule(config, where)
-    check_accounts(config, where)
-    rules = check_expectations(config.expectations_dir)
-    check_disabled_rules(config, rules, where)
-    if config.waivers_file:
-        check_waivers(config.waivers_file, rules)
+def check_inputs(config: AssuranceConfig, where: str = "configuration", *, every_problem: bool = False) -> InputCheck:
+    """Everything a run would reject, before any AWS call. By default the first problem raises one of USER_ERRORS
+    (what `run` does); with `every_problem` each check runs whatever the others found and every problem is
+    returned, one line each (what `check-config` lists: a missing profile must not hide a missing feed)."""
+    problems: list[str] = []
     warnings: list[str] = []
+
+    def attempt(check: Callable[[], object]) -> object:
+        try:
+            return check()
+        except USER_ERRORS as error:
+            if not every_problem:
+                raise
+            problems.extend(line for line in str(error).splitlines() if line.strip())
+            return None
+
+    attempt(lambda: check_schedule(config, where))
+    attempt(lambda: check_accounts(config, where, every_problem=every_problem))
+    attempt(lambda: check_signing_key(config))
+    rules = attempt(lambda: check_expectations(config.expectations_dir))
+    if rules is not None:  # the checks against the rule ids need rules to check against
+        attempt(lambda: check_disabled_rules(config, rules, where))
+        if config.waivers_file:
+            attempt(lambda: check_waivers(config.waivers_file, rules))
     if config.baseline_dir:
-        read_baseline_dir(config.baseline_dir)
+        attempt(lambda: read_baseline_dir(config.baseline_dir))
     if config.directory_feed is not None:
-        feed = read_directory_feed(config.directory_feed)
-        warnings += [f"{config.directory_feed.path}: {warning}" for warning in feed.parse_warnings]
+        feed = attempt(lambda: read_directory_feed(config.directory_feed))
+        if feed is not None:
+            warnings += [f"{config.directory_feed.path}: {warning}" for warning in feed.parse_warnings]
     if config.agent_registry:
         problem = agent_registry_warning(config.agent_registry)
         warnings += [problem] if problem else []
-    return InputCheck(warnings=warnings)
+    return InputCheck(warnings=warnings, problems=problems)

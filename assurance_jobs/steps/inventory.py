@@ -412,7 +412,8 @@ def _fully_covered_today(statuses: pd.DataFrame) -> set[str]:
 def _input_citations(
     config: AssuranceConfig, storage: Storage, partition_date: date, manifest: Manifest
 ) -> dict[str, list[dict[str, str]]]:
-    """The configured inputs this inventory was judged with, each as (stored path, sha256), for the findings.
+    """The configured inputs this inventory was judged with, each as (storage key, sha256), for the findings: keys
+    are relative to the storage root, so a finding cites the same path wherever the store is mounted.
 
     The directory feed is already in the snapshot. The baseline files are copied into the inventory partition:
     they are policy-as-data, re-read on every re-evaluation (a reviewed change must take effect), so the copy
@@ -423,7 +424,7 @@ def _input_citations(
     if feed:
         cited[DIRECTORY_FEED] = [
             {
-                "path": storage.location(snapshot_file_key(manifest.partition_date, manifest.snapshot_id, f.path)),
+                "path": snapshot_file_key(manifest.partition_date, manifest.snapshot_id, f.path),
                 "sha256": f.sha256,
             }
             for f in feed
@@ -434,8 +435,30 @@ def _input_citations(
             content = path.read_bytes()
             key = baseline_copy_key(partition_date, path.name)
             storage.write_bytes(key, content)
-            copies.append({"path": storage.location(key), "sha256": hashlib.sha256(content).hexdigest()})
+            copies.append({"path": key, "sha256": hashlib.sha256(content).hexdigest()})
         cited["baseline"] = copies
+    history = _history_citations(config, storage, partition_date)
+    if history:
+        cited[ACTIVITY_HISTORY_INPUT] = history
+    return cited
+
+
+ACTIVITY_HISTORY_INPUT = "activity_history"
+"""The stored activity history of earlier days the runtime rules read (NHI-RT-005's look-back, the learned
+baseline): cited by the day's source note, so `verify` proves it, but not by each finding."""
+HISTORY_FILES = ("coverage.json", "activity.parquet", PROFILE_FILE)
+
+
+def _history_citations(config: AssuranceConfig, storage: Storage, partition_date: date) -> list[dict[str, str]]:
+    """Every stored history file of the days before `partition_date` that the runtime rules may read, hashed: an
+    edit to an earlier day's history (a network or action slipped into what counts as usual) breaks `verify`."""
+    window = max(config.activity_lookback_days, config.learned_baseline_days)
+    cited = []
+    for offset in range(1, window + 1):
+        for name in HISTORY_FILES:
+            key = activity_key(partition_date - timedelta(days=offset), name)
+            if storage.exists(key):
+                cited.append({"path": key, "sha256": hashlib.sha256(storage.read_bytes(key)).hexdigest()})
     return cited
 
 

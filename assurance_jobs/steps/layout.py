@@ -4,14 +4,15 @@
 snapshots/<date>/<snapshot_id>/...          the day's evidence (snapshot/store.py writes inside it)
 probes/<date>/<probe_run_id>/...            token probe runs (probes/evidence.py writes inside it)
 staging/<date>/<dagster run>/<account>/...  one account's collected files until the day's commit
-inventory/<date>/<table>.parquet            inventory, drift, findings, rule results of the day
+inventory/<date>/<table>.parquet            inventory, drift, findings, rule results, finding lifecycle of the day
 inventory/<date>/source_snapshot.json       which snapshot (and earlier day) the inventory was built from
 inventory/<date>/inputs/baseline/<file>     the baseline files the day was judged against
 activity/<date>/activity.parquet            the day's reduced CloudTrail activity, kept for look-back windows
 activity/<date>/profile.parquet             what each identity showed that day (the learned baseline's memory)
 activity/<date>/coverage.json               which accounts that day fully covers
 alerts/<date>/ledger.json                   which new findings were delivered where
-<output_dir>/<date>/...                     the day's report and exports
+<output_dir>/<date>/...                     the day's report and exports, sealed by SHA256SUMS (+ .sig)
+<output_dir>/.<date>.<random>.tmp/          a report being written, swapped in whole when complete
 ```
 
 Steps, the report and the command line ask this module for a key; nothing else spells one out.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,8 +21,24 @@ from assurance_jobs import __version__
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.evaluate.engine import Evaluation
 from assurance_jobs.evaluate.export import write_findings_exports
+from assurance_jobs.evaluate.findings import observed_kind, with_finding_ids
+from assurance_jobs.evaluate.lifecycle import (
+    mean_time_to_remediate,
+    missing_days,
+    not_rechecked,
+    published_lifecycle,
+    resolved_on,
+)
 from assurance_jobs.evaluate.suites import Rule, Suite, all_rules, load_suites, rule_windows
-from assurance_jobs.output.bundle import DriftDay, Evidence, EvidenceFile, HistoryPoint, ReportBundle
+from assurance_jobs.output.bundle import (
+    FAMILIES,
+    DriftDay,
+    Evidence,
+    EvidenceFile,
+    HistoryPoint,
+    Lifecycle,
+    ReportBundle,
+)
 from assurance_jobs.output.casing import aws_case
 from assurance_jobs.output.catalogue import load_catalogue
 from assurance_jobs.output.drift import drift_changes
@@ -29,14 +46,18 @@ from assurance_jobs.output.html import RenderProgress, render_index, render_repo
 from assurance_jobs.output.ocsf import write_ocsf
 from assurance_jobs.output.oscal import catalogue_titles, write_oscal
 from assurance_jobs.output.probes import probe_views
+from assurance_jobs.output.sealed_folder import PROVENANCE_FILE, seal, staged_folder
 from assurance_jobs.output.status import open_counts_by_family, with_waived_scopes
 from assurance_jobs.output.waivers import Waiver, apply_waivers, load_waivers
 from assurance_jobs.probes.evidence import latest_probe_run, stored_records
 from assurance_jobs.scan.runtime_learned import runtime_coverage
 from assurance_jobs.snapshot.model import Manifest
+from assurance_jobs.snapshot.signing import Signer
 from assurance_jobs.snapshot.storage import Storage, storage_for
-from assurance_jobs.snapshot.store import list_partition_dates, read_manifest
+from assurance_jobs.snapshot.store import MANIFEST_NAME, list_partition_dates, manifest_link, read_manifest
 from assurance_jobs.steps.layout import output_day_dir, probe_run_prefix, snapshot_prefix
+from assurance_jobs.steps.lifecycle import previous_stored_day, stored_ledger
+from assurance_jobs.steps.signing import configured_signer
 from assurance_jobs.steps.tables import (
     DRIFT_TABLES,
     days_with_table,
@@ -45,11 +66,13 @@ from assurance_jobs.steps.tables import (
     load_inventory,
     read_incomplete_resources,
     read_table,
+    source_note,
 )
 
 OCSF_FILE = "findings.ocsf.json"
 OSCAL_FILE = "assessment-results.oscal.json"
-PROVENANCE_FILE = "provenance.json"
+INPUTS_FOLDER = "inputs"
+"""The report's own copies of the rule suites and the waiver file it was judged with (`inputs/`)."""
 
 
 @dataclass(frozen=True)
@@ -62,20 +85,55 @@ class Publication:
 def publish_partition(
     config: AssuranceConfig, partition_date: date, run_id: str | None, on_group: RenderProgress | None = None
 ) -> Publication:
-    """Render the day's report (`on_group` hears of each page group) and write its exports and provenance."""
+    """Render the day's report (`on_group` hears of each page group) and write its exports and provenance — into
+    a hidden folder that replaces `output_dir/<day>/` in one step once complete and sealed (SHA256SUMS, signed with
+    the configured key, every file read-only). A crash mid-way leaves the previous report of the day intact."""
     storage = storage_for(config.storage_root)
-    bundle = build_bundle(config, storage, partition_date)
+    signer = configured_signer(config)
+    bundle = build_bundle(config, storage, partition_date, signer)
     bundle = replace(bundle, evidence=replace(bundle.evidence, dagster_run_id=run_id))
-    out_dir = output_day_dir(config.output_dir, partition_date)
-    report_index = render_report(bundle, out_dir, on_group=on_group)
-    exports = _write_machine_exports(bundle, out_dir, storage)
-    provenance = {"dagster_run_id": run_id, "snapshot_id": bundle.evidence.snapshot_id, "tool_version": __version__}
-    (out_dir / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    final = output_day_dir(config.output_dir, partition_date)
+    with staged_folder(final) as folder:
+        _copy_inputs(config, folder)
+        render_report(bundle, folder, on_group=on_group)
+        exports = _write_machine_exports(bundle, folder, storage)
+        provenance = _provenance(bundle, run_id)
+        (folder / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+        seal(folder, signer)
     index = render_index(Path(config.output_dir), _published_dates(config, storage))
-    return Publication(index=index, report_index=report_index, exports=exports)
+    return Publication(index=index, report_index=final / "index.html", exports=[final / p.name for p in exports])
 
 
-def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date) -> ReportBundle:
+def _provenance(bundle: ReportBundle, run_id: str | None) -> dict:
+    """Which run produced the report, from which snapshot (its manifest's sha256 and chain link), signed by whom."""
+    evidence = bundle.evidence
+    return {
+        "dagster_run_id": run_id,
+        "snapshot_id": evidence.snapshot_id,
+        "snapshot_manifest": snapshot_prefix(bundle.partition_date, evidence.snapshot_id or "") + "/" + MANIFEST_NAME,
+        "snapshot_manifest_sha256": evidence.manifest_sha256,
+        "previous_manifest": evidence.previous_manifest,
+        "signing_key": evidence.signing_key,
+        "tool_version": __version__,
+    }
+
+
+def _copy_inputs(config: AssuranceConfig, folder: Path) -> None:
+    """The suites and the waiver file the report was judged with, copied into it: an auditor holding only the
+    report holds the rules and the accepted risks too (each listed with its sha256 on the evidence page)."""
+    for suite in load_suites(config.expectations_dir):
+        target = folder / INPUTS_FOLDER / "expectations" / suite.path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(suite.path, target)
+    if config.waivers_file:
+        target = folder / INPUTS_FOLDER / Path(config.waivers_file).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(config.waivers_file, target)
+
+
+def build_bundle(
+    config: AssuranceConfig, storage: Storage, partition_date: date, signer: Signer | None = None
+) -> ReportBundle:
     """Everything the renderer needs, read from storage (no AWS, no clock)."""
     inventory = load_inventory(config, partition_date)
     source = inventory_source(config, partition_date)
@@ -84,7 +142,11 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
     every_rule = all_rules(suites)
     waivers = _waivers(config, every_rule)  # a waiver of a rule disabled later is not an error
     rules = [rule for rule in every_rule if rule.rule_id not in config.disabled_rule_ids]
-    findings = _aws_cased(apply_waivers(read_table(storage, partition_date, "findings"), waivers, partition_date))
+    sla = config.finding_sla_days.model_dump()
+    stored = _with_kinds(with_finding_ids(read_table(storage, partition_date, "findings")), every_rule)
+    waived = _aws_cased(apply_waivers(stored, waivers, partition_date))
+    lifecycle = _lifecycle(storage, partition_date, sla)
+    findings = published_lifecycle(waived, lifecycle.ledger, partition_date, sla)
     rule_results = with_waived_scopes(read_table(storage, partition_date, "rule_results"), findings)
     return ReportBundle(
         partition_date=partition_date,
@@ -97,7 +159,7 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         rules=[rule_description(rule) for rule in rules],
         catalogue=load_catalogue(),
         collection_status=[status.to_dict() for status in manifest.collection_status],
-        evidence=_evidence(storage, manifest, suites, config.waivers_file, source),
+        evidence=_evidence(storage, manifest, suites, config.waivers_file, source, signer),
         history=_history(storage, partition_date, waivers),
         previous_findings=_previous_findings(storage, partition_date),
         waivers=waivers,
@@ -110,9 +172,53 @@ def build_bundle(config: AssuranceConfig, storage: Storage, partition_date: date
         input_warnings=list(source.get("warnings") or []),
         incomplete_resources=read_incomplete_resources(storage, partition_date),
         disabled_rules=disabled_rule_records(config, every_rule),
+        lifecycle=replace(lifecycle, resolved=_resolved_rows(storage, partition_date, lifecycle, waivers)),
+        previous_report=lifecycle.previous_day,
         kubernetes_subjects=inventory.kubernetes_subjects,
         agents=inventory.agents if len(inventory.agents.columns) else None,
         agent_tools=inventory.agent_tools if len(inventory.agent_tools.columns) else None,
+    )
+
+
+def _with_kinds(findings: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
+    """Rows stored before findings carried `observed_kind` take their rule's declared kind (never a guess)."""
+    if not len(findings):
+        return findings
+    declared = {rule.rule_id: observed_kind(rule.meta, rule.observed_column) for rule in rules}
+    stored = findings["observed_kind"].where(findings["observed_kind"].notna() & (findings["observed_kind"] != "text"))
+    return findings.assign(observed_kind=stored.fillna(findings["rule_id"].map(declared)).fillna("text"))
+
+
+def _lifecycle(storage: Storage, partition_date: date, sla: dict[str, int]) -> Lifecycle:
+    ledger = stored_ledger(storage, partition_date)
+    previous = previous_stored_day(storage, partition_date)
+    return Lifecycle(
+        previous_day=previous,
+        missing_days=missing_days(previous, partition_date),
+        ledger=ledger,
+        not_rechecked=not_rechecked(ledger, partition_date),
+        mean_time_to_remediate=mean_time_to_remediate(ledger, FAMILIES),
+        sla_days=sla,
+    )
+
+
+def _resolved_rows(storage: Storage, day: date, lifecycle: Lifecycle, waivers: list[Waiver]) -> pd.DataFrame | None:
+    """The findings resolved on `day`, as the previous stored day published them (observed value included)."""
+    if lifecycle.previous_day is None or lifecycle.ledger is None:
+        return None
+    closed = resolved_on(lifecycle.ledger, day)
+    before = with_finding_ids(read_table(storage, lifecycle.previous_day, "findings"))
+    rows = before[before["finding_id"].isin(set(closed["finding_id"]))]
+    rows = apply_waivers(rows, waivers, day)
+    dates = closed.set_index("finding_id")
+    return rows.assign(
+        lifecycle_status="resolved",
+        seen_status="resolved",
+        first_seen=rows["finding_id"].map(dates["first_seen"]),
+        first_seen_at=rows["finding_id"].map(dates["first_seen_at"]),
+        last_seen=rows["finding_id"].map(dates["last_seen"]),
+        last_seen_at=rows["finding_id"].map(dates["last_seen_at"]),
+        resolved_on=day.isoformat(),
     )
 
 
@@ -152,24 +258,72 @@ def _sha256_file(path: Path) -> str:
 
 
 def _evidence(
-    storage: Storage, manifest: Manifest, suites: list[Suite], waivers_file: str | None, source: dict
+    storage: Storage,
+    manifest: Manifest,
+    suites: list[Suite],
+    waivers_file: str | None,
+    source: dict,
+    signer: Signer | None = None,
 ) -> Evidence:
+    """Every file the report rests on, by a path relative to the storage root (`store`) or to the report folder
+    (`report`: the copied suites and waiver file) — never a host path — with its sha256."""
     prefix = snapshot_prefix(manifest.partition_date, manifest.snapshot_id)
-    files = [
-        EvidenceFile(path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes)
-        for entry in manifest.files
+    link = manifest_link(storage, manifest.partition_date, manifest.snapshot_id)
+    files = [EvidenceFile(path=f"{prefix}/{MANIFEST_NAME}", sha256=link["sha256"], kind="manifest")]
+    files += [
+        EvidenceFile(path=f"{prefix}/{entry.path}", sha256=entry.sha256, bytes=entry.bytes) for entry in manifest.files
     ]
+    files += _previous_snapshot_manifest(storage, source)
     probe_files, probe_root = _probe_evidence(storage, manifest.partition_date)
     files += probe_files
-    files += [EvidenceFile(path=str(s.path), sha256=_sha256_file(s.path), kind="suite") for s in suites]
+    files += [
+        EvidenceFile(
+            path=f"{INPUTS_FOLDER}/expectations/{s.path.name}", sha256=_sha256_file(s.path), kind="suite", base="report"
+        )
+        for s in suites
+    ]
     if waivers_file:
         path = Path(waivers_file)
-        files.append(EvidenceFile(path=str(path), sha256=_sha256_file(path), kind="waivers"))
+        files.append(
+            EvidenceFile(path=f"{INPUTS_FOLDER}/{path.name}", sha256=_sha256_file(path), kind="waivers", base="report")
+        )
     for copy in (source.get("inputs") or {}).get("baseline", []):
-        files.append(EvidenceFile(path=str(copy["path"]), sha256=str(copy["sha256"]), kind="baseline"))
-    roots = [("snapshot", storage.location(prefix))] + ([("probe run", probe_root)] if probe_root else [])
-    roots += [(kind, folder) for kind, folder in _folders(files) if kind not in ("snapshot", "probe")]
-    return Evidence(snapshot_id=manifest.snapshot_id, files=files, tool_version=__version__, roots=roots)
+        files.append(
+            EvidenceFile(path=_store_key(storage, str(copy["path"])), sha256=str(copy["sha256"]), kind="baseline")
+        )
+    roots = [("snapshot", prefix)] + ([("probe run", probe_root)] if probe_root else [])
+    roots += [(kind, folder) for kind, folder in _folders(files) if kind not in ("snapshot", "probe", "manifest")]
+    return Evidence(
+        snapshot_id=manifest.snapshot_id,
+        files=files,
+        tool_version=__version__,
+        roots=roots,
+        manifest_sha256=link["sha256"],
+        previous_manifest=manifest.previous_manifest,
+        signing_key=signer.fingerprint if signer is not None else manifest.signing_key,
+    )
+
+
+def _store_key(storage: Storage, path: str) -> str:
+    """A stored path as a key relative to the storage root (inventories stored before keys were cited hold the
+    storage's location of the file)."""
+    root = storage.location().rstrip("/") + "/"
+    return path[len(root) :] if path.startswith(root) else path
+
+
+def _previous_snapshot_manifest(storage: Storage, source: dict) -> list[EvidenceFile]:
+    """The previous day's manifest: the drift rules compared this day with the inventory built from it."""
+    previous = source.get("previous_partition")
+    if not previous:
+        return []
+    day = date.fromisoformat(str(previous))
+    try:
+        snapshot_id = str(source_note(storage, day)["snapshot_id"])
+        link = manifest_link(storage, day, snapshot_id)
+    except (FileNotFoundError, KeyError):
+        return []
+    path = f"{snapshot_prefix(day, snapshot_id)}/{MANIFEST_NAME}"
+    return [EvidenceFile(path=path, sha256=link["sha256"], kind="previous day")]
 
 
 def _folders(files: list[EvidenceFile]) -> list[tuple[str, str]]:
@@ -241,12 +395,10 @@ def _probe_evidence(storage: Storage, partition_date: date) -> tuple[list[Eviden
         return [], None
     prefix = probe_run_prefix(partition_date, run.manifest.snapshot_id)
     files = [
-        EvidenceFile(
-            path=storage.location(f"{prefix}/{entry.path}"), sha256=entry.sha256, bytes=entry.bytes, kind="probe"
-        )
+        EvidenceFile(path=f"{prefix}/{entry.path}", sha256=entry.sha256, bytes=entry.bytes, kind="probe")
         for entry in run.manifest.files
     ]
-    return files, storage.location(prefix)
+    return files, prefix
 
 
 def _published_dates(config: AssuranceConfig, storage: Storage) -> list[date]:
@@ -261,8 +413,17 @@ def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage
     if incomplete is None:
         incomplete = read_incomplete_resources(storage, bundle.partition_date)
     evaluation = Evaluation(bundle.findings, bundle.rule_results, incomplete)
+    lifecycle = bundle.lifecycle
+    life = {
+        "compared_with": None if lifecycle.previous_day is None else lifecycle.previous_day.isoformat(),
+        "missing_days": [day.isoformat() for day in lifecycle.missing_days],
+        "sla_days": dict(lifecycle.sla_days),
+        "resolved": lifecycle.resolved,
+    }
     coverage = runtime_coverage(bundle.identities)
-    plain = write_findings_exports(evaluation, out_dir, disabled_rules=bundle.disabled_rules, runtime_coverage=coverage)
+    plain = write_findings_exports(
+        evaluation, out_dir, disabled_rules=bundle.disabled_rules, lifecycle=life, runtime_coverage=coverage
+    )
     snapshot_id = bundle.evidence.snapshot_id or ""
     ocsf = write_ocsf(
         out_dir / OCSF_FILE,
@@ -271,6 +432,8 @@ def _write_machine_exports(bundle: ReportBundle, out_dir: Path, storage: Storage
         snapshot_id=snapshot_id,
         as_of=as_of,
         tool_version=__version__,
+        resolved=lifecycle.resolved,
+        partition_date=bundle.partition_date.isoformat(),
     )
     oscal = write_oscal(
         out_dir / OSCAL_FILE,

@@ -129,7 +129,12 @@ def store_source_note(storage: Storage, partition_date: date, note: dict[str, An
 def inventory_source(config: AssuranceConfig, partition_date: date) -> dict[str, Any]:
     """The snapshot the stored inventory was built from, the earlier day its drift was measured against, the
     inputs it was judged with and its warnings (`source_snapshot.json`)."""
-    return json.loads(storage_for(config.storage_root).read_bytes(source_snapshot_key(partition_date)))
+    return source_note(storage_for(config.storage_root), partition_date)
+
+
+def source_note(storage: Storage, partition_date: date) -> dict[str, Any]:
+    """A stored day's `source_snapshot.json` (FileNotFoundError when the day has no inventory)."""
+    return json.loads(storage.read_bytes(source_snapshot_key(partition_date)))
 
 
 def stored_warnings(storage: Storage, partition_date: date) -> list[str]:

@@ -280,8 +280,8 @@ def test_check_config_lists_every_problem_one_line_each(workdir: Path, capsys: p
     assert main(["check-config", str(config)]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert err.splitlines() == [
-        f"assurance-jobs: {config}: field 'ouput_dir': Extra inputs are not permitted",
-        f"assurance-jobs: {config}: field 'storage_rot': Extra inputs are not permitted",
+        f"assurance-jobs: {config}: field 'ouput_dir': did you mean 'output_dir'?",
+        f"assurance-jobs: {config}: field 'storage_rot': did you mean 'storage_root'?",
     ]
     assert "more problem" not in err and "Traceback" not in err
 
@@ -292,5 +292,5 @@ def test_run_still_reports_one_line_counting_the_other_problems(
     config = write_config(workdir, storage_rot="x", ouput_dir="y")
     assert run_line(capsys, "run", "--config", str(config)) == (
         EXIT_USAGE,
-        f"assurance-jobs: {config}: field 'ouput_dir': Extra inputs are not permitted (and 1 more problem)",
+        f"assurance-jobs: {config}: field 'ouput_dir': did you mean 'output_dir'? (and 1 more problem)",
     )

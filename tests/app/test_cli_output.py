@@ -181,8 +181,8 @@ def test_summary_table_aligns_counts_and_titles() -> None:
             "INCOMPLETE": 0,
             "PASS": 0,
             "failing": [
-                {"rule_id": "NHI-LP-001", "failed": 1234, "title": "Admin"},
-                {"rule_id": "NHI-DRIFT-001", "failed": 5, "title": "Drift"},
+                {"rule_id": "NHI-LP-001", "open": 1234, "title": "Admin"},
+                {"rule_id": "NHI-DRIFT-001", "open": 5, "title": "Drift"},
             ],
         },
         "outputs": {"findings.json": "/o/findings.json", "report (all days)": "/o/index.html"},
@@ -193,3 +193,15 @@ def test_summary_table_aligns_counts_and_titles() -> None:
     assert rows[0].index("1,234") + len("1,234") == rows[1].index("5") + 1
     outputs = [line for line in lines if line.endswith(("/o/findings.json", "/o/index.html"))]
     assert len({line.index("/o/") for line in outputs}) == 1
+
+
+def test_a_day_stored_but_not_published_says_so_instead_of_counts() -> None:
+    summary = {
+        "partition_date": "2026-11-25",
+        "dagster_run_id": "r",
+        "snapshot": {"location": "/s", "snapshot_id": "x"},
+        "published": False,
+    }
+    assert summary_lines(summary)[-1] == (
+        "  report       no report of this day is published (a failed or older run): nothing to summarise"
+    )

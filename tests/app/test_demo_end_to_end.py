@@ -105,7 +105,8 @@ def test_oscal_and_ocsf_exports_exist_and_parse_as_json(demo_run: DemoRun) -> No
     oscal = json.loads((demo_run.day / "assessment-results.oscal.json").read_text(encoding="utf-8"))
     ocsf = json.loads((demo_run.day / "findings.ocsf.json").read_text(encoding="utf-8"))
     assert "assessment-results" in oscal
-    assert len(ocsf) == len(demo_run.findings())
+    resolved = json.loads((demo_run.day / "findings.json").read_text(encoding="utf-8"))["lifecycle"]["resolved"]
+    assert len(ocsf) == len(demo_run.findings()) + len(resolved)  # one event per finding, one Close per resolution
 
 
 def test_report_rerendered_from_stored_evidence_is_byte_identical(

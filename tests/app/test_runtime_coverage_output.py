@@ -39,4 +39,4 @@ def test_no_nhi_means_no_runtime_line() -> None:
 
 def test_findings_json_carries_the_runtime_coverage() -> None:
     evaluation = Evaluation(combine_findings([]), results_frame([]), empty_incomplete_resources())
-    assert json.loads(findings_json(evaluation, (), COVERAGE))["runtime_coverage"] == COVERAGE
+    assert json.loads(findings_json(evaluation, runtime_coverage=COVERAGE))["runtime_coverage"] == COVERAGE

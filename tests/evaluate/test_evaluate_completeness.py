@@ -180,3 +180,59 @@ def test_a_caller_index_does_not_shift_findings_to_other_rows() -> None:
         )
     )
     assert evaluation.findings["resource_arn"].tolist() == [s.role_arn("admin")]
+
+
+def _rotation_needing_the_trail() -> list[Suite]:
+    """NHI-ROT-003 as a rule that also reads the CloudTrail day, as an agent rule does (its rows come from
+    secretsmanager_secrets; the trail is read in more regions than secrets were listed in)."""
+    suites = _only("NHI-ROT-003")
+    rule = replace(suites[0].rules[0], depends_on=("secretsmanager_secrets", "cloudtrail_activity"))
+    return [replace(suites[0], rules=(rule,))]
+
+
+def _evaluate_rotation_needing_the_trail(statuses: list[dict[str, Any]]) -> Evaluation:
+    return evaluate(
+        EvaluationInputs(
+            tables={"identities": s.identities([]), "credentials": s.credentials([_secret("db", "eu-west-1")])},
+            collection_status=s.collection_status(statuses),
+            suites=_rotation_needing_the_trail(),
+            snapshot_id="x",
+            partition_date="2026-11-25",
+        )
+    )
+
+
+def test_a_rules_scopes_are_the_regions_its_rows_were_read_in_not_every_region_of_another_source() -> None:
+    trail = [s.status("cloudtrail_activity", region=r) for r in ("eu-west-1", "ap-southeast-1")]
+    evaluation = _evaluate_rotation_needing_the_trail(s.all_ok() + trail)
+    assert _verdicts(_results(evaluation, "NHI-ROT-003")) == [(s.ACCOUNT, "eu-west-1", "PASS", "")]
+
+
+def test_the_cloudtrail_day_a_regional_rule_reads_must_be_clean_in_every_region_for_each_scope() -> None:
+    trail = [s.status("cloudtrail_activity", region="eu-west-1")]
+    trail += [s.status("cloudtrail_activity", region="ap-southeast-1", state="error", error_code="AccessDenied")]
+    evaluation = _evaluate_rotation_needing_the_trail(s.all_ok() + trail)
+    assert _verdicts(_results(evaluation, "NHI-ROT-003")) == [
+        (s.ACCOUNT, "eu-west-1", "INCOMPLETE", "cloudtrail_activity")
+    ]
+
+
+def test_another_regional_source_a_rule_reads_is_judged_in_the_scopes_region() -> None:
+    suites = _only("NHI-ROT-003")
+    rule = replace(suites[0].rules[0], depends_on=("secretsmanager_secrets", "lambda_functions"))
+    statuses = s.all_ok(regions=("eu-west-1", "ap-southeast-1"))
+    statuses += [s.status("lambda_functions", region="eu-west-1")]
+    statuses += [s.status("lambda_functions", region="ap-southeast-1", state="error", error_code="AccessDenied")]
+    evaluation = evaluate(
+        EvaluationInputs(
+            tables={"identities": s.identities([]), "credentials": s.credentials([_secret("db", "eu-west-1")])},
+            collection_status=s.collection_status(statuses),
+            suites=[replace(suites[0], rules=(rule,))],
+            snapshot_id="x",
+            partition_date="2026-11-25",
+        )
+    )
+    assert _verdicts(_results(evaluation, "NHI-ROT-003")) == [
+        (s.ACCOUNT, "ap-southeast-1", "INCOMPLETE", "lambda_functions"),
+        (s.ACCOUNT, "eu-west-1", "PASS", ""),
+    ]

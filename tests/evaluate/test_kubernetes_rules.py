@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from kubernetes_fixtures import analysed, cluster_role_binding, sa_subject, service_account, token_secret
 
+from assurance_jobs.baseline.kubernetes import subject_drift_facts
 from assurance_jobs.evaluate import Evaluation, EvaluationInputs, Suite, evaluate, load_suites
 from assurance_jobs.evaluate import synthetic as s
 from assurance_jobs.scan.kubernetes.inventory import frame, with_reach
@@ -120,3 +121,24 @@ def test_a_finding_names_the_subject_and_the_rbac_file_it_rests_on(secrets_denie
     assert finding["resource_arn"] == "k8s:prod:serviceaccount:ci:deployer"
     assert finding["observed"] == "ClusterRoleBinding/ci-admin → ClusterRole/cluster-admin"
     assert finding["source_file"].startswith("k8s:prod/")
+
+
+def test_rbac_drift_on_a_first_day_reads_incomplete_without_findings() -> None:
+    """With no previous day nothing can have been gained: the rule is INCOMPLETE and names no service account."""
+    table, tokens = subjects()
+    evaluation = evaluate(
+        EvaluationInputs(
+            tables={
+                "identities": s.identities([s.identity("ci-runner")]),
+                "credentials": s.credentials([]),
+                "kubernetes_subjects": subject_drift_facts(table, None, None),
+                "kubernetes_tokens": tokens,
+            },
+            collection_status=s.collection_status(s.all_ok() + cluster_ok()),
+            suites=_only("NHI-K8S-017"),
+            snapshot_id="20261125T060000Z-1a2b3c4d",
+            partition_date="2026-11-25",
+        )
+    )
+    assert [status for _, status, _ in verdicts(evaluation, "NHI-K8S-017")] == ["INCOMPLETE"]
+    assert not (evaluation.findings["rule_id"] == "NHI-K8S-017").any()

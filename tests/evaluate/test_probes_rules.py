@@ -14,8 +14,11 @@ from assurance_jobs.scan.probe_table import ConfiguredTarget, probe_table
 SHA = "a" * 64
 
 
-def _event(phase: str, outcome: str, status: int | None, offset: float) -> ProbeEvent:
-    return ProbeEvent(phase, "2026-11-25T06:30:00.000+00:00", offset, outcome, status)  # type: ignore[arg-type]
+def _event(
+    phase: str, outcome: str, status: int | None, offset: float, after_expiry: float | None = None
+) -> ProbeEvent:
+    at = "2026-11-25T06:30:00.000+00:00"
+    return ProbeEvent(phase, at, offset, outcome, status, after_expiry_seconds=after_expiry)  # type: ignore[arg-type]
 
 
 def record(
@@ -25,6 +28,7 @@ def record(
     lifetime: float | None = 300.0,
     second: tuple[str, int] | None = None,
     revoke: str | None = None,
+    revoked_after_expiry: float | None = None,
     status: str = "ok",
     kind: str = "oauth2",
 ) -> ProbeRecord:
@@ -32,7 +36,8 @@ def record(
     if second:
         events.append(_event("cross_audience", second[0], second[1], 0.2))
     if revoke:
-        events.append(_event("after_revoke", revoke, 403 if revoke == "rejected" else 200, 1.0))
+        status_code = 403 if revoke == "rejected" else 200
+        events.append(_event("after_revoke", revoke, status_code, 1.0, revoked_after_expiry))
     if replay:
         events.append(_event("expired_replay", replay[0], replay[1], (lifetime or 0) + 5))
     return ProbeRecord(
@@ -79,6 +84,7 @@ def judged() -> tuple[pd.DataFrame, pd.DataFrame]:
             record("scoped", second=("rejected", 401)),
             record("revoked", revoke="rejected"),
             record("unrevoked", revoke="accepted"),
+            record("revoked-too-late", revoke="rejected", revoked_after_expiry=0.4),
             record("flaky", replay=("error", 502)),
         ],
         [ConfiguredTarget("never-ran", "oauth2", "svc", "https://never.example.com/", 3600.0, audience_check=True)],
@@ -130,7 +136,8 @@ def test_revocation_rule_applies_only_where_the_revocation_probe_is_enabled(judg
     results = judged[1]
     assert verdict(results, "NHI-PRB-004", "revoked") == "PASS"
     assert verdict(results, "NHI-PRB-004", "unrevoked") == "FAIL"
-    assert set(results[results["rule_id"] == "NHI-PRB-004"]["account_id"]) == {"probe:revoked", "probe:unrevoked"}
+    enabled = {"probe:revoked", "probe:unrevoked", "probe:revoked-too-late"}
+    assert set(results[results["rule_id"] == "NHI-PRB-004"]["account_id"]) == enabled
 
 
 def test_configured_target_without_a_stored_run_is_incomplete_for_every_rule_it_is_under(judged) -> None:
@@ -158,3 +165,9 @@ def test_revocation_rule_with_no_revocation_probe_configured_is_incomplete_namin
         "no probe target enables a revocation probe (revocation_probe: true for STS, revocation: true for OAuth2), "
         "so no revocation probe was configured (probes: honest, planted)"
     )
+
+
+def test_a_revoked_token_refused_only_after_it_expired_is_incomplete(judged) -> None:
+    """The refusal may be the expiry's: it proves nothing about revocation, so the rule cannot pass."""
+    assert verdict(judged[1], "NHI-PRB-004", "revoked") == "PASS"
+    assert verdict(judged[1], "NHI-PRB-004", "revoked-too-late") == "INCOMPLETE"

@@ -126,6 +126,14 @@ def test_unknown_subject_is_rejected(tmp_path: Path) -> None:
         load_suites(tmp_path)
 
 
+def test_an_observed_kind_the_report_cannot_render_is_rejected(tmp_path: Path) -> None:
+    document = _rotation()
+    document["expectations"][0]["meta"]["observed_kind"] = "number"
+    _write(tmp_path, "rotation.json", document)
+    with pytest.raises(SuiteError, match=r"meta\.observed_kind 'number' is not one of count, days"):
+        load_suites(tmp_path)
+
+
 def test_rule_id_defined_twice_across_suites_is_rejected(tmp_path: Path) -> None:
     _write(tmp_path, "a.json", _rotation())
     _write(tmp_path, "b.json", _rotation())

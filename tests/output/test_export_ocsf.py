@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from py_ocsf_models.events.findings.detection_finding import DetectionFinding
 
-from assurance_jobs.output.ocsf import finding_uid, ocsf_findings, write_ocsf
+from assurance_jobs.evaluate.findings import finding_id
+from assurance_jobs.output.ocsf import ocsf_findings, write_ocsf
 
 AS_OF = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 ACCOUNT = "123456789012"
@@ -67,6 +68,7 @@ def _finding(rule_id: str, arn: str, kind: str, **extra: object) -> dict[str, ob
         "waiver_justification": None,
         "waiver_approver": None,
         "waiver_expires": None,
+        "finding_id": finding_id(rule_id, ACCOUNT, arn),
     }
     row.update(extra)
     return row
@@ -112,11 +114,45 @@ def test_event_names_the_resource_arn_account_and_rule(findings: pd.DataFrame) -
     assert event["unmapped"]["rule_id"] == "NHI-ROT-001"
 
 
-def test_finding_uid_is_sha256_of_rule_resource_and_partition_date(findings: pd.DataFrame) -> None:
-    event = _by_rule(_export(findings), "NHI-ROT-001")
-    assert event["finding_info"]["uid"] == finding_uid("NHI-ROT-001", KEY_ARN, "2026-11-25")
-    assert len(event["finding_info"]["uid"]) == 64
-    assert finding_uid("NHI-ROT-001", KEY_ARN, "2026-11-26") != event["finding_info"]["uid"]
+def test_finding_uid_is_the_findings_own_id_whatever_the_day(findings: pd.DataFrame) -> None:
+    today = _by_rule(_export(findings), "NHI-ROT-001")
+    tomorrow = _by_rule(_export(findings.assign(partition_date="2026-11-26")), "NHI-ROT-001")
+    assert (
+        today["finding_info"]["uid"] == tomorrow["finding_info"]["uid"] == finding_id("NHI-ROT-001", ACCOUNT, KEY_ARN)
+    )
+    assert today["metadata"]["uid"] != tomorrow["metadata"]["uid"]  # each day's event is its own
+
+
+def test_a_finding_first_seen_today_is_created_as_new(findings: pd.DataFrame) -> None:
+    event = _by_rule(_export(findings.assign(seen_status="new")), "NHI-ROT-001")
+    assert (event["activity_name"], event["type_uid"], event["status"]) == ("Create", 200401, "New")
+
+
+def test_a_finding_seen_on_an_earlier_day_is_updated_and_keeps_its_first_sighting(findings: pd.DataFrame) -> None:
+    earlier = "2026-11-20T06:00:00+00:00"
+    event = _by_rule(_export(findings.assign(seen_status="open", first_seen_at=earlier)), "NHI-ROT-001")
+    assert (event["activity_name"], event["type_uid"], event["status"]) == ("Update", 200402, "InProgress")
+    assert event["finding_info"]["first_seen_time"] == int(datetime.fromisoformat(earlier).timestamp() * 1000)
+    assert event["finding_info"]["last_seen_time"] == int(AS_OF.timestamp() * 1000)
+
+
+def test_a_finding_seen_again_after_it_was_resolved_is_updated_as_new_again(findings: pd.DataFrame) -> None:
+    event = _by_rule(_export(findings.assign(seen_status="reopened")), "NHI-ROT-001")
+    assert (event["activity_name"], event["status"]) == ("Update", "New")
+    assert "re-opened" in event["status_detail"]
+
+
+def test_a_finding_resolved_today_is_closed_with_its_last_sighting(findings: pd.DataFrame) -> None:
+    resolved = findings.iloc[:1].assign(
+        seen_status="resolved", resolved_on="2026-11-25", last_seen_at="2026-11-24T06:00:00+00:00"
+    )
+    events = ocsf_findings(
+        findings.iloc[1:], RULES, snapshot_id="s", as_of=AS_OF, tool_version="0.1.0", resolved=resolved
+    )
+    closed = _by_rule(events, "NHI-ROT-001")
+    assert (closed["activity_name"], closed["type_uid"], closed["status"]) == ("Close", 200403, "Resolved")
+    assert closed["finding_info"]["uid"] == finding_id("NHI-ROT-001", ACCOUNT, KEY_ARN)
+    assert closed["finding_info"]["last_seen_time"] == int(datetime(2026, 11, 24, 6, tzinfo=UTC).timestamp() * 1000)
 
 
 def test_severity_maps_to_ocsf_severity_ids(findings: pd.DataFrame) -> None:

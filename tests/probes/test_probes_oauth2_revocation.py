@@ -16,8 +16,10 @@ REVOKE_AND_INTROSPECT = {"revocation": True, "introspection": True}
 
 @pytest.fixture(scope="module")
 def revocation_run() -> dict[str, ProbeRecord]:
-    issuer = LocalIssuer(lifetime_seconds=2, clients={CLIENT_ID: CLIENT_SECRET})
-    stale = LocalIssuer(lifetime_seconds=2, clients={CLIENT_ID: CLIENT_SECRET}, introspection_ignores_revocation=True)
+    # Tokens live long enough for the revocation steps to finish before they expire on a loaded machine (a
+    # refusal after expiry would prove nothing and read INCOMPLETE), and short enough for the expiry replay.
+    issuer = LocalIssuer(lifetime_seconds=6, clients={CLIENT_ID: CLIENT_SECRET})
+    stale = LocalIssuer(lifetime_seconds=6, clients={CLIENT_ID: CLIENT_SECRET}, introspection_ignores_revocation=True)
     local_jwt = ResourceServer(issuer, "orders-api")
     introspecting = ResourceServer(issuer, "orders-api", introspect=True)
     stale_introspecting = ResourceServer(stale, "orders-api", introspect=True)

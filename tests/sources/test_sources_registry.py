@@ -164,9 +164,10 @@ def test_security_audit_grants_every_required_call_but_the_ones_the_readme_names
     granted = _security_audit_actions()
     missing = {a for a in registry.required_iam_actions() if not any(fnmatch.fnmatchcase(a, g) for g in granted)}
     # sts:GetCallerIdentity needs no permission; sts:AssumeRole is the caller's side; s3:GetObject the trail bucket;
-    # SecurityAudit has no EKS Pod Identity action (the README says to add them)
+    # SecurityAudit has no EKS Pod Identity action and no workload-identity listing (the README says to add them)
     pod_identity = {"eks:ListPodIdentityAssociations", "eks:DescribePodIdentityAssociation"}
-    assert missing == {"sts:GetCallerIdentity", "sts:AssumeRole", "s3:GetObject", *pod_identity}
+    workload_identities = {"bedrock-agentcore:ListWorkloadIdentities"}
+    assert missing == {"sts:GetCallerIdentity", "sts:AssumeRole", "s3:GetObject", *pod_identity, *workload_identities}
 
 
 def _design_source_table() -> dict[str, tuple[str, str]]:

@@ -19,9 +19,17 @@ from moto import mock_aws
 from assurance_jobs.config import ConfigError, parse_config
 from assurance_jobs.defs.alerts import findings_alert_sensor, partition_day
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.evaluate.findings import FINDINGS_COLUMNS
+from assurance_jobs.evaluate.findings import FINDINGS_COLUMNS, finding_id, with_finding_ids
+from assurance_jobs.evaluate.lifecycle import advance
 from assurance_jobs.snapshot.storage import storage_for
-from assurance_jobs.steps.alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER, deliver_new_findings, newly_opened, sign
+from assurance_jobs.steps.alerts import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    deliver_new_findings,
+    newly_opened,
+    payload,
+    sign,
+)
 
 TODAY, YESTERDAY = date(2026, 12, 1), date(2026, 11, 30)
 HMAC_KEY = "test-hmac-key-not-a-real-secret"
@@ -104,10 +112,24 @@ def two_days(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _ledger(yesterday: list[dict], today: list[dict]) -> pd.DataFrame:
+    before = advance(None, with_finding_ids(pd.DataFrame(yesterday)), pd.DataFrame(), YESTERDAY, "y")
+    return advance(before, with_finding_ids(pd.DataFrame(today)), pd.DataFrame(), TODAY, "t")
+
+
 def test_only_findings_opened_since_the_previous_day_at_the_severity_are_new() -> None:
     today = pd.DataFrame([OLD, NEW, LOW])
-    opened = newly_opened(today, pd.DataFrame([OLD]), "high")
+    opened = newly_opened(today, _ledger([OLD], [OLD, NEW, LOW]), "high")
     assert opened["rule_id"].tolist() == ["NHI-RT-001"]
+
+
+def test_an_alert_carries_the_findings_lasting_id_and_when_it_is_due() -> None:
+    (alert,) = [
+        payload(row) for row in newly_opened(pd.DataFrame([NEW]), _ledger([], [NEW]), "high").to_dict("records")
+    ]
+    assert alert["finding_id"] == finding_id("NHI-RT-001", "123456789012", NEW["resource_arn"])
+    assert (alert["lifecycle_status"], alert["first_seen"], alert["sla_days"]) == ("new", TODAY.isoformat(), "30")
+    assert alert["due_date"] == "2026-12-31"
 
 
 def test_a_new_finding_reaches_the_webhook_once_however_often_delivery_runs(two_days: Path, receiver) -> None:

@@ -103,13 +103,17 @@ def test_owner_departure_is_judged_on_the_snapshotted_feed_not_the_file_edited_l
 def test_the_owner_departure_finding_cites_the_snapshotted_feed(day: Day) -> None:
     (entry,) = [f for f in day.manifest.files if f.source == "directory_feed"]
     cited = _finding(day, "NHI-OFF-004")["input_files"]
-    assert cited.endswith(f"/{day.manifest.snapshot_id}/{entry.path} sha256:{entry.sha256}")
+    assert (
+        cited
+        == f"snapshots/{day.manifest.partition_date}/{day.manifest.snapshot_id}/{entry.path} sha256:{entry.sha256}"
+    )
 
 
 def test_baseline_files_are_copied_into_the_partition_and_cited_on_baseline_findings(day: Day) -> None:
     (copy,) = day.source["inputs"]["baseline"]
     content = (day.root / "baseline" / "approved.yaml").read_bytes()
-    assert Path(copy["path"]).read_bytes() == content
+    assert not Path(copy["path"]).is_absolute()  # a key of the store: the same wherever the store is mounted
+    assert (Path(day.config.storage_root) / copy["path"]).read_bytes() == content
     assert copy["sha256"] == hashlib.sha256(content).hexdigest()
     assert _finding(day, "NHI-BL-001")["input_files"] == f"{copy['path']} sha256:{copy['sha256']}"
 
