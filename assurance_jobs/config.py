@@ -590,6 +590,12 @@ class OrganizationConfig(_Strict):
     collect_service_last_accessed: bool = Field(
         default=False, description="Run IAM Access Advisor in every member account (as `accounts[]` does)."
     )
+    members_are_known_accounts: bool = Field(
+        default=True,
+        description="Count every account of the organization (as ListAccounts returns it, excluded ones too) as a "
+        "known account: a role trusting another member is not a third-party trust (NHI-LP-005). Off: only "
+        "`known_accounts` are.",
+    )
     collect_resources: bool = Field(
         default=True, description="List the resources that run as IAM roles in every member account (as `accounts[]`)."
     )
@@ -704,6 +710,12 @@ class AssuranceConfig(_Strict):
     )
     max_parallel_accounts: int = Field(
         default=8, ge=1, le=256, description="Accounts collected at the same time (threads, or Dagster steps)."
+    )
+    accounts_per_step: int = Field(
+        default=50,
+        ge=1,
+        description="Most accounts one Dagster collection step collects, in up to max_parallel_accounts threads "
+        "(`assurance-jobs run` collects every account in one step).",
     )
     finding_sla_days: FindingSlaConfig = Field(
         default_factory=FindingSlaConfig, description="Per severity, days a finding may stay open (overdue after)."

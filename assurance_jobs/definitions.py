@@ -50,7 +50,7 @@ def build_definitions(settings: AssuranceSettings) -> dg.Definitions:
         schedules.definitions(config.schedule),
         sensors.definitions(),
         alerts.definitions(),
-        execution.definitions(settings, config.max_parallel_accounts),
+        execution.definitions(settings, config),
     )
 
 

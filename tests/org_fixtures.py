@@ -112,10 +112,10 @@ def misbehaving_members(
     def throttle(**_: Any) -> Any:
         return query_error("Throttling", 400, "Rate exceeded")
 
-    def session_for(account: Any, base: boto3.Session | None = None) -> boto3.Session:
-        if base is not None:
-            base.events.register("before-call.sts.AssumeRole", deny_assume)
-        session = real(account, base)
+    def session_for(account: Any, base: boto3.Session | None = None, **options: Any) -> boto3.Session:
+        if options.get("sts") is not None:  # members are entered through the management credentials' client
+            options["sts"].meta.events.register("before-call.sts.AssumeRole", deny_assume, unique_id="deny-assume")
+        session = real(account, base, **options)
         if account.role_arn and any(f"::{a}:" in account.role_arn for a in throttled):
             session.events.register_first("before-send.iam.GetAccountAuthorizationDetails", throttle)
         return session

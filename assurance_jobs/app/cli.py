@@ -8,6 +8,7 @@ here shows up in `dagster dev` like a scheduled one.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -88,7 +89,26 @@ def _output_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
 
 
+COLLECTOR_THRESHOLDS = (10_000, 10, 10)
+"""The command's generation-0 threshold (Python's default is 700): a run allocates millions of objects once —
+Dagster, pandas and Great Expectations are a few hundred thousand of them — and at the default every full
+collection walks them all again (~1.3 CPU-s of a one-account run, against ~0.45 s here)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command. Called without arguments it is the installed command's own process (tests pass theirs): then
+    it also tunes that process's garbage collector for a short life, and freezes every object before the exit,
+    so the interpreter's final collections do not walk them all once more (1.5 CPU-s of shutdown otherwise)."""
+    if argv is not None:
+        return _main(argv)
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    try:
+        return _main(argv)
+    finally:
+        gc.freeze()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")

@@ -288,12 +288,19 @@ def _published_findings(config: AssuranceConfig, day: date) -> list[dict]:
 def preload_datetime_extensions() -> None:
     """Import the modules that build on `datetime`'s types before freezegun swaps `datetime.date` for its fake:
     compiled ones imported under a frozen clock warn "datetime.date size changed" and keep the fake type for good,
-    and pydantic v1 (inside Great Expectations) cannot subclass it at all. The evaluation imports them anyway."""
+    and pydantic (Great Expectations, the OCSF models) cannot build a schema for it at all. The Dagster steps import
+    their modules only when they run, so day 1 — run under the frozen clock — would import them there: load them
+    all first. The run imports them anyway."""
     import great_expectations  # noqa: F401
     import pandas  # noqa: F401
     import pyarrow.compute
     import pyarrow.dataset
     import pyarrow.parquet  # noqa: F401
+
+    import assurance_jobs.steps.evaluate
+    import assurance_jobs.steps.inventory
+    import assurance_jobs.steps.probes
+    import assurance_jobs.steps.publish  # noqa: F401
 
 
 def _describe_counts(estate: DemoEstate) -> str:

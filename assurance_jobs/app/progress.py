@@ -8,6 +8,7 @@ Progress goes to stderr so that `--json` output on stdout stays machine-readable
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class StepState:
     details: list[str] = field(default_factory=list)
     checks: int = 0
     sources: tuple[int, int] | None = None
+    accounts: tuple[int, int] | None = None  # (done, total) when the step collects several accounts
     quarters_shown: int = 0
 
 
@@ -129,29 +131,59 @@ class RunProgress:
             self._finish(step)
 
     def _log_line(self, entry: EventLogEntry) -> None:
-        """A counted line from a step — a source collected, a report page group rendered — shown live on the
-        step's row as 'k/n · <latest>', or as plain lines at each quarter when not on a terminal."""
+        """A counted line from a step — a source collected, accounts collected, a report page group rendered —
+        shown live on the step's row as 'k/n · <latest>', or as plain lines at each quarter when not on a
+        terminal. With several accounts the snapshot's row counts accounts, and each account that is not complete
+        gets a line of its own as soon as it is done."""
         from assurance_jobs.defs.report import REPORT_PROGRESS
-        from assurance_jobs.defs.snapshot import SOURCE_PROGRESS
+        from assurance_jobs.defs.snapshot import ACCOUNT_PROGRESS, SOURCE_PROGRESS
 
         message = entry.user_message or ""
+        key = (entry.step_key or "").split(".", 1)[0]  # per-shard sub-steps count on the snapshot's row
+        if key not in self.steps:
+            return
+        step = self.steps[key]
+        accounts = ACCOUNT_PROGRESS.match(message)
+        if accounts is not None:
+            self._accounts_line(step, accounts)
+            return
         found, unit = SOURCE_PROGRESS.match(message), "sources collected"
         if found is None:
             found, unit = REPORT_PROGRESS.match(message), "page groups rendered"
-        key = (entry.step_key or "").split(".", 1)[0]  # per-account sub-steps count on the snapshot's row
-        if found is None or key not in self.steps:
+        if found is None or (step.accounts is not None and step.accounts[1] > 1):
             return
         done, planned, latest = int(found.group(1)), int(found.group(2)), found.group(3)
-        step = self.steps[key]
         step.sources = (done, planned)
+        self._count(step, done, planned, unit, f"latest {latest}")
+
+    def _accounts_line(self, step: StepState, found: re.Match[str]) -> None:
+        done, total, in_flight = int(found.group(1)), int(found.group(2)), int(found.group(3))
+        finished = [part.rsplit(" ", 1) for part in (found.group(4) or "").split("; ") if " " in part]
+        step.accounts = (done, total)
+        for account, state in finished:
+            if state != "complete":
+                self._print(f"        account {account}: {state}")
+        if total > 1:
+            note = f"{in_flight} in flight" + (f", latest {' '.join(finished[-1])}" if finished else "")
+            step.sources = (done, total)
+            self._count(step, done, total, "accounts collected", note)
+
+    def _count(self, step: StepState, done: int, planned: int, unit: str, note: str) -> None:
         if self._progress is not None:
             task = self._tasks[step.key]
             self._progress.update(
-                task, total=planned, completed=done, description=f"{self._title_of(step)} · {escape(latest)}"
+                task, total=planned, completed=done, description=f"{self._title_of(step)} · {escape(note)}"
             )
         elif done * 4 // planned > step.quarters_shown:
             step.quarters_shown = done * 4 // planned  # plain lines at 25 %, 50 %, 75 % and 100 %
-            print(f"        {done}/{planned} {unit} · latest {latest}", file=self.stream, flush=True)
+            print(f"        {done}/{planned} {unit} · {note}", file=self.stream, flush=True)
+
+    def _print(self, line: str) -> None:
+        """A line of its own: above the live display on a terminal, else plain."""
+        if self._progress is not None:
+            self._progress.console.print(escape(line), highlight=False)
+        else:
+            print(line, file=self.stream, flush=True)
 
     def line(self, step: StepState) -> str:
         number = list(self.steps).index(step.key) + 1

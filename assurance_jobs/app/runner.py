@@ -28,9 +28,15 @@ class RunRequestOptions:
     evaluate_only: bool = False
 
     def settings(self) -> AssuranceSettings:
-        """The settings the run's definitions are built from (and the run config a UI re-execution reads)."""
+        """The settings the run's definitions are built from (and the run config a UI re-execution reads).
+
+        The command line executes the job in its own process, so every account is collected by one step's
+        threads (shards there would run one after another)."""
         return AssuranceSettings(
-            config_path=self.config_path, storage_root=self.storage_root, output_dir=self.output_dir
+            config_path=self.config_path,
+            storage_root=self.storage_root,
+            output_dir=self.output_dir,
+            collect_in_one_step=True,
         )
 
 
@@ -126,7 +132,7 @@ def run_config(options: RunRequestOptions, verbose: bool = False) -> dict:
         )
         if value
     }
-    config: dict = {"resources": {"settings": {"config": settings}}}
+    config: dict = {"resources": {"settings": {"config": {**settings, "collect_in_one_step": True}}}}
     if not verbose:
         config["loggers"] = QUIET_LOGGERS
     return config

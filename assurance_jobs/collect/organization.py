@@ -5,8 +5,11 @@ Why it looks like this:
   account is scanned the day it appears and a suspended one is reported, not silently dropped.
 * The OU tree is walked from the root (`ListRoots`, then `ListOrganizationalUnitsForParent` and
   `ListAccountsForParent` per OU) so OU filters include child OUs, and every account carries its OU path for the
-  report. That costs about two requests per OU, whatever the number of accounts.
-* Tags (`ListTagsForResource`, one request per account) are read only when a filter uses them.
+  report. That costs about two requests per OU, whatever the number of accounts; the OUs of one level of the tree
+  are read at the same time, and the account list (one chain of pages) beside the walk.
+* Tags (`ListTagsForResource`, one request per account) are read only when a filter uses them, several accounts
+  at a time (`max_parallel_accounts`) through one client: they wait on round trips, and the client's adaptive
+  limiter keeps them within the organization's request rate.
 * Discovery that fails (denied, throttled to exhaustion) stops the run with one line: without the account list
   nothing can be said about coverage, and an empty organization must never read as a clean one.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +26,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assurance_jobs.collect.aws import client_config, session_for
+from assurance_jobs.collect.aws import Throttling, session_for
 from assurance_jobs.config import AccountConfig, AccountSelector, OrganizationConfig
 from assurance_jobs.snapshot.model import SourceBlob
 
@@ -30,6 +34,8 @@ DISCOVERY_SOURCE = "organizations_discovery"  # assurance_jobs/sources/organizat
 ORGANIZATIONS_REGION = "us-east-1"  # the Organizations API has one endpoint, in us-east-1
 ACTIVE = "ACTIVE"
 ANY_VALUE = "*"
+MANAGEMENT_QUOTA = "caller:organization-management"
+"""Whose quotas discovery and every member's AssumeRole draw on: the management (or delegated admin) account."""
 
 
 class OrganizationDiscoveryError(RuntimeError):
@@ -69,7 +75,7 @@ class Discovery:
         return SourceBlob(self.management_account_id, DISCOVERY_SOURCE, _encode(self.evidence))
 
 
-def management_session(org: OrganizationConfig) -> boto3.Session:
+def management_session(org: OrganizationConfig, throttling: Throttling | None = None) -> boto3.Session:
     """The credentials that may list the organization: a profile and/or a role, else the standard chain."""
     management = AccountConfig(
         name="organization-management",
@@ -78,7 +84,7 @@ def management_session(org: OrganizationConfig) -> boto3.Session:
         external_id=org.external_id,
         regions=org.regions,
     )
-    return session_for(management)
+    return session_for(management, throttling=throttling, caller=MANAGEMENT_QUOTA)
 
 
 def member_account(org: OrganizationConfig, member: Member, partition: str = "aws") -> AccountConfig:
@@ -94,17 +100,31 @@ def member_account(org: OrganizationConfig, member: Member, partition: str = "aw
     )
 
 
-def discover(session: boto3.Session, org: OrganizationConfig, *, max_attempts: int) -> Discovery:
-    """List, place, tag (if needed) and select the organization's accounts."""
-    config = client_config(max_attempts)
+def discover(
+    session: boto3.Session,
+    org: OrganizationConfig,
+    *,
+    max_attempts: int,
+    max_parallel: int = 1,
+    throttling: Throttling | None = None,
+) -> Discovery:
+    """List, place, tag (if needed: up to `max_parallel` look-ups at once) and select the organization's accounts."""
+    limiters = throttling or Throttling()
+
+    def client(service: str) -> Any:
+        return limiters.client(session, service, ORGANIZATIONS_REGION, MANAGEMENT_QUOTA, max_attempts)
+
+    workers = max(2, max_parallel)
     try:
-        caller = session.client("sts", region_name=ORGANIZATIONS_REGION, config=config).get_caller_identity()
-        client = session.client("organizations", region_name=ORGANIZATIONS_REGION, config=config)
-        account_pages = _pages(client, "list_accounts")
-        placement, ou_names, tree_pages = _walk_tree(client)
+        caller = client("sts").get_caller_identity()
+        organizations = client("organizations")
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discovery") as pool:
+            listing = pool.submit(_pages, organizations, "list_accounts")  # its pages chain: one after another
+            placement, ou_names, tree_pages = _walk_tree(organizations, pool)  # meanwhile, the OU tree
+            account_pages = listing.result()
         accounts = [account for page in account_pages for account in page.get("Accounts", [])]
         needs_tags = bool(org.include.tags or org.exclude.tags)
-        tags = {str(a["Id"]): _tags(client, str(a["Id"])) for a in accounts} if needs_tags else {}
+        tags = _all_tags(organizations, [str(a["Id"]) for a in accounts], max_parallel) if needs_tags else {}
     except (ClientError, BotoCoreError) as error:
         raise OrganizationDiscoveryError(_describe(error)) from None
     _check_ou_ids_exist(org, ou_names)
@@ -147,29 +167,48 @@ def _pages(client: Any, method: str, **parameters: Any) -> list[dict[str, Any]]:
     return [{key: value for key, value in page.items() if key != "ResponseMetadata"} for page in pages]
 
 
-def _walk_tree(client: Any) -> tuple[dict[str, tuple[str, ...]], dict[str, str], list[dict[str, Any]]]:
-    """Each account's chain of ancestors (root first), the names of roots and OUs, and the raw pages."""
+def _walk_tree(
+    client: Any, pool: ThreadPoolExecutor
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str], list[dict[str, Any]]]:
+    """Each account's chain of ancestors (root first), the names of roots and OUs, and the raw pages.
+
+    Breadth first, one level of the tree at a time, the parents of a level read at the same time (their accounts
+    and their child OUs too): the raw pages come out in the same order as a one-at-a-time walk would give them,
+    so the same organization still yields the same bytes."""
     placement: dict[str, tuple[str, ...]] = {}
     names: dict[str, str] = {}
     raw: list[dict[str, Any]] = []
-    queue: list[tuple[str, ...]] = []
+    level: list[tuple[str, ...]] = []
     for page in _pages(client, "list_roots"):
         raw.append({"operation": "ListRoots", "page": page})
         for root in page.get("Roots", []):
             names[root["Id"]] = root.get("Name") or "Root"
-            queue.append((root["Id"],))
-    while queue:
-        chain = queue.pop(0)
-        parent = chain[-1]
-        for page in _pages(client, "list_accounts_for_parent", ParentId=parent):
-            raw.append({"operation": "ListAccountsForParent", "parent": parent, "page": page})
-            placement.update({str(account["Id"]): chain for account in page.get("Accounts", [])})
-        for page in _pages(client, "list_organizational_units_for_parent", ParentId=parent):
-            raw.append({"operation": "ListOrganizationalUnitsForParent", "parent": parent, "page": page})
-            for unit in page.get("OrganizationalUnits", []):
-                names[unit["Id"]] = unit.get("Name") or unit["Id"]
-                queue.append((*chain, unit["Id"]))
+            level.append((root["Id"],))
+    while level:
+        parents = [chain[-1] for chain in level]
+        accounts = pool.map(lambda parent: _pages(client, "list_accounts_for_parent", ParentId=parent), parents)
+        units = pool.map(
+            lambda parent: _pages(client, "list_organizational_units_for_parent", ParentId=parent), parents
+        )
+        below: list[tuple[str, ...]] = []
+        for chain, account_pages, unit_pages in zip(level, accounts, units, strict=True):
+            parent = chain[-1]
+            for page in account_pages:
+                raw.append({"operation": "ListAccountsForParent", "parent": parent, "page": page})
+                placement.update({str(account["Id"]): chain for account in page.get("Accounts", [])})
+            for page in unit_pages:
+                raw.append({"operation": "ListOrganizationalUnitsForParent", "parent": parent, "page": page})
+                for unit in page.get("OrganizationalUnits", []):
+                    names[unit["Id"]] = unit.get("Name") or unit["Id"]
+                    below.append((*chain, unit["Id"]))
+        level = below
     return placement, names, raw
+
+
+def _all_tags(client: Any, account_ids: list[str], max_parallel: int) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Every account's tags; the first AWS failure ends discovery (an unknown tag could wrongly select)."""
+    with ThreadPoolExecutor(max_workers=max(1, min(max_parallel, len(account_ids))), thread_name_prefix="tags") as pool:
+        return dict(zip(account_ids, pool.map(lambda account_id: _tags(client, account_id), account_ids), strict=True))
 
 
 def _tags(client: Any, account_id: str) -> tuple[tuple[str, str], ...]:

@@ -28,8 +28,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assurance_jobs.collect.aws import _failure, _json_default, _run, _status, client_config
-from assurance_jobs.collect.organization import ORGANIZATIONS_REGION
+from assurance_jobs.collect.aws import Throttling, _failure, _json_default, _run, _status
+from assurance_jobs.collect.organization import MANAGEMENT_QUOTA, ORGANIZATIONS_REGION
 from assurance_jobs.collect.resources import kept
 from assurance_jobs.snapshot.model import CollectionStatus, SourceBlob
 from assurance_jobs.source import AwsSource, CollectFailure, CollectResult, MakeClient
@@ -52,17 +52,23 @@ class OrganizationEvidence:
 
 
 def collect_organization_sources(
-    session: boto3.Session, account_id: str, sources: Sequence[AwsSource], *, max_attempts: int
+    session: boto3.Session,
+    account_id: str,
+    sources: Sequence[AwsSource],
+    *,
+    max_attempts: int,
+    throttling: Throttling | None = None,
 ) -> OrganizationEvidence:
     """Run every AWS source of scope "organization" once, with the management session; files go under
-    `account_id` (the caller, where discovery's file is)."""
-    config = client_config(max_attempts)
+    `account_id` (the caller, where discovery's file is). Their clients draw on the management credentials'
+    rate limiter in `throttling`, the one discovery used (the Organizations quota is the organization's)."""
+    limiters = throttling or Throttling()
     blobs: list[SourceBlob] = []
     statuses: list[CollectionStatus] = []
     for entry in (e for e in sources if e.scope == "organization"):
 
         def make_client(service: str = entry.service) -> Any:
-            return session.client(service, region_name=ORGANIZATIONS_REGION, config=config)
+            return limiters.client(session, service, ORGANIZATIONS_REGION, MANAGEMENT_QUOTA, max_attempts)
 
         result = entry.collect(make_client, entry)
         statuses.append(_status(account_id, entry.name, entry.api, None, result))

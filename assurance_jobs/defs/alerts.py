@@ -14,7 +14,6 @@ import dagster as dg
 
 from assurance_jobs.config import ConfigError
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.steps.alerts import deliver_new_findings
 
 FINDINGS_ASSET = dg.AssetKey("findings")
 
@@ -57,6 +56,8 @@ def findings_alert_sensor(context: dg.SensorEvaluationContext, settings: Assuran
     day = partition_day(partition)
     if day is None:
         return dg.SkipReason(f"findings partition {partition!r} names no day")
+    from assurance_jobs.steps.alerts import deliver_new_findings  # a sensor tick needs it, a run never does
+
     report = deliver_new_findings(config, day)
     context.update_cursor(json.dumps({"materialized_at": materialized_at, "partition": partition}))
     if report.failed or report.given_up:

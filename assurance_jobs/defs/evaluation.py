@@ -11,7 +11,6 @@ from assurance_jobs.defs.resources import AssuranceSettings
 from assurance_jobs.evaluate.suites import Rule, SuiteError, all_rules, load_suites, rule_windows
 from assurance_jobs.output.status import PASS, STATUS_LABELS, WAIVED, rule_statuses, with_waived_scopes
 from assurance_jobs.output.waivers import apply_waivers, load_waivers
-from assurance_jobs.steps.evaluate import evaluate_partition
 
 SAMPLE_SIZE = 10
 
@@ -65,6 +64,8 @@ def evaluation_asset(rules: Sequence[Rule], partitions: dg.PartitionsDefinition)
         partitions_def=partitions,
     )
     def evaluation(context: dg.AssetExecutionContext, settings: AssuranceSettings):
+        from assurance_jobs.steps.evaluate import evaluate_partition  # imported by the step that runs it
+
         config = settings.load()
         partition_date = date.fromisoformat(context.partition_key)
         outcome = evaluate_partition(config, partition_date)

@@ -5,8 +5,6 @@ from datetime import date
 import dagster as dg
 
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.steps.collect import load_partition_snapshot
-from assurance_jobs.steps.inventory import build_partition_inventory, store_drift, store_inventory
 
 _TABLES = {
     "identities": "One row per IAM user and role, with classification, owner, usage and permission facts.",
@@ -29,7 +27,10 @@ def inventory_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition
         partitions_def=partitions,
     )
     def inventory_tables(context: dg.AssetExecutionContext, settings: AssuranceSettings):
-        config = settings.load()
+        from assurance_jobs.steps.collect import load_partition_snapshot
+        from assurance_jobs.steps.inventory import build_partition_inventory, store_drift, store_inventory
+
+        config = settings.load()  # the step imports what it runs; loading the definitions does not
         partition_date = date.fromisoformat(context.partition_key)
         snapshot = load_partition_snapshot(config, partition_date, snapshot_taken_by_this_run(context))
         built = build_partition_inventory(config, snapshot)

@@ -6,7 +6,6 @@ from datetime import date
 import dagster as dg
 
 from assurance_jobs.defs.resources import AssuranceSettings
-from assurance_jobs.steps.publish import publish_partition
 
 REPORT_PROGRESS = re.compile(r"^rendered (\d+)/(\d+) page groups: (.+)$")
 """The per-page-group log line's shape; the terminal's progress display reads it back (assurance_jobs.app.progress)."""
@@ -28,6 +27,8 @@ def report_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         "OSCAL exports and an evidence appendix; an index across dates.",
     )
     def compliance_report(context: dg.AssetExecutionContext, settings: AssuranceSettings) -> dg.MaterializeResult:
+        from assurance_jobs.steps.publish import publish_partition  # imported by the step that runs it
+
         publication = publish_partition(
             settings.load(),
             date.fromisoformat(context.partition_key),

@@ -11,13 +11,16 @@ class AssuranceSettings(dg.ConfigurableResource):
     """Path of the YAML configuration plus optional overrides given on the command line.
 
     `executor` (`multiprocess` or `k8s`) and `io_bucket` describe where steps run: a laptop runs each step in its
-    own process; Kubernetes runs a pod per step, and pods share no disk, so step outputs then go through S3."""
+    own process; Kubernetes runs a pod per step, and pods share no disk, so step outputs then go through S3.
+    `collect_in_one_step` is set by the command line, which executes the job in its own process: there, shards
+    would only run one after another, so every account is collected by one step's threads."""
 
     config_path: str | None = None
     storage_root: str | None = None
     output_dir: str | None = None
     executor: str = "multiprocess"
     io_bucket: str | None = None
+    collect_in_one_step: bool = False
 
     def load(self) -> AssuranceConfig:
         config = load_config(self.config_path)

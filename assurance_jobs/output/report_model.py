@@ -154,10 +154,12 @@ class ReportModel:
         and no OU (nothing to choose between, so no filter is printed, nor the rows' attributes).
 
         Accounts come from the snapshot's account list and the organization's account records only: a probe
-        target (`probe:<name>`) or a rule evaluated nowhere (`*`) is no account to filter on or to judge apart."""
-        names = {vw.text(r.get("account_id")): vw.text(r.get("name")) for r in self.bundle.account_status}
+        target (`probe:<name>`) or a rule evaluated nowhere (`*`) is no account to filter on or to judge apart,
+        and an account the configuration excluded was not covered by the run (its row still says `excluded`)."""
+        covered = [r for r in self.bundle.account_status if r.get("collection") != "excluded"]
+        names = {vw.text(r.get("account_id")): vw.text(r.get("name")) for r in covered}
         accounts = set(filter(vw.is_aws_account, (*names, *self.accounts)))
-        ous = {parent for path in self.ous.values() for parent in _ou_and_parents(path)}
+        ous = {parent for path in ou_by_account(covered).values() for parent in _ou_and_parents(path)}
         clusters = cluster_scopes(self.bundle.rule_results)
         if len(accounts) < 2 and not ous and not clusters:
             return None

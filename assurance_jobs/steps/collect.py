@@ -1,38 +1,54 @@
-"""Collection and commit of a day's snapshot: plan the accounts, collect each (in threads here, or one Dagster step
-each), commit the day's one immutable snapshot — and, for a targeted rerun, carry the other accounts over.
+"""Collection and commit of a day's snapshot: plan the accounts, collect them (threads, up to
+`max_parallel_accounts` at once), commit the day's one immutable snapshot — and, for a targeted rerun, carry the
+other accounts over.
 
 There is one collection path: `collect_snapshot` is `plan_day`, `collect_tasks` and `commit_day` in one call, the
-same three steps the Dagster graph runs as separate ops.
+same three steps the Dagster graph runs as separate ops (there, `collect_tasks` runs once per shard of accounts).
+
+Concurrency, and what it must not change: each account runs in its own thread with its own boto3 session and
+clients (members are entered through one STS client on the management credentials, which the threads share); the
+accounts of one collection share botocore's adaptive rate limiters per AWS quota (`collect.aws.Throttling`); an
+account's outcome — complete, incomplete, unreachable, failed — depends only on its own calls, so a throttled
+account reads INCOMPLETE alone however many others run beside it.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
-from assurance_jobs.collect.aws import planned_source_count
+from assurance_jobs.collect.aws import Throttling
 from assurance_jobs.collect.organization import DISCOVERY_SOURCE
 from assurance_jobs.collect.plan import (
     AccountResult,
     AccountTask,
     CollectionPlan,
-    base_sessions,
     collect_task,
     excluded_record,
     failed_result,
+    management_sts,
     plan_collection,
 )
 from assurance_jobs.config import AssuranceConfig
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, read_manifest, read_snapshot, write_snapshot
+from assurance_jobs.source import AwsSource
 from assurance_jobs.sources import registry
 from assurance_jobs.steps.clusters import collect_cluster_evidence
 from assurance_jobs.steps.layout import snapshot_prefix
 from assurance_jobs.steps.signing import configured_signer
+
+Kept = TypeVar("Kept")
+
+ACCOUNT_ATTEMPTS = 3
+RETRY_DELAYS = (5.0, 10.0)
+"""An account whose collection crashes (a bug, not AWS trouble: that is a status row) is tried twice more, after
+5 then 10 seconds, in its own thread; then it is recorded as `failed` and the others carry on."""
 
 
 class MissingSnapshotError(RuntimeError):
@@ -93,14 +109,54 @@ def commit_day(config: AssuranceConfig, day: DayPlan, results: list[AccountResul
     return SnapshotOutcome(manifest, location, reused=False)
 
 
-SourceProgress = Callable[[CollectionStatus, int, int], None]
-"""Hears (status, sources done, sources planned) as each source is collected."""
+@dataclass(frozen=True)
+class AccountProgress:
+    """News of one account, sent from its thread as it happens: started (neither field set), a source collected
+    (`status`), crashed and about to be tried again (`retrying`), or done (`record`, with its `collection`)."""
+
+    key: str
+    account: str  # the account id when known, else the configured account's name
+    status: CollectionStatus | None = None
+    retrying: str | None = None
+    record: dict[str, Any] | None = None
+
+
+Progress = Callable[[AccountProgress], None]
+"""Hears every account's news; called from the collecting threads, so it must be thread-safe."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Accounts one Dagster step collects, in threads: the cost of a step's process is paid once per shard, not
+    once per account. The key names the shard's first account, so it means the same accounts while the set of
+    accounts does not change."""
+
+    key: str
+    tasks: tuple[AccountTask, ...]
+
+
+def shards(tasks: Sequence[AccountTask], accounts_per_step: int | None) -> list[Shard]:
+    """`tasks` in order, cut into as few shards of at most `accounts_per_step` as possible, of even sizes (201
+    accounts by 50 are 41+40+40+40+40, not 50+50+50+50+1: a step's last accounts are its slowest round). None: one
+    shard of every account."""
+    if not tasks:
+        return []
+    if accounts_per_step is None:
+        return [Shard("all_accounts", tuple(tasks))]
+    count = -(-len(tasks) // accounts_per_step)
+    size, extra = divmod(len(tasks), count)
+    parts, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        parts.append(tuple(tasks[start:end]))
+        start = end
+    return [Shard(f"{part[0].key}_n{len(part)}", part) for part in parts]
 
 
 def collect_snapshot(
     config: AssuranceConfig,
     partition_date: date,
-    on_status: SourceProgress | None = None,
+    on_progress: Progress | None = None,
     *,
     only_account: str | None = None,
 ) -> Manifest:
@@ -113,40 +169,66 @@ def collect_snapshot(
     day = plan_day(config, partition_date, only_account=only_account)
     if day.reused is not None:
         return day.reused.manifest
-    sources = registry.aws_sources()
-    planned = sum(planned_source_count(task.account, sources) for task in day.pending)
-    done: list[CollectionStatus] = []
-    lock = threading.Lock()
-
-    def heard(status: CollectionStatus) -> None:
-        with lock:  # accounts report from their own threads
-            done.append(status)
-            if on_status is not None:
-                on_status(status, len(done), max(planned, len(done)))  # CloudTrail adds statuses not planned ahead
-
-    return commit_day(config, day, collect_tasks(config, list(day.pending), partition_date, heard)).manifest
+    return commit_day(config, day, collect_tasks(config, list(day.pending), partition_date, on_progress)).manifest
 
 
 def collect_tasks(
     config: AssuranceConfig,
-    tasks: list[AccountTask],
+    tasks: Sequence[AccountTask],
     partition_date: date,
-    on_status: Callable[[CollectionStatus], None] | None = None,
-) -> list[AccountResult]:
-    """Each account in its own thread (they wait on AWS, not on the CPU); results come back in task order."""
-    base = base_sessions(config) if any(task.member is not None for task in tasks) else None
+    on_progress: Progress | None = None,
+    keep: Callable[[AccountResult], Kept] | None = None,
+) -> list[Kept]:
+    """Each account in its own thread (they wait on AWS, not on the CPU), up to `max_parallel_accounts` at once.
+
+    `keep` turns a finished account's result into what is returned for it, in its thread, as soon as it is done
+    (a Dagster step stages the files there and keeps only their key, so memory holds only the accounts in
+    flight); by default the result itself. Returned in task order."""
+    throttling = Throttling()
+    management = management_sts(config, throttling) if any(task.member is not None for task in tasks) else None
     sources = registry.aws_sources()
+    finish: Callable[[AccountResult], Any] = keep or (lambda result: result)
 
-    def run(task: AccountTask) -> AccountResult:
-        try:
-            return collect_task(config, task, partition_date, sources, base, on_status)
-        except Exception as error:  # a bug in one account's collection must not lose the others
-            return failed_result(task, error)
+    def run(task: AccountTask) -> Kept:
+        result = collect_with_retries(config, task, partition_date, sources, management, throttling, on_progress)
+        return finish(result)
 
-    if config.max_parallel_accounts == 1 or len(tasks) <= 1:
+    workers = min(config.max_parallel_accounts, len(tasks))
+    if workers <= 1:
         return [run(task) for task in tasks]
-    with ThreadPoolExecutor(max_workers=config.max_parallel_accounts, thread_name_prefix="account") as pool:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="account") as pool:
         return list(pool.map(run, tasks))
+
+
+def collect_with_retries(
+    config: AssuranceConfig,
+    task: AccountTask,
+    partition_date: date,
+    sources: Sequence[AwsSource],
+    management: Any | None,
+    throttling: Throttling,
+    on_progress: Progress | None = None,
+) -> AccountResult:
+    """One account, told as it goes: a crash is retried (`RETRY_DELAYS`), then recorded as `failed`."""
+    name = task.member.account_id if task.member else task.account.name
+    tell: Progress = on_progress or (lambda news: None)
+    tell(AccountProgress(task.key, name))
+
+    def heard(status: CollectionStatus) -> None:
+        tell(AccountProgress(task.key, status.account_id, status=status))
+
+    for attempt in range(ACCOUNT_ATTEMPTS):
+        try:
+            result = collect_task(config, task, partition_date, sources, management, heard, throttling)
+            break
+        except Exception as error:  # a bug in one account's collection must not lose the others
+            if attempt + 1 == ACCOUNT_ATTEMPTS:
+                result = failed_result(task, error)
+                break
+            tell(AccountProgress(task.key, name, retrying=f"{type(error).__name__}: {error}"[:300]))
+            time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+    tell(AccountProgress(task.key, result.account_id, record=result.record))
+    return result
 
 
 def commit_collection(

@@ -22,6 +22,7 @@ from assurance_jobs.baseline.kubernetes import inventory_with_kubernetes_baselin
 from assurance_jobs.baseline.model import Baseline, baseline_files
 from assurance_jobs.baseline.registry import RegistrySource
 from assurance_jobs.collect.activity import from_parquet
+from assurance_jobs.collect.plan import organization_members
 from assurance_jobs.config import AssuranceConfig, DirectoryFeedConfig, HumanMarker
 from assurance_jobs.parquet import read_parquet, read_parquet_table, to_parquet
 from assurance_jobs.scan.agents import AgentTables, agent_platform_of, agent_tables, with_platform_rows
@@ -96,7 +97,7 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     inventory = with_platform_rows(inventory, discovered.tables, discovered.warnings)
     inventory = inventory_with_policy_facts(
         inventory,
-        config.known_accounts,
+        known_accounts(config, snapshot.manifest),
         snapshot.manifest.taken_at,
         resources=collected.resources,
         organization=collected.organization,
@@ -122,6 +123,15 @@ def build_partition_inventory(config: AssuranceConfig, snapshot: Snapshot) -> Pa
     if runtime_warnings:
         inventory = replace(inventory, parse_warnings=[*inventory.parse_warnings, *runtime_warnings])
     return PartitionInventory(inventory, drift, previous_date, evidence)
+
+
+def known_accounts(config: AssuranceConfig, manifest: Manifest) -> list[str]:
+    """`known_accounts`, plus every account of the organization the snapshot's discovery listed (unless
+    `organization.members_are_known_accounts` is off): members trusting each other are not third parties."""
+    known = list(config.known_accounts)
+    if config.organization is not None and config.organization.members_are_known_accounts:
+        known += organization_members(manifest.account_status)
+    return sorted(set(known))
 
 
 def collected_inputs(config: AssuranceConfig, snapshot: Snapshot, inventory: Inventory) -> CollectedInputs:

@@ -133,14 +133,15 @@ def test_two_concurrent_runs_of_one_day_both_finish_and_the_partition_verifies(
 def test_account_steps_fan_out_in_processes_within_the_pool_limit_on_postgres(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The real multiprocess executor; the instance's pool limit lets two account steps run at a time."""
+    """The real multiprocess executor, one account per step (accounts_per_step: 1, so up to four steps at once);
+    the instance's pool limit lets two collection steps run at a time."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(postgres_instance_yaml(postgres_url, pool_limit=2))
     with moto_server() as endpoint:
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
         org = build_organization()
-        monkeypatch.setenv(CONFIG_ENV, str(write_config(tmp_path, max_parallel_accounts=4)))
+        monkeypatch.setenv(CONFIG_ENV, str(write_config(tmp_path, max_parallel_accounts=4, accounts_per_step=1)))
         monkeypatch.setenv("PYTHONPATH", f"{TESTS}{os.pathsep}{REPOSITORY}")
         with dg.DagsterInstance.from_config(str(home)) as instance:
             result = execute_daily_snapshot(instance)
@@ -166,11 +167,11 @@ def execute_daily_snapshot(instance: dg.DagsterInstance) -> dg.ExecutionResult:
 
 
 def max_overlap(instance: dg.DagsterInstance, run_id: str) -> int:
-    """The most account steps running at one moment, from the stored step start/end events."""
+    """The most collection steps running at one moment, from the stored step start/end events."""
     edges: list[tuple[float, int]] = []
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
-        if event is None or not (entry.step_key and ".collect_account[" in entry.step_key):
+        if event is None or not (entry.step_key and ".collect_accounts[" in entry.step_key):
             continue
         if event.event_type_value == "STEP_START":
             edges.append((entry.timestamp, 1))

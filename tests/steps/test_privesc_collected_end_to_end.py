@@ -145,8 +145,8 @@ def _denying(operation: str) -> Callable[..., Any]:
     """A stand-in for `plan.session_for` whose sessions answer `operation` (lambda) with AccessDenied."""
     real = plan.session_for
 
-    def session_for(account: Any, base: boto3.Session | None = None) -> boto3.Session:
-        session = real(account, base)
+    def session_for(account: Any, *args: Any, **kwargs: Any) -> boto3.Session:
+        session = real(account, *args, **kwargs)
         session.events.register(f"before-call.lambda.{operation}", lambda **_: parsed_error("AccessDeniedException"))
         return session
 

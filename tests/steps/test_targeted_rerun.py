@@ -114,8 +114,8 @@ def test_the_change_sensors_run_tags_the_account_and_the_snapshot_step_honours_i
         instance=dg.DagsterInstance.ephemeral(),
         tags=request.tags,
     )
-    steps = {e.step_key for e in result.all_events if e.step_key and ".collect_account[" in e.step_key}
-    assert steps == {f"nhi_snapshot.collect_account[acct_{ledger}]"}
+    steps = {e.step_key for e in result.all_events if e.step_key and ".collect_accounts[" in e.step_key}
+    assert steps == {f"nhi_snapshot.collect_accounts[acct_{ledger}_n1]"}  # one step, of that account alone
 
 
 def test_an_account_the_day_does_not_know_collects_everything(day: Day) -> None:
