@@ -180,9 +180,7 @@ class ChangeEventsConfig(_Strict):
     @field_validator("region")
     @classmethod
     def _region_looks_like_a_region(cls, region: str) -> str:
-        if not _REGION.match(region):
-            raise ValueError(f"not an AWS region name: {region}")
-        return region
+        return _aws_regions([region])[0]
 
 
 class SecretReference(_Strict):
@@ -379,9 +377,7 @@ class StsProbeTarget(_Strict):
     @field_validator("region")
     @classmethod
     def _region_looks_like_a_region(cls, region: str) -> str:
-        if not _REGION.match(region):
-            raise ValueError(f"not an AWS region name: {region}")
-        return region
+        return _aws_regions([region])[0]
 
 
 class ProbesConfig(_Strict):
@@ -506,9 +502,7 @@ class EksClusterRef(_Strict):
     @field_validator("region")
     @classmethod
     def _region_looks_like_a_region(cls, region: str) -> str:
-        if not _REGION.match(region):
-            raise ValueError(f"not an AWS region name: {region}")
-        return region
+        return _aws_regions([region])[0]
 
 
 class ClusterConfig(_Strict):
