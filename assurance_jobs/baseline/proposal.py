@@ -13,7 +13,8 @@ guessed action name would be either wrong or an over-grant.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -117,16 +118,64 @@ def granted_vs_used(permissions: EffectivePermissions | None, used: Iterable[str
     }
 
 
+Flagged = Mapping[str, Sequence[tuple[str, str, str]]]
+"""Per identity ARN, the open runtime findings naming it: (rule id, what it flags — `network`, `call` or `region`,
+its rule's meta `proposal_holds_back` —, observed text)."""
+
+
+def _tokens(observed: str) -> list[str]:
+    return [token for token in re.split(r"[\s,;()×]+", observed) if token]
+
+
+def _flagged_by(value: str, kind: str, findings: Sequence[tuple[str, str, str]]) -> tuple[str, str] | None:
+    """The first finding of this kind whose observed text names `value`: an address inside a proposed network,
+    the action or region itself. What a finding flags is never proposed for approval: observed is not approved."""
+    for rule_id, flags, observed in findings:
+        if flags != kind:
+            continue
+        for token in _tokens(observed):
+            if kind == NETWORK:
+                if _in_network(token, value):
+                    return rule_id, observed
+            elif token.lower() == value.lower():
+                return rule_id, observed
+    return None
+
+
+def _in_network(token: str, network: str) -> bool:
+    try:
+        address = ipaddress.ip_network(token, strict=False)
+        return address.subnet_of(ipaddress.ip_network(network, strict=False))  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return token == network
+
+
+def _hold_back(
+    values: list[str], kind: str, findings: Sequence[tuple[str, str, str]], held: list[dict[str, str]]
+) -> list[str]:
+    kept = []
+    for value in values:
+        flagged = _flagged_by(value, kind, findings) if findings else None
+        if flagged is None:
+            kept.append(value)
+        else:
+            held.append({"value": value, "rule_id": flagged[0], "observed": flagged[1]})
+    return kept
+
+
 def propose(
     profiles: pd.DataFrame,
     identities: pd.DataFrame,
     permissions: Mapping[str, EffectivePermissions],
     window: Window,
     selected: Iterable[str] = (),
+    flagged: Flagged | None = None,
 ) -> dict[str, Any]:
     """The proposal as data: the window, then one entry per NHI with activity in it (or per `selected` ARN).
 
-    `profiles`: the window's stored profile rows (principal_arn, kind, value), duplicates allowed."""
+    `profiles`: the window's stored profile rows (principal_arn, kind, value), duplicates allowed. `flagged`: the
+    open runtime findings per identity; a network, action or region one of them names is held back (listed with
+    the finding under `held_back`), never proposed — the thief's network must not be drafted as approved."""
     wanted = set(selected)
     nhis = identities[identities["is_nhi"].fillna(False).astype(bool)]
     arns = [str(arn) for arn in nhis["arn"] if not wanted or str(arn) in wanted]
@@ -138,12 +187,15 @@ def propose(
             continue
         values = {kind: sorted(set(map(str, group["value"]))) for kind, group in rows.groupby("kind")}
         used, unknown = _called(values.get(CALL, []))
+        findings, held = (flagged or {}).get(arn, ()), []
+        used = _hold_back(used, CALL, findings, held)
         entries.append(
             {
                 "arn": arn,
-                "approved_networks": _networks(values.get(NETWORK, [])),
+                "approved_networks": _hold_back(_networks(values.get(NETWORK, [])), NETWORK, findings, held),
                 "approved_actions": used,
-                "approved_regions": values.get(REGION, []),
+                "approved_regions": _hold_back(values.get(REGION, []), REGION, findings, held),
+                "held_back": held,
                 "calls_of_unknown_action": unknown,
                 "policy": right_sized_policy(used),
                 "granted_vs_used": granted_vs_used(permissions.get(arn), used),

@@ -20,14 +20,15 @@ import yaml
 
 from assurance_jobs.baseline.proposal import Window, baseline_document, propose
 from assurance_jobs.config import AssuranceConfig
+from assurance_jobs.evaluate.suites import all_rules, load_suites
 from assurance_jobs.input_errors import InputError
 from assurance_jobs.output.casing import casing
 from assurance_jobs.scan.principal_permissions import permissions_by_principal
 from assurance_jobs.scan.runtime_calls import identity_index, resolve_identity
-from assurance_jobs.snapshot.storage import storage_for
+from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.steps.inventory import stored_profile
 from assurance_jobs.steps.layout import ACTIVITY_PREFIX, activity_days, activity_key, baseline_proposal_dir
-from assurance_jobs.steps.tables import days_with_table, load_inventory
+from assurance_jobs.steps.tables import days_with_table, load_inventory, read_table
 
 YAML_FILE = "baseline-proposal.yaml"
 JSON_FILE = "baseline-proposal.json"
@@ -71,7 +72,9 @@ def propose_baseline(
     )
     wanted = [resolve_identity(arn, index) for arn in identities]
     window = Window(days, first, last, window_days)
-    proposal = propose(profiles, inventory.identities, permissions_by_principal(inventory.policies), window, wanted)
+    permissions = permissions_by_principal(inventory.policies)
+    flagged = runtime_findings(config, storage, inventory_days[-1], index)
+    proposal = propose(profiles, inventory.identities, permissions, window, wanted, flagged)
     for entry in proposal["identities"]:  # the catalogue compares in lower case; reviewers read AWS's casing
         usage = entry["granted_vs_used"]
         usage["unused_actions"] = [casing().get(name, name) for name in usage["unused_actions"]]
@@ -81,6 +84,27 @@ def propose_baseline(
     yaml_path.write_text(_yaml_text(proposal, window), encoding="utf-8")
     json_path.write_text(json.dumps(proposal, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return ProposalFiles(yaml_path, json_path, len(proposal["identities"]), window)
+
+
+def runtime_findings(
+    config: AssuranceConfig, storage: Storage, day: date, index: dict
+) -> dict[str, list[tuple[str, str, str]]]:
+    """Per identity, the day's findings of the rules whose meta `proposal_holds_back` names what they flag (a
+    network, a call, a region), as (rule id, that kind, observed); no findings stored: none."""
+    flags = {
+        rule.rule_id: str(rule.meta["proposal_holds_back"])
+        for rule in all_rules(load_suites(config.expectations_dir))
+        if rule.meta.get("proposal_holds_back")
+    }
+    try:
+        findings = read_table(storage, day, "findings")
+    except FileNotFoundError:
+        return {}
+    flagged: dict[str, list[tuple[str, str, str]]] = {}
+    for row in findings[findings["rule_id"].isin(flags)].itertuples(index=False):
+        arn = resolve_identity(str(row.identity_arn or row.resource_arn), index)
+        flagged.setdefault(arn, []).append((str(row.rule_id), flags[str(row.rule_id)], str(row.observed)))
+    return flagged
 
 
 def _out_folder(config: AssuranceConfig, out_dir: Path | None, last: date) -> Path:
@@ -99,5 +123,9 @@ def _yaml_text(proposal: dict, window: Window) -> str:
         f"# Drafted from {window.describe()}.",
         "# For review: nothing here is applied until a reviewed copy is placed in baseline_dir.",
     ]
+    held = [(entry["arn"], item) for entry in proposal["identities"] for item in entry["held_back"]]
+    if held:
+        header.append("# Held back, because an open finding names them (see baseline-proposal.json):")
+        header += [f"#   {arn}: {item['value']} ({item['rule_id']}: {item['observed']})" for arn, item in held]
     body = yaml.safe_dump(baseline_document(proposal), sort_keys=False, default_flow_style=False)
     return "\n".join(header) + "\n" + body

@@ -12,6 +12,7 @@ import yaml
 
 from assurance_jobs.app.cli import main
 from assurance_jobs.baseline.model import parse_baseline
+from assurance_jobs.config import load_config
 from assurance_jobs.evaluate import synthetic as s
 from assurance_jobs.scan.runtime import ACTIVITY_TABLE_COLUMNS
 from assurance_jobs.snapshot.storage import storage_for
@@ -115,6 +116,7 @@ EXPECTED_ENTRY = {
     "approved_networks": ["10.0.1.0/24", "vpce-0orders0001"],
     "approved_actions": ["dynamodb:Query", "secretsmanager:GetSecretValue"],
     "approved_regions": ["eu-west-1", "us-east-1"],
+    "held_back": [],
     "calls_of_unknown_action": ["s3.amazonaws.com:DescribeQuantumBucket"],
     "policy": {
         "Version": "2012-10-17",
@@ -179,3 +181,30 @@ def test_a_proposal_is_never_written_into_the_baseline_folder(stored: Path, caps
     assert _propose(stored, "--out", str(stored.parent / "baseline" / "drafts")) == 2
     assert "inside baseline_dir" in capsys.readouterr().err
     assert not (stored.parent / "baseline").exists()
+
+
+def test_what_an_open_runtime_finding_names_is_held_back_never_proposed(stored: Path) -> None:
+    """The day's findings say 10.0.1.77 read a secret from outside the approved networks and us-east-1 is a new
+    region: the drafted baseline must not approve that network or region, and says why."""
+    storage = storage_for(load_config(stored).storage_root)
+    findings = pd.DataFrame(
+        [
+            {"rule_id": "NHI-RT-001", "family": "runtime", "identity_arn": APP, "resource_arn": APP,
+             "observed": "secretsmanager:GetSecretValue from 10.0.1.77 ×1"},
+            {"rule_id": "NHI-RT-008", "family": "runtime", "identity_arn": APP, "resource_arn": APP,
+             "observed": "us-east-1 ×3"},
+            {"rule_id": "NHI-ROT-001", "family": "rotation", "identity_arn": APP, "resource_arn": APP,
+             "observed": "eu-west-1"},
+        ]
+    )  # fmt: skip
+    store_table(storage, LAST, "findings", findings)
+    assert _propose(stored) == 0
+    folder = stored.parent / "out" / "baseline-proposals" / LAST.isoformat()
+    (entry,) = json.loads((folder / "baseline-proposal.json").read_text())["identities"]
+    assert entry["approved_networks"] == ["vpce-0orders0001"]
+    assert entry["approved_regions"] == ["eu-west-1"]
+    assert [(held["value"], held["rule_id"]) for held in entry["held_back"]] == [
+        ("10.0.1.0/24", "NHI-RT-001"),
+        ("us-east-1", "NHI-RT-008"),
+    ]
+    assert f"#   {APP}: 10.0.1.0/24 (NHI-RT-001" in (folder / "baseline-proposal.yaml").read_text()
