@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from assurance_jobs import __version__
 from assurance_jobs.app.exit_codes import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
@@ -27,10 +28,18 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A command-line mistake is a user error like any other: one line naming the argument and where the help
+    is, exit 2 — not argparse's usage block followed by the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assurance-jobs", description=__doc__)
+    parser = _OneLineParser(prog="assurance-jobs", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     run = commands.add_parser("run", help="materialise one day's partition (an on-demand rerun)")
     run.add_argument("--config", type=Path, help="YAML configuration (default: $ASSURANCE_CONFIG or built-ins)")

@@ -284,7 +284,11 @@ def _verify_report(
     result.reports += 1
     checksums = folder / CHECKSUMS
     if not checksums.is_file():
-        result.fail(str(folder), f"no {CHECKSUMS}: published before reports were sealed (republish the day)")
+        result.fail(
+            str(folder),
+            f"no {CHECKSUMS}: not a sealed report folder (one is output_dir/<date>/), "
+            "or a day published before reports were sealed (republish it)",
+        )
         return
     body = checksums.read_bytes()
     listed = parse_checksums(body.decode("utf-8"))

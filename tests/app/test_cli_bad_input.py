@@ -319,3 +319,21 @@ def test_verify_of_a_day_never_stored_is_one_line_naming_the_day(
     code, line = run_line(capsys, "verify", "--config", str(write_config(workdir)), "--date", "2026-11-01")
     assert code == EXIT_USAGE
     assert "verify --date 2026-11-01: nothing is stored for that day" in line
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["run", "--date", "2026-13-01"], "argument --date: not a date (YYYY-MM-DD): '2026-13-01'"),
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["baseline", "propose", "--days", "many"], "argument --days: invalid int value: 'many'"),
+    ],
+)
+def test_a_command_line_mistake_is_one_line_naming_the_argument(
+    capsys: pytest.CaptureFixture[str], argv: list[str], named: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == EXIT_USAGE
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0] and "--help" in lines[0]
