@@ -13,6 +13,7 @@ from datetime import date, datetime
 from assurance_jobs.probes.record import ProbeRecord
 from assurance_jobs.probes.runner import ProbeRun
 from assurance_jobs.snapshot.model import CollectionStatus, Manifest, Snapshot, SourceBlob
+from assurance_jobs.snapshot.signing import Signer
 from assurance_jobs.snapshot.storage import Storage
 from assurance_jobs.snapshot.store import latest_snapshot, list_snapshots, snapshot_prefix, write_snapshot
 
@@ -41,9 +42,15 @@ def _status(record: ProbeRecord) -> CollectionStatus:
 
 
 def write_probe_run(
-    storage: Storage, partition_date: date, started_at: datetime, run: ProbeRun, duration_seconds: float
+    storage: Storage,
+    partition_date: date,
+    started_at: datetime,
+    run: ProbeRun,
+    duration_seconds: float,
+    signer: Signer | None = None,
 ) -> Manifest:
-    """Store one probe run; refuses (before anything is written) if a token or secret would be stored."""
+    """Store one probe run (chained, and signed with `signer` like a snapshot); refuses (before anything is
+    written) if a token or secret would be stored."""
     blobs = [SourceBlob(record.target, PROBE_SOURCE, record.to_json()) for record in run.records]
     statuses = [_status(record) for record in run.records]
     manifest_preview = b"".join(blob.content for blob in blobs) + b"".join(
@@ -59,6 +66,7 @@ def write_probe_run(
         [record.target for record in run.records],
         duration_seconds,
         root=PROBES_PREFIX,
+        signer=signer,
     )
 
 

@@ -26,6 +26,7 @@ from assurance_jobs.probes.sts import ClientFactory, boto3_clients
 from assurance_jobs.scan.probe_table import ConfiguredTarget, probe_table
 from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.storage import Storage, storage_for
+from assurance_jobs.steps.signing import configured_signer
 
 
 class ProbesNotConfigured(RuntimeError):
@@ -85,7 +86,8 @@ def probe_partition(
     started_at, started = clock.now(), time.monotonic()
     run = run_probes(config.probes, clock=clock, sts_clients=sts_clients, http=http)
     storage = storage_for(config.storage_root)
-    manifest = write_probe_run(storage, partition_date, started_at, run, time.monotonic() - started)
+    signer = configured_signer(config)
+    manifest = write_probe_run(storage, partition_date, started_at, run, time.monotonic() - started, signer)
     return ProbeOutcome(manifest, probe_run_location(storage, partition_date, manifest.snapshot_id))
 
 

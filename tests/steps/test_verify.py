@@ -62,6 +62,11 @@ def a_report_page(root: Path) -> Path:
     return sorted((root / "reports").glob("*/rules/NHI-LP-005.html"))[-1]
 
 
+def a_probe_run_signature(root: Path) -> Path:
+    """The demo signs its probe runs with its key, like its snapshots."""
+    return next((root / "data" / "probes").rglob("manifest.json.sig"))
+
+
 def a_probe_record(root: Path) -> Path:
     return next((root / "data" / "probes").rglob("token_probes.json"))
 
@@ -91,6 +96,7 @@ def test_signatures_are_checked_with_the_configured_key(copy: Path) -> None:
         an_activity_history_file,
         a_report_page,
         a_probe_record,
+        a_probe_run_signature,
     ],
     ids=lambda pick: pick.__name__,
 )
