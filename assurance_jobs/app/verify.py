@@ -54,7 +54,7 @@ def run_verify(
 def _something_was_stored(config: AssuranceConfig, day: date | None, result: Verification) -> None:
     """Nothing checked is not "every hash matches": a day that was never stored, or an empty store, is a user error
     (wrong `--date`, wrong `storage_root`), never a clean verification."""
-    if result.manifests or result.reports or result.files:
+    if result.manifests or result.reports or result.files or result.mismatches:
         return
     if day is not None:
         raise InputError(f"verify --date {day}: nothing is stored for that day under {config.storage_root}")

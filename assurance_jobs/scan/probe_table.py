@@ -138,14 +138,17 @@ def _revocation(record: ProbeRecord) -> tuple[bool | None, str]:
     if replayed is True or active is True:
         return True, text
     settled = replayed is False and (active is False or not record.introspection_configured)
-    if settled and _expired_by_then(attempts[-1:] + introspected[-1:]):
-        return None, text + "; the revoked token had expired by then, so the refusal does not show revocation"
+    if settled and _expired_by_then(record.kind, attempts[-1:] + introspected[-1:]):
+        return None, text + "; the revoked token may have expired by then, so the refusal does not show revocation"
     return (False if settled else None), text
 
 
-def _expired_by_then(events: Sequence[ProbeEvent]) -> bool:
-    """A refusal at or after the token's earliest expiry may be the expiry's, not the revocation's."""
-    return any(event.after_expiry_seconds is not None and event.after_expiry_seconds >= 0 for event in events)
+def _expired_by_then(kind: str, events: Sequence[ProbeEvent]) -> bool:
+    """A refusal at or after the token's earliest expiry may be the expiry's, not the revocation's; so may one of
+    an OAuth2 token whose expiry is unknown (no `exp`, no `expires_in`). An STS session outlives the window."""
+    if kind != "oauth2":
+        return False
+    return any(event.after_expiry_seconds is None or event.after_expiry_seconds >= 0 for event in events)
 
 
 def _control_accepted(record: ProbeRecord) -> bool:

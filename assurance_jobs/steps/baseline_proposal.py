@@ -73,8 +73,9 @@ def propose_baseline(
     wanted = [resolve_identity(arn, index) for arn in identities]
     window = Window(days, first, last, window_days)
     permissions = permissions_by_principal(inventory.policies)
-    flagged = runtime_findings(config, storage, inventory_days[-1], index)
+    flagged, unscreened = runtime_findings(config, storage, window_days, index)
     proposal = propose(profiles, inventory.identities, permissions, window, wanted, flagged)
+    proposal["window"]["days_not_screened"] = [day.isoformat() for day in unscreened]
     for entry in proposal["identities"]:  # the catalogue compares in lower case; reviewers read AWS's casing
         usage = entry["granted_vs_used"]
         usage["unused_actions"] = [casing().get(name, name) for name in usage["unused_actions"]]
@@ -87,24 +88,28 @@ def propose_baseline(
 
 
 def runtime_findings(
-    config: AssuranceConfig, storage: Storage, day: date, index: dict
-) -> dict[str, list[tuple[str, str, str]]]:
-    """Per identity, the day's findings of the rules whose meta `proposal_holds_back` names what they flag (a
-    network, a call, a region), as (rule id, that kind, observed); no findings stored: none."""
+    config: AssuranceConfig, storage: Storage, days: Sequence[date], index: dict
+) -> tuple[dict[str, list[tuple[str, str, str]]], list[date]]:
+    """(per identity, the findings of the window's days by the rules whose meta `proposal_holds_back` names what
+    they flag — a network, a call, a region — as (rule id, that kind, observed); the window's days with no stored
+    findings). Every day counts: a learned rule fires once, then the behaviour is part of what is usual."""
     flags = {
         rule.rule_id: str(rule.meta["proposal_holds_back"])
         for rule in all_rules(load_suites(config.expectations_dir))
         if rule.meta.get("proposal_holds_back")
     }
-    try:
-        findings = read_table(storage, day, "findings")
-    except FileNotFoundError:
-        return {}
     flagged: dict[str, list[tuple[str, str, str]]] = {}
-    for row in findings[findings["rule_id"].isin(flags)].itertuples(index=False):
-        arn = resolve_identity(str(row.identity_arn or row.resource_arn), index)
-        flagged.setdefault(arn, []).append((str(row.rule_id), flags[str(row.rule_id)], str(row.observed)))
-    return flagged
+    unscreened = []
+    for day in days:
+        try:
+            findings = read_table(storage, day, "findings")
+        except FileNotFoundError:
+            unscreened.append(day)
+            continue
+        for row in findings[findings["rule_id"].isin(flags)].itertuples(index=False):
+            arn = resolve_identity(str(row.identity_arn or row.resource_arn), index)
+            flagged.setdefault(arn, []).append((str(row.rule_id), flags[str(row.rule_id)], str(row.observed)))
+    return flagged, unscreened
 
 
 def _out_folder(config: AssuranceConfig, out_dir: Path | None, last: date) -> Path:
@@ -123,6 +128,12 @@ def _yaml_text(proposal: dict, window: Window) -> str:
         f"# Drafted from {window.describe()}.",
         "# For review: nothing here is applied until a reviewed copy is placed in baseline_dir.",
     ]
+    unscreened = proposal["window"].get("days_not_screened") or []
+    if unscreened:
+        header.append(
+            f"# NOT SCREENED: no findings are stored for {', '.join(unscreened)}; what those days' runtime rules "
+            "would have flagged may be drafted below (evaluate those days, then draft again)."
+        )
     held = [(entry["arn"], item) for entry in proposal["identities"] for item in entry["held_back"]]
     if held:
         header.append("# Held back, because an open finding names them (see baseline-proposal.json):")

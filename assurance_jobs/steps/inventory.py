@@ -398,6 +398,7 @@ def store_inventory(
         "previous_partition": previous_date.isoformat() if previous_date else None,
         "activity_history_complete": activity_history_complete(runtime),
         "inputs": _input_citations(config, storage, partition_date, manifest),
+        "activity_history_written": history_written(storage, partition_date) if runtime is not None else [],
         "warnings": list(inventory.parse_warnings),
     }
     store_source_note(storage, partition_date, source)
@@ -450,16 +451,33 @@ HISTORY_FILES = ("coverage.json", "activity.parquet", PROFILE_FILE)
 
 
 def _history_citations(config: AssuranceConfig, storage: Storage, partition_date: date) -> list[dict[str, str]]:
-    """Every stored history file of the days before `partition_date` that the runtime rules may read, hashed: an
-    edit to an earlier day's history (a network or action slipped into what counts as usual) breaks `verify`."""
-    window = max(config.activity_lookback_days, config.learned_baseline_days)
-    cited = []
-    for offset in range(1, window + 1):
-        for name in HISTORY_FILES:
-            key = activity_key(partition_date - timedelta(days=offset), name)
-            if storage.exists(key):
-                cited.append({"path": key, "sha256": hashlib.sha256(storage.read_bytes(key)).hexdigest()})
-    return cited
+    """The stored history files of earlier days that the runtime rules read, hashed: NHI-RT-005's look-back reads
+    each day's coverage and activity table, the learned baseline each day's coverage and profile (the activity
+    table where a day has no profile). An edit to them — a network or action slipped into what counts as usual —
+    breaks `verify`."""
+    wanted: set[tuple[int, str]] = set()
+    for offset in range(1, config.activity_lookback_days):
+        wanted |= {(offset, "coverage.json"), (offset, "activity.parquet")}
+    for offset in range(1, config.learned_baseline_days + 1):
+        profile = activity_key(partition_date - timedelta(days=offset), PROFILE_FILE)
+        wanted |= {(offset, "coverage.json"), (offset, PROFILE_FILE if storage.exists(profile) else "activity.parquet")}
+    return [
+        citation
+        for offset, name in sorted(wanted)
+        if (citation := _cited(storage, activity_key(partition_date - timedelta(days=offset), name)))
+    ]
+
+
+def history_written(storage: Storage, partition_date: date) -> list[dict[str, str]]:
+    """The day's own history files as this inventory wrote them: a later day's citation of them that no longer
+    matches is then known to be a re-run of this day (rewritten on purpose), not an edit (`verify` tells them apart)."""
+    return [c for name in HISTORY_FILES if (c := _cited(storage, activity_key(partition_date, name)))]
+
+
+def _cited(storage: Storage, key: str) -> dict[str, str] | None:
+    if not storage.exists(key):
+        return None
+    return {"path": key, "sha256": hashlib.sha256(storage.read_bytes(key)).hexdigest()}
 
 
 def input_citations(source: dict) -> dict[str, str]:

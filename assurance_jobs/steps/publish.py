@@ -54,8 +54,20 @@ from assurance_jobs.scan.runtime_learned import runtime_coverage
 from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.signing import Signer
 from assurance_jobs.snapshot.storage import Storage, storage_for
-from assurance_jobs.snapshot.store import MANIFEST_NAME, list_partition_dates, manifest_link, read_manifest
-from assurance_jobs.steps.layout import output_day_dir, probe_run_prefix, snapshot_prefix
+from assurance_jobs.snapshot.store import (
+    MANIFEST_NAME,
+    list_partition_dates,
+    list_snapshots,
+    manifest_link,
+    read_manifest,
+)
+from assurance_jobs.steps.layout import (
+    PROBES_PREFIX,
+    output_day_dir,
+    probe_run_prefix,
+    snapshot_prefix,
+    source_snapshot_key,
+)
 from assurance_jobs.steps.lifecycle import previous_stored_day, stored_ledger
 from assurance_jobs.steps.signing import configured_signer
 from assurance_jobs.steps.tables import (
@@ -97,7 +109,7 @@ def publish_partition(
         _copy_inputs(config, folder)
         render_report(bundle, folder, on_group=on_group)
         exports = _write_machine_exports(bundle, folder, storage)
-        provenance = _provenance(bundle, run_id)
+        provenance = {**_provenance(bundle, run_id), **_stored_anchors(storage, partition_date)}
         (folder / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
         seal(folder, signer)
     index = render_index(Path(config.output_dir), _published_dates(config, storage))
@@ -116,6 +128,21 @@ def _provenance(bundle: ReportBundle, run_id: str | None) -> dict:
         "signing_key": evidence.signing_key,
         "tool_version": __version__,
     }
+
+
+def _stored_anchors(storage: Storage, partition_date: date) -> dict:
+    """The other stored files the report rests on, each with the sha256 it had: the inventory's source note (which
+    cites the inputs and history it was judged with) and the day's probe-run manifests. Sealed in the signed
+    report, they let `verify` catch a note or a probe run rewritten after the day was published — including the
+    newest probe run, which no later manifest vouches for."""
+    note = source_snapshot_key(partition_date)
+    anchors: dict = {"inventory_note": {"path": note, "sha256": hashlib.sha256(storage.read_bytes(note)).hexdigest()}}
+    runs = []
+    for run_id in list_snapshots(storage, partition_date, PROBES_PREFIX):
+        key = f"{probe_run_prefix(partition_date, run_id)}/{MANIFEST_NAME}"
+        runs.append({"path": key, "sha256": hashlib.sha256(storage.read_bytes(key)).hexdigest()})
+    anchors["probe_runs"] = runs
+    return anchors
 
 
 def _copy_inputs(config: AssuranceConfig, folder: Path) -> None:

@@ -39,7 +39,14 @@ from assurance_jobs.snapshot.model import Manifest
 from assurance_jobs.snapshot.signing import fingerprint, signature_valid
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.snapshot.store import MANIFEST_NAME, SIGNATURE_NAME, list_snapshots, snapshot_prefix
-from assurance_jobs.steps.layout import INVENTORY_PREFIX, PROBES_PREFIX, SNAPSHOTS_PREFIX, output_day_dir
+from assurance_jobs.steps.layout import (
+    ACTIVITY_PREFIX,
+    INVENTORY_PREFIX,
+    PROBES_PREFIX,
+    SNAPSHOTS_PREFIX,
+    output_day_dir,
+    source_snapshot_key,
+)
 from assurance_jobs.steps.tables import source_note
 
 ROOTS = (SNAPSHOTS_PREFIX, PROBES_PREFIX)
@@ -146,8 +153,28 @@ def _verify_snapshot(
         name = key[len(prefix) + 1 :]
         if name not in listed and name not in (MANIFEST_NAME, SIGNATURE_NAME):
             result.fail(storage.location(key), "not listed in the manifest (added after the snapshot was written)")
+    if manifest.signing_key is None and _predecessor_signed(storage, root, manifest):
+        result.fail(
+            storage.location(key),
+            "not signed, but the manifest before it in the chain is: a signature was removed (a chain that was "
+            "signed stays signed; turning signing_key off starts no new chain)",
+        )
     _verify_signature(storage, prefix, raw, manifest.signing_key, public_key, result)
     _verify_link(storage, prefix, root, day, snapshot_id, manifest, raw, result)
+
+
+def _predecessor_signed(storage: Storage, root: str, manifest: Manifest) -> bool:
+    """Whether the manifest this one links to names a signing key: the newest manifest of a chain has no
+    successor to vouch for it, so stripping its signature must not turn it into an unsigned, unchecked one."""
+    link = manifest.previous_manifest
+    if not link:
+        return False
+    linked_day = date.fromisoformat(link["partition_date"])
+    previous = f"{snapshot_prefix(linked_day, link['snapshot_id'], root)}/{MANIFEST_NAME}"
+    try:
+        return bool(json.loads(storage.read_bytes(previous)).get("signing_key"))
+    except (FileNotFoundError, ValueError, AttributeError):
+        return False  # a missing or unreadable predecessor is reported by the link check
 
 
 def _verify_signature(
@@ -263,6 +290,10 @@ def _verify_inputs(storage: Storage, day: date, result: Verification) -> None:
         note = source_note(storage, day)
     except FileNotFoundError:
         return
+    except ValueError as error:  # not JSON (a flipped byte): the citations it holds cannot be checked
+        where = storage.location(source_snapshot_key(day))
+        result.fail(where, f"not readable ({type(error).__name__}): the inputs it cites cannot be checked")
+        return
     for items in (note.get("inputs") or {}).values():
         for item in items:
             key = str(item["path"])
@@ -274,8 +305,30 @@ def _verify_inputs(storage: Storage, day: date, result: Verification) -> None:
                 continue
             result.files += 1
             digest = hashlib.sha256(data).hexdigest()
-            if digest != item["sha256"]:
-                result.fail(where, f"sha256 {digest}, the inventory of {day} cites {item['sha256']}")
+            if digest == item["sha256"]:
+                continue
+            owner = _rerun_that_rewrote(storage, key, digest)
+            if owner is not None:
+                result.notes.append(
+                    f"{where}: rewritten when {owner} was re-run after {day} was judged with its earlier version"
+                )
+                continue
+            result.fail(where, f"sha256 {digest}, the inventory of {day} cites {item['sha256']}")
+
+
+def _rerun_that_rewrote(storage: Storage, key: str, digest: str) -> date | None:
+    """The day whose own (re-run) inventory wrote an activity-history file with these very bytes: a later day's
+    citation of the earlier bytes is then history rewritten on purpose, not an edit. None: not history, or no
+    inventory vouches for these bytes."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != ACTIVITY_PREFIX:
+        return None
+    try:
+        owner = date.fromisoformat(parts[1])
+        written = source_note(storage, owner).get("activity_history_written") or []
+    except (FileNotFoundError, ValueError):
+        return None
+    return owner if any(w.get("path") == key and w.get("sha256") == digest for w in written) else None
 
 
 def _verify_report(
@@ -325,18 +378,20 @@ def _provenance(folder: Path) -> dict:
 
 
 def _verify_report_snapshot(storage: Storage, folder: Path, provenance: dict, result: Verification) -> None:
-    """The snapshot the report was built from is still stored, byte for byte."""
-    key = str(provenance["snapshot_manifest"])
-    try:
-        digest = hashlib.sha256(storage.read_bytes(key)).hexdigest()
-    except FileNotFoundError:
-        result.fail(storage.location(key), f"missing: the report {folder.name} was built from it")
-        return
-    if digest != provenance.get("snapshot_manifest_sha256"):
-        result.fail(
-            storage.location(key),
-            f"sha256 {digest}, the report {folder.name} was built from {provenance.get('snapshot_manifest_sha256')}",
-        )
+    """The snapshot the report was built from is still stored, byte for byte; so are the inventory note and the
+    probe-run manifests its provenance anchors (reports published before those anchors name only the snapshot)."""
+    anchored = [(str(provenance["snapshot_manifest"]), provenance.get("snapshot_manifest_sha256"))]
+    note = provenance.get("inventory_note")
+    anchored += [(str(note["path"]), note["sha256"])] if note else []
+    anchored += [(str(run["path"]), run["sha256"]) for run in provenance.get("probe_runs") or []]
+    for key, expected in anchored:
+        try:
+            digest = hashlib.sha256(storage.read_bytes(key)).hexdigest()
+        except FileNotFoundError:
+            result.fail(storage.location(key), f"missing: the report {folder.name} was built from it")
+            continue
+        if digest != expected:
+            result.fail(storage.location(key), f"sha256 {digest}, the report {folder.name} was built from {expected}")
 
 
 def verify_report_folder(folder: Path, public_key: Ed25519PublicKey | None = None) -> Verification:

@@ -80,9 +80,10 @@ def stored(tmp_path: Path) -> Path:
             ),
         ),
     }
+    storage = storage_for(config.storage_root)
     for day, activity in days.items():
         store_activity_history(config, day, activity, [ACCOUNT], [ACCOUNT])
-    storage = storage_for(config.storage_root)
+        store_table(storage, day, "findings", pd.DataFrame(columns=FINDING_FIELDS))  # evaluated: nothing flagged
     store_table(storage, LAST, "identities", s.identities([s.identity("orders-api"), s.identity("quiet-batch")]))
     store_table(storage, LAST, "credentials", s.credentials([]))
     store_table(storage, LAST, "collection_status", s.collection_status(s.all_ok()))
@@ -92,6 +93,8 @@ def stored(tmp_path: Path) -> Path:
     store_table(storage, LAST, "policies", policies)
     return config_path
 
+
+FINDING_FIELDS = ["rule_id", "family", "identity_arn", "resource_arn", "observed"]
 
 EXPECTED_YAML = f"""\
 # Baseline entries proposed by `assurance-jobs baseline propose` from observed activity.
@@ -156,6 +159,7 @@ def test_a_known_history_gives_exactly_the_expected_yaml_and_json(stored: Path, 
             "last": "2026-12-01",
             "days_stored": ["2026-11-28", "2026-11-30", "2026-12-01"],
             "days_missing": ["2026-11-29"],
+            "days_not_screened": [],
         },
         "identities": [EXPECTED_ENTRY],
         "not_observed": [],
@@ -208,3 +212,28 @@ def test_what_an_open_runtime_finding_names_is_held_back_never_proposed(stored: 
         ("us-east-1", "NHI-RT-008"),
     ]
     assert f"#   {APP}: 10.0.1.0/24 (NHI-RT-001" in (folder / "baseline-proposal.yaml").read_text()
+
+
+def test_days_whose_findings_are_not_stored_are_named_as_not_screened(stored: Path) -> None:
+    (Path(load_config(stored).storage_root) / "inventory" / LAST.isoformat() / "findings.parquet").unlink()
+    assert _propose(stored) == 0
+    folder = stored.parent / "out" / "baseline-proposals" / LAST.isoformat()
+    assert json.loads((folder / "baseline-proposal.json").read_text())["window"]["days_not_screened"] == [
+        LAST.isoformat()
+    ]
+    assert (
+        f"# NOT SCREENED: no findings are stored for {LAST.isoformat()}"
+        in (folder / "baseline-proposal.yaml").read_text()
+    )
+
+
+def test_a_finding_from_an_earlier_day_of_the_window_still_holds_its_network_back(stored: Path) -> None:
+    """A learned rule fires the first day a network is seen; the next day it is usual and nothing fires."""
+    storage = storage_for(load_config(stored).storage_root)
+    flagged = {"rule_id": "NHI-RT-006", "family": "runtime", "identity_arn": APP, "resource_arn": APP,
+               "observed": "secretsmanager:GetSecretValue from 10.0.1.0/24 ×1"}  # fmt: skip
+    store_table(storage, LAST - timedelta(days=1), "findings", pd.DataFrame([flagged]))
+    assert _propose(stored) == 0
+    folder = stored.parent / "out" / "baseline-proposals" / LAST.isoformat()
+    (entry,) = json.loads((folder / "baseline-proposal.json").read_text())["identities"]
+    assert entry["approved_networks"] == ["vpce-0orders0001"]

@@ -28,7 +28,7 @@ def record(
     lifetime: float | None = 300.0,
     second: tuple[str, int] | None = None,
     revoke: str | None = None,
-    revoked_after_expiry: float | None = None,
+    revoked_after_expiry: float | None = -30.0,
     status: str = "ok",
     kind: str = "oauth2",
 ) -> ProbeRecord:
@@ -85,6 +85,7 @@ def judged() -> tuple[pd.DataFrame, pd.DataFrame]:
             record("revoked", revoke="rejected"),
             record("unrevoked", revoke="accepted"),
             record("revoked-too-late", revoke="rejected", revoked_after_expiry=0.4),
+            record("revoked-expiry-unknown", revoke="rejected", revoked_after_expiry=None),
             record("flaky", replay=("error", 502)),
         ],
         [ConfiguredTarget("never-ran", "oauth2", "svc", "https://never.example.com/", 3600.0, audience_check=True)],
@@ -136,7 +137,7 @@ def test_revocation_rule_applies_only_where_the_revocation_probe_is_enabled(judg
     results = judged[1]
     assert verdict(results, "NHI-PRB-004", "revoked") == "PASS"
     assert verdict(results, "NHI-PRB-004", "unrevoked") == "FAIL"
-    enabled = {"probe:revoked", "probe:unrevoked", "probe:revoked-too-late"}
+    enabled = {"probe:revoked", "probe:unrevoked", "probe:revoked-too-late", "probe:revoked-expiry-unknown"}
     assert set(results[results["rule_id"] == "NHI-PRB-004"]["account_id"]) == enabled
 
 
@@ -171,3 +172,8 @@ def test_a_revoked_token_refused_only_after_it_expired_is_incomplete(judged) -> 
     """The refusal may be the expiry's: it proves nothing about revocation, so the rule cannot pass."""
     assert verdict(judged[1], "NHI-PRB-004", "revoked") == "PASS"
     assert verdict(judged[1], "NHI-PRB-004", "revoked-too-late") == "INCOMPLETE"
+
+
+def test_a_revoked_token_of_unknown_expiry_refused_is_incomplete(judged) -> None:
+    """No `exp`, no `expires_in`: nothing shows the refusal came before the token simply expired."""
+    assert verdict(judged[1], "NHI-PRB-004", "revoked-expiry-unknown") == "INCOMPLETE"

@@ -3,6 +3,7 @@ or published file, or a removed day, fails it — naming the file. Run on a copy
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -156,3 +157,27 @@ def test_verify_of_one_day_checks_only_that_day(copy: Path) -> None:
     flip_a_byte(a_snapshot_file(copy))  # on the first day
     assert verify_store(config, date.fromisoformat(last)).ok
     assert not verify_store(config, date.fromisoformat(first)).ok
+
+
+def _strip_signature(manifest: Path) -> None:
+    """What a forger without the key would do: drop the signature and the manifest's claim to one."""
+    body = json.loads(manifest.read_text())
+    body["signing_key"] = None
+    manifest.chmod(0o644)
+    manifest.write_text(json.dumps(body))
+    (manifest.parent / "manifest.json.sig").unlink()
+
+
+def test_a_signature_stripped_from_the_newest_snapshot_fails_verify_naming_its_manifest(copy: Path) -> None:
+    newest = sorted((copy / "data" / "snapshots").rglob("manifest.json"))[-1]
+    _strip_signature(newest)
+    result = verify_store(load_config(copy / "assurance.yaml"))
+    assert str(newest) in {m.where for m in result.mismatches}
+
+
+def test_a_signature_stripped_from_a_probe_run_fails_verify_naming_its_manifest(copy: Path) -> None:
+    """The day's only probe run has no later manifest to vouch for it: the signed report's provenance does."""
+    probe_run = next((copy / "data" / "probes").rglob("manifest.json"))
+    _strip_signature(probe_run)
+    result = verify_store(load_config(copy / "assurance.yaml"))
+    assert str(probe_run) in {m.where for m in result.mismatches}
