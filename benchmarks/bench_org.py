@@ -51,24 +51,11 @@ from typing import Any
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 
+from emulated_estate import FAKE_CREDENTIALS, REGION, TRUST  # noqa: E402  (benchmarks/ is the script's folder)
 from latency_proxy import COUNTS_PATH, LatencyProxy  # noqa: E402  (a test helper, shared with the tests)
 from org_server import free_port  # noqa: E402
 
-REGION = "us-east-1"
 MEMBER_ROLE = "AssuranceReadOnly"
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }
-)
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "GX_ANALYTICS_ENABLED": "false",
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-}
 PR_SET_CHILD_SUBREAPER = 36
 
 

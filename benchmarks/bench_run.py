@@ -21,7 +21,6 @@ Run: python benchmarks/bench_run.py [--identities 19] [--runs 3]
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import statistics
@@ -33,20 +32,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-REGION = "us-east-1"
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }
-)
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "GX_ANALYTICS_ENABLED": "false",
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-}
+from emulated_estate import FAKE_CREDENTIALS, REGION, TRUST  # benchmarks/ is on the path of a script run there
+
 LIBRARIES = ("dagster", "great_expectations", "pandas", "boto3", "assurance_jobs.definitions")
 
 

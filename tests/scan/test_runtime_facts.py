@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from activity_fixtures import activity_table
 
 from assurance_jobs.baseline.model import BaselineError, parse_baseline
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import effective_permissions, parse_policy
 from assurance_jobs.scan.runtime import (
-    ACTIVITY_TABLE_COLUMNS,
     Approvals,
     RuntimeEvidence,
     action_of,
@@ -26,21 +26,7 @@ T = pd.Timestamp("2026-11-30T10:00:00Z")
 
 
 def _activity(*rows: dict) -> pd.DataFrame:
-    defaults = {
-        "account_id": ACCOUNT,
-        "region": "us-east-1",
-        "principal_arn": APP,
-        "principal_type": "AssumedRole",
-        "network": "10.0.1.15",
-        "user_agent_class": "sdk",
-        "error_code": "",
-        "secret_read": False,
-        "event_count": 1,
-        "first_seen": T,
-        "last_seen": T,
-    }
-    frame = pd.DataFrame([{**defaults, **row} for row in rows], columns=list(ACTIVITY_TABLE_COLUMNS))
-    return frame.astype({k: v for k, v in ACTIVITY_TABLE_COLUMNS.items() if v != "object"})
+    return activity_table(ACCOUNT, APP, "us-east-1", T, *rows)
 
 
 def _identities(*arns: str, nhi: bool = True) -> pd.DataFrame:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from activity_fixtures import activity_table
 
 from assurance_jobs.scan import actions
 from assurance_jobs.scan.policy import effective_permissions, parse_policy
-from assurance_jobs.scan.runtime import ACTIVITY_TABLE_COLUMNS
 from assurance_jobs.scan.runtime_calls import Approvals
 from assurance_jobs.scan.runtime_learned import (
     LearnedHistory,
@@ -31,21 +31,7 @@ QUERY = {"event_source": "dynamodb.amazonaws.com", "event_name": "Query"}
 
 
 def _activity(*rows: dict) -> pd.DataFrame:
-    defaults = {
-        "account_id": ACCOUNT,
-        "region": "eu-west-1",
-        "principal_arn": APP,
-        "principal_type": "AssumedRole",
-        "network": "10.0.1.15",
-        "user_agent_class": "sdk",
-        "error_code": "",
-        "secret_read": False,
-        "event_count": 1,
-        "first_seen": T,
-        "last_seen": T,
-    }
-    frame = pd.DataFrame([{**defaults, **row} for row in rows], columns=list(ACTIVITY_TABLE_COLUMNS))
-    return frame.astype({k: v for k, v in ACTIVITY_TABLE_COLUMNS.items() if v != "object"})
+    return activity_table(ACCOUNT, APP, "eu-west-1", T, *rows)
 
 
 def _identities(created: str = "2025-01-01", service_linked: bool = False) -> pd.DataFrame:
