@@ -438,7 +438,7 @@ def _input_citations(
             storage.write_bytes(key, content)
             copies.append({"path": key, "sha256": hashlib.sha256(content).hexdigest()})
         cited["baseline"] = copies
-    history = _history_citations(config, storage, partition_date)
+    history = history_citations(config, storage, partition_date)
     if history:
         cited[ACTIVITY_HISTORY_INPUT] = history
     return cited
@@ -450,7 +450,7 @@ baseline): cited by the day's source note, so `verify` proves it, but not by eac
 HISTORY_FILES = ("coverage.json", "activity.parquet", PROFILE_FILE)
 
 
-def _history_citations(config: AssuranceConfig, storage: Storage, partition_date: date) -> list[dict[str, str]]:
+def history_citations(config: AssuranceConfig, storage: Storage, partition_date: date) -> list[dict[str, str]]:
     """The stored history files of earlier days that the runtime rules read, hashed: NHI-RT-005's look-back reads
     each day's coverage and activity table, the learned baseline each day's coverage and profile (the activity
     table where a day has no profile). An edit to them — a network or action slipped into what counts as usual —
