@@ -1,10 +1,12 @@
 """The one place Parquet bytes are read and written.
 
-Why one helper: `pd.read_parquet(io.BytesIO(...))` turns on pyarrow's read-ahead (`pre_buffer`), whose buffers can
-be released on an Arrow I/O thread while the interpreter shuts down; 2 of 223 runs under faults then died with
-"terminate called without an active exception" (SIGABRT, exit 134) after printing their summary
-(apache/arrow#34314). Reading the whole buffer in the calling thread, with no read-ahead, leaves no Arrow work
-behind when a command exits.
+Why one helper: any Arrow worker thread still alive when the interpreter shuts down can abort it with "terminate
+called without an active exception" (SIGABRT, exit 134) after the command printed its summary (apache/arrow#34314).
+`pd.read_parquet` turns on read-ahead, whose buffers are released on an Arrow I/O thread (2 of 223 runs under faults
+died so); `pq.read_table` goes through the dataset scanner, which starts an I/O-pool worker even with
+`use_threads=False` (1 of 50 exits in CI died so); `Table.to_pandas()` converts columns on the CPU pool. Reading
+through `ParquetFile` and converting with `use_threads=False` starts no Arrow thread at all
+(tests/steps/test_exit_after_reading_tables.py counts them).
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ import pyarrow.parquet as pq
 
 
 def read_parquet(data: bytes, columns: list[str] | None = None) -> pd.DataFrame:
-    """A DataFrame from Parquet bytes, read synchronously in this thread (no pre-buffering, no thread pool);
+    """A DataFrame from Parquet bytes, read and converted in this thread (no read-ahead, no Arrow thread pool);
     `columns`: only these (a column the file lacks is an error)."""
-    return read_parquet_table(data, columns).to_pandas()
+    return read_parquet_table(data, columns).to_pandas(use_threads=False)
 
 
 def read_parquet_table(data: bytes, columns: list[str] | None = None, *, dictionary: bool = False) -> pa.Table:
     """An Arrow table from Parquet bytes, read the same way (for callers that never need Python objects).
     `dictionary`: text columns stay dictionary-encoded (several times faster and smaller for repetitive text)."""
     encoded = columns if dictionary else None
-    return pq.read_table(
-        pa.BufferReader(data), columns=columns, read_dictionary=encoded, pre_buffer=False, use_threads=False
-    )
+    parquet = pq.ParquetFile(pa.BufferReader(data), read_dictionary=encoded, pre_buffer=False)
+    missing = sorted(set(columns or ()) - set(parquet.schema_arrow.names))
+    if missing:  # `ParquetFile.read` would silently leave them out
+        raise ValueError(f"the stored table has no column {', '.join(missing)}")
+    return parquet.read(columns=columns, use_threads=False)
 
 
 def to_parquet(frame: pd.DataFrame) -> bytes:

@@ -66,7 +66,7 @@ def propose_baseline(
     index = identity_index(inventory.identities)
     tables = [stored_profile(storage, day, inventory.identities) for day in window_days]
     profiles = (
-        pa.concat_tables([t.cast(tables[0].schema) for t in tables]).to_pandas()
+        pa.concat_tables([t.cast(tables[0].schema) for t in tables]).to_pandas(use_threads=False)
         if tables
         else pd.DataFrame(columns=["principal_arn", "kind", "value"])
     )
