@@ -147,7 +147,10 @@ class _PrivateKeyJwt(JWTBearerClientAssertion):
         return super().__call__(query_client, request)
 
 
-class _Revocation(RevocationEndpoint):
+class _IssuedTokens:
+    """What the revocation and introspection endpoints share: the client methods they accept, and the issuer's
+    tokens they look a presented token up in."""
+
     CLIENT_AUTH_METHODS: ClassVar[list[str]] = [*SECRET_METHODS, "private_key_jwt"]
 
     def __init__(self, issuer: LocalIssuer) -> None:
@@ -157,20 +160,13 @@ class _Revocation(RevocationEndpoint):
     def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
         return self.issuer.tokens.get(token_string)
 
+
+class _Revocation(_IssuedTokens, RevocationEndpoint):
     def revoke_token(self, token: IssuedToken, request: Any) -> None:
         token.revoked = True
 
 
-class _Introspection(IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS: ClassVar[list[str]] = [*SECRET_METHODS, "private_key_jwt"]
-
-    def __init__(self, issuer: LocalIssuer) -> None:
-        super().__init__()
-        self.issuer = issuer
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
-        return self.issuer.tokens.get(token_string)
-
+class _Introspection(_IssuedTokens, IntrospectionEndpoint):
     def check_permission(self, token: IssuedToken, client: Any, request: Any) -> bool:
         return True
 

@@ -19,19 +19,6 @@ from assurance_jobs.schema import AGENT_COLUMNS, CREDENTIAL_COLUMNS, Columns
 from assurance_jobs.snapshot.storage import Storage, storage_for
 from assurance_jobs.steps.layout import INVENTORY_PREFIX, source_snapshot_key, table_key
 
-INVENTORY_TABLES = (
-    "identities",
-    "credentials",
-    "policies",
-    "collection_status",
-    "agents",
-    "activity",
-    "principal_links",
-    "linked_reach",
-    "kubernetes_subjects",
-    "kubernetes_tokens",
-    "agent_tools",
-)
 OPTIONAL_TABLES = (
     "agents",
     "activity",
@@ -42,6 +29,7 @@ OPTIONAL_TABLES = (
     "agent_tools",
 )
 """Tables a day may lack: no agent registry configured, no trail read, no linked nodes (older days stored none)."""
+INVENTORY_TABLES = ("identities", "credentials", "policies", "collection_status", *OPTIONAL_TABLES)
 INCOMPLETE_RESOURCES = "incomplete_resources"
 DRIFT_TABLES = (
     "identity_changes",
